@@ -77,7 +77,8 @@ public static class AuthStage
         var endTimestamp = state.EndTimestamp == 0 ? startTimestamp : state.EndTimestamp;
 
         // The server span's start is the request's start timestamp: both ends are placed from it on one clock.
-        var auth = server.Source.StartActivity(SpanNames.Auth, ActivityKind.Internal, server.Context, tags: null, links: null,
+        var auth = server.Source.StartActivity(
+            SpanNames.Auth, ActivityKind.Internal, server.Context, tags: null, links: null,
             startTime: server.StartTimeUtc + Stopwatch.GetElapsedTime(call.StartTimestamp, startTimestamp));
         if (auth is null)
         {
@@ -127,7 +128,8 @@ public static class AuthStage
     {
         if (!result.Succeeded)
         {
-            Refuse(call, new LlmAuthenticationException(result.FailureMessage ?? "Authentication failed.", result.Forbidden));
+            Refuse(call, new LlmAuthenticationException(
+                result.FailureMessage ?? "Authentication failed.", result.Forbidden));
             return;
         }
 

@@ -55,7 +55,8 @@ public partial struct EnvelopeReader
     /// gateway's or shared with the provider's field of that name, and whose request type binds
     /// <paramref name="shape"/>.
     /// </summary>
-    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
+    public EnvelopeReader(
+        ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
         : this(body, slot, mode, options, shape, strictMetadata: true)
     {
     }
@@ -220,7 +221,8 @@ public partial struct EnvelopeReader
             else if (reader.ValueTextEquals("max_completion_tokens"u8))
             {
                 reader.Read();
-                _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+                _maxCompletionTokens =
+                    reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
             }
             else
             {
@@ -247,7 +249,8 @@ public partial struct EnvelopeReader
     public readonly RequestEnvelope Build()
     {
         _check.Finish();
-        var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens) { ServiceTier = _serviceTier };
+        var parameters = new EnvelopeParameters(
+            _model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens) { ServiceTier = _serviceTier };
         return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
 

@@ -66,7 +66,9 @@ internal static class ErrorResponses
             // ASP.NET Core's own errors are problem details: on a route that keeps its answers, the pipeline's too.
             LlmErrorResponses.ProblemDetails or LlmErrorResponses.Host => WriteProblemAsync(httpContext, failure),
             LlmErrorResponses.Writer => call.Gateway.ErrorWriter(call.Route)
-                .WriteAsync(new LlmErrorContext(httpContext, call.Route, failure.StatusCode, failure.Kind, failure.Code, failure.Message)).AsTask(),
+                .WriteAsync(new LlmErrorContext(
+                    httpContext, call.Route, failure.StatusCode, failure.Kind, failure.Code, failure.Message))
+                .AsTask(),
             _ => WriteWireAsync(httpContext, call.Route.ErrorFormat, failure),
         };
     }

@@ -52,11 +52,13 @@ internal static class JsonSyntax
         var where = $"{Path(frames, last, Previous(body, at))} (line {atLine}, column {atColumn})";
         if (frames.Count >= EnvelopeReader.ReaderOptions.MaxDepth)
         {
-            return $"The request body is not valid JSON at {where}: it is nested deeper than {EnvelopeReader.ReaderOptions.MaxDepth} levels.";
+            return $"The request body is not valid JSON at {where}: it is nested deeper than "
+                + $"{EnvelopeReader.ReaderOptions.MaxDepth} levels.";
         }
 
         var expected = Expected(frames, last, Previous(body, at));
-        return $"The request body is not valid JSON at {where}: expected {expected}, found {Found(body, at, expected)}.";
+        return $"The request body is not valid JSON at {where}: expected {expected}, "
+            + $"found {Found(body, at, expected)}.";
     }
 
     /// <summary>Keeps the path of the token the reader is on: containers, property names, array indexes.</summary>
@@ -110,7 +112,9 @@ internal static class JsonSyntax
             var innermost = i == frames.Count - 1;
             if (frame.IsArray)
             {
-                var index = innermost && (last == JsonTokenType.StartArray || previous == (byte)',') ? frame.Index + 1 : frame.Index;
+                var index = innermost && (last == JsonTokenType.StartArray || previous == (byte)',')
+                    ? frame.Index + 1
+                    : frame.Index;
                 if (index >= 0)
                 {
                     path.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
@@ -118,11 +122,15 @@ internal static class JsonSyntax
             }
             else if (frame.Property is { } property && (!innermost || last == JsonTokenType.PropertyName))
             {
-                path.Append(IsIdentifier(property) ? "." + property : "['" + property.Replace("'", "\\'", StringComparison.Ordinal) + "']");
+                path.Append(IsIdentifier(property)
+                    ? "." + property
+                    : "['" + property.Replace("'", "\\'", StringComparison.Ordinal) + "']");
             }
         }
 
-        return path.Length <= MaxPathLength ? path.ToString() : string.Concat(path.ToString().AsSpan(0, MaxPathLength), "…");
+        return path.Length <= MaxPathLength
+            ? path.ToString()
+            : string.Concat(path.ToString().AsSpan(0, MaxPathLength), "…");
     }
 
     /// <summary>What JSON allows after the last token read (and the punctuation after it).</summary>
@@ -162,11 +170,14 @@ internal static class JsonSyntax
             return "a string that is not closed, or has an escape JSON does not allow";
         }
 
-        if (expected.Contains("value", StringComparison.Ordinal) && (char.IsAsciiLetterOrDigit((char)first) || first == (byte)'-'))
+        if (expected.Contains("value", StringComparison.Ordinal)
+            && (char.IsAsciiLetterOrDigit((char)first) || first == (byte)'-'))
         {
             // A literal or number that is not one: show the word, bounded.
             var end = at;
-            while (end < body.Length && end - at < 24 && (char.IsAsciiLetterOrDigit((char)body[end]) || body[end] is (byte)'.' or (byte)'-' or (byte)'+'))
+            while (end < body.Length
+                && end - at < 24
+                && (char.IsAsciiLetterOrDigit((char)body[end]) || body[end] is (byte)'.' or (byte)'-' or (byte)'+'))
             {
                 end++;
             }

@@ -24,20 +24,28 @@ public static partial class LlmStage
     internal static bool CapturesStructuredOutput(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental && CapturesOutput(call);
+        return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental
+            && CapturesOutput(call);
     }
 
     /// <summary>
     /// Records a streamed answer's text (a relay's text deltas, in order) and finish reasons as
     /// <c>gen_ai.output.messages</c>, when <see cref="CapturesStructuredOutput"/>.
     /// </summary>
-    internal static void RecordStreamedOutput(LlmCall call, string text, System.Collections.Generic.IReadOnlyList<string>? finishReasons)
+    internal static void RecordStreamedOutput(
+        LlmCall call, string text, System.Collections.Generic.IReadOnlyList<string>? finishReasons)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(text);
         if (CapturesStructuredOutput(call))
         {
-            SetStructured(call, AttributeNames.GenAiOutputMessages, GenAiMessages.FromStreamedText(text, finishReasons is { Count: > 0 } ? finishReasons[^1] : null, call.Gateway.Options.MaxContentLength));
+            SetStructured(
+                call,
+                AttributeNames.GenAiOutputMessages,
+                GenAiMessages.FromStreamedText(
+                    text,
+                    finishReasons is { Count: > 0 } ? finishReasons[^1] : null,
+                    call.Gateway.Options.MaxContentLength));
 
             // Langfuse takes a generation's input and output from its own keys before the conventions'
             // messages, and the input is set there: without the output beside it, a streamed generation
@@ -63,7 +71,9 @@ public static partial class LlmStage
     private static void SetStructured(LlmCall call, string key, string? json)
     {
         var dropped = 0;
-        if (json is not null && TelemetryText.ForSpan(call, key, json, call.Gateway.Options.MaxContentLength, ref dropped) is { } bounded)
+        if (json is not null
+            && TelemetryText.ForSpan(call, key, json, call.Gateway.Options.MaxContentLength, ref dropped)
+                is { } bounded)
         {
             call.Span!.SetTag(key, bounded);
         }
@@ -85,7 +95,9 @@ public static partial class LlmStage
         }
 
         var dropped = 0;
-        var room = Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength) - operation.Length - 1;
+        var room = Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength)
+            - operation.Length
+            - 1;
         return room > 0 && TelemetryText.ForSpan(call, "name", model, room, ref dropped) is { } bounded
             ? string.Concat(operation, " ", bounded)
             : operation;
@@ -113,12 +125,18 @@ public static partial class LlmStage
             var dropped = 0;
             if (system is not null)
             {
-                tags.Add(AttributeNames.GenAiSystemInstructions, TelemetryText.ForSpan(call, AttributeNames.GenAiSystemInstructions, system, options.MaxContentLength, ref dropped));
+                tags.Add(
+                    AttributeNames.GenAiSystemInstructions,
+                    TelemetryText.ForSpan(
+                        call, AttributeNames.GenAiSystemInstructions, system, options.MaxContentLength, ref dropped));
             }
 
             if (input is not null)
             {
-                tags.Add(AttributeNames.GenAiInputMessages, TelemetryText.ForSpan(call, AttributeNames.GenAiInputMessages, input, options.MaxContentLength, ref dropped));
+                tags.Add(
+                    AttributeNames.GenAiInputMessages,
+                    TelemetryText.ForSpan(
+                        call, AttributeNames.GenAiInputMessages, input, options.MaxContentLength, ref dropped));
             }
         }
 

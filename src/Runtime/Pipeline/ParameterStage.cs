@@ -22,7 +22,9 @@ public static class ParameterStage
 {
     /// <summary>The route value of that name (as routing matched it), or null.</summary>
     public static string? RouteValue(LlmCall call, string name) =>
-        call.HttpContext.Request.RouteValues.TryGetValue(name, out var value) ? value as string ?? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+        call.HttpContext.Request.RouteValues.TryGetValue(name, out var value)
+            ? value as string ?? Convert.ToString(value, CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary>
     /// The query parameter of that name, its values joined by commas when there are several; null when it is absent.
@@ -106,7 +108,9 @@ public static class ParameterStage
     /// The client's mistake in its terms: the value's name and the form it must take, never the handler's C# type.
     /// </summary>
     private static InvalidLlmRequestException Malformed<T>(string what) =>
-        new(Expected(typeof(T)) is { } expected ? $"The {what} must be {expected}." : $"The {what} is not in the form this route accepts.");
+        new(Expected(typeof(T)) is { } expected
+            ? $"The {what} must be {expected}."
+            : $"The {what} is not in the form this route accepts.");
 
     private static string? Expected(Type type)
     {
@@ -147,12 +151,14 @@ public static class ParameterStage
     private static class ParsableParser<T>
         where T : IParsable<T>
     {
-        public static readonly TextParser<T> Instance = static (string text, out T value) => T.TryParse(text, CultureInfo.InvariantCulture, out value!);
+        public static readonly TextParser<T> Instance = static (string text, out T value) =>
+            T.TryParse(text, CultureInfo.InvariantCulture, out value!);
     }
 
     private static class EnumParser<T>
         where T : struct, Enum
     {
-        public static readonly TextParser<T> Instance = static (string text, out T value) => System.Enum.TryParse(text, ignoreCase: true, out value);
+        public static readonly TextParser<T> Instance = static (string text, out T value) =>
+            System.Enum.TryParse(text, ignoreCase: true, out value);
     }
 }

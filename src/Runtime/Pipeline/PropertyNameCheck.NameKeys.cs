@@ -123,7 +123,9 @@ internal sealed partial class PropertyNameCheck
     private static int NonAsciiHash(ReadOnlySpan<byte> name)
     {
         char[]? rented = null;
-        var chars = name.Length <= 256 ? stackalloc char[name.Length] : (rented = ArrayPool<char>.Shared.Rent(name.Length));
+        var chars = name.Length <= 256
+            ? stackalloc char[name.Length]
+            : (rented = ArrayPool<char>.Shared.Rent(name.Length));
         var length = Encoding.UTF8.GetChars(name, chars);
         var result = string.GetHashCode(chars[..length], StringComparison.OrdinalIgnoreCase);
         if (rented is not null)
@@ -146,10 +148,13 @@ internal sealed partial class PropertyNameCheck
         }
 
         char[]? rented = null;
-        var chars = left.Length + right.Length <= 512 ? stackalloc char[left.Length + right.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length + right.Length));
+        var chars = left.Length + right.Length <= 512
+            ? stackalloc char[left.Length + right.Length]
+            : (rented = ArrayPool<char>.Shared.Rent(left.Length + right.Length));
         var leftLength = Encoding.UTF8.GetChars(left, chars);
         var rightLength = Encoding.UTF8.GetChars(right, chars[leftLength..]);
-        var equal = MemoryExtensions.Equals(chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
+        var equal = MemoryExtensions.Equals(
+            chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
         if (rented is not null)
         {
             ArrayPool<char>.Shared.Return(rented);
@@ -164,7 +169,9 @@ internal sealed partial class PropertyNameCheck
     public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, string right)
     {
         char[]? rented = null;
-        var chars = left.Length <= 256 ? stackalloc char[left.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length));
+        var chars = left.Length <= 256
+            ? stackalloc char[left.Length]
+            : (rented = ArrayPool<char>.Shared.Rent(left.Length));
         var length = Encoding.UTF8.GetChars(left, chars);
         var equal = MemoryExtensions.Equals(chars[..length], right, StringComparison.OrdinalIgnoreCase);
         if (rented is not null)

@@ -83,7 +83,10 @@ internal sealed partial class PropertyNameCheck
     public void Finish()
     {
         _body = default;
-        if (_names.Length > KeptNames || _unescaped.Length > KeptNames * 16 || _table is { Length: > KeptNames * 2 } || _hashes is { Length: > KeptNames })
+        if (_names.Length > KeptNames
+            || _unescaped.Length > KeptNames * 16
+            || _table is { Length: > KeptNames * 2 }
+            || _hashes is { Length: > KeptNames })
         {
             // A hostile body's buffers are not kept for the thread's life.
             return;
@@ -126,7 +129,9 @@ internal sealed partial class PropertyNameCheck
                 case JsonTokenType.StartArray:
                 {
                     ref var parent = ref _frames[_top];
-                    var shape = parent.IsArray ? parent.Shape.Items : parent.Shape.IsOpaque ? RequestShape.Untyped : parent.Child;
+                    var shape = parent.IsArray ? parent.Shape.Items
+                        : parent.Shape.IsOpaque ? RequestShape.Untyped
+                        : parent.Child;
                     NextItem(ref parent);
                     Push(reader.TokenType == JsonTokenType.StartArray, shape);
                     if (_top - start > maxDepth)
@@ -293,64 +298,5 @@ internal sealed partial class PropertyNameCheck
         }
     }
 
-    private static void NextItem(ref Frame frame)
-    {
-        if (frame.IsArray)
-        {
-            frame.Index++;
-        }
-    }
-
-    private void Push(bool isArray, RequestShape shape)
-    {
-        if (++_top == _frames.Length)
-        {
-            Array.Resize(ref _frames, _frames.Length * 2);
-        }
-
-        ref var frame = ref _frames[_top];
-        frame.IsArray = isArray;
-        if (!ReferenceEquals(frame.Shape, shape))
-        {
-            frame.Shape = shape;
-        }
-
-        frame.FirstName = _nameCount;
-        frame.UnescapedMark = _unescapedLength;
-        frame.Index = -1;
-    }
-
-    private void Pop()
-    {
-        // The frame's shapes are left for the next push to overwrite: they live as long as the gateway anyway.
-        ref var frame = ref _frames[_top];
-        _nameCount = frame.FirstName;
-        _unescapedLength = frame.UnescapedMark;
-        _top--;
-    }
-
-    private void Unwind(int depth)
-    {
-        while (_top > depth)
-        {
-            Pop();
-        }
-    }
-
     private readonly record struct Name(int Start, int Length, ulong Key, bool Unescaped);
-
-    private struct Frame
-    {
-        public bool IsArray;
-        public RequestShape Shape;
-
-        // The shape of the value of the object's current property.
-        public RequestShape Child;
-        public int FirstName;
-        public int UnescapedMark;
-
-        // The array's current item, or the object's current property (an index into the names).
-        public int Index;
-        public int CurrentName;
-    }
 }

@@ -23,7 +23,8 @@ internal static class RequestDeserializer
         {
             // The route's reader has read the body already (no comments, no trailing commas): only the depth is the
             // options'.
-            return (T?)(object?)JsonNode.Parse(body, ExactNames, new JsonDocumentOptions { MaxDepth = typeInfo.Options.MaxDepth });
+            return (T?)(object?)JsonNode.Parse(
+                body, ExactNames, new JsonDocumentOptions { MaxDepth = typeInfo.Options.MaxDepth });
         }
 
         return JsonSerializer.Deserialize(body, typeInfo);

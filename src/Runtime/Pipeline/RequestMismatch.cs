@@ -27,7 +27,8 @@ internal static class RequestMismatch
             (null, null) => prefix + ".",
             (null, { } sent) => $"{prefix}: {sent} is not accepted there.",
             ({ } wanted, null) => $"{prefix}: expected {wanted}.",
-            ({ } wanted, { } sent) when wanted == sent => $"{prefix}: expected {wanted} in the range and form this field accepts.",
+            ({ } wanted, { } sent) when wanted == sent =>
+                $"{prefix}: expected {wanted} in the range and form this field accepts.",
             ({ } wanted, { } sent) => $"{prefix}: expected {wanted}, not {sent}.",
         };
     }
@@ -173,7 +174,9 @@ internal static class RequestMismatch
 
             foreach (var segment in segments)
             {
-                if (!(segment.Name is { } name ? MoveToProperty(ref reader, name) : MoveToElement(ref reader, segment.Index)))
+                if (!(segment.Name is { } name
+                    ? MoveToProperty(ref reader, name)
+                    : MoveToElement(ref reader, segment.Index)))
                 {
                     return null;
                 }

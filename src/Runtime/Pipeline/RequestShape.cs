@@ -24,7 +24,8 @@ public sealed class RequestShape
     private static readonly RequestShape OpaqueShape = new(Array.Empty<BoundName>(), items: null);
 
     // The names the gateway itself reads at the top of every body (the envelope), whatever the route's type.
-    private static readonly string[] EnvelopeNames = { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" };
+    private static readonly string[] EnvelopeNames =
+        { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" };
 
     private BoundName[] _names;
     private ulong[] _keys;
@@ -170,7 +171,8 @@ public sealed class RequestShape
                     // A polymorphic type binds the names of each derived type it may be read as.
                     foreach (var derived in polymorphism.DerivedTypes)
                     {
-                        if (RequestMismatch.TryGetTypeInfo(typeInfo.Options, derived.DerivedType, out var derivedInfo) && derivedInfo.Kind == JsonTypeInfoKind.Object)
+                        if (RequestMismatch.TryGetTypeInfo(typeInfo.Options, derived.DerivedType, out var derivedInfo)
+                            && derivedInfo.Kind == JsonTypeInfoKind.Object)
                         {
                             AddProperties(derivedInfo, names, built, depth);
                         }
@@ -188,7 +190,9 @@ public sealed class RequestShape
                 // shape.
                 var shape = new RequestShape(Array.Empty<BoundName>(), items: null);
                 built[typeInfo.Type] = shape;
-                shape._items = RequestMismatch.TryGetTypeInfo(typeInfo.Options, element, out var elementInfo) ? Build(elementInfo, built, depth + 1) : OpaqueShape;
+                shape._items = RequestMismatch.TryGetTypeInfo(typeInfo.Options, element, out var elementInfo)
+                    ? Build(elementInfo, built, depth + 1)
+                    : OpaqueShape;
                 if (shape._items.IsOpaque)
                 {
                     shape._items = null;
@@ -206,7 +210,8 @@ public sealed class RequestShape
         }
     }
 
-    private static void AddProperties(JsonTypeInfo typeInfo, List<BoundName> names, Dictionary<Type, RequestShape> built, int depth)
+    private static void AddProperties(
+        JsonTypeInfo typeInfo, List<BoundName> names, Dictionary<Type, RequestShape> built, int depth)
     {
         foreach (var property in typeInfo.Properties)
         {
@@ -216,7 +221,8 @@ public sealed class RequestShape
                 continue;
             }
 
-            var child = property.CustomConverter is null && RequestMismatch.TryGetTypeInfo(typeInfo.Options, property.PropertyType, out var propertyInfo)
+            var child = property.CustomConverter is null
+                && RequestMismatch.TryGetTypeInfo(typeInfo.Options, property.PropertyType, out var propertyInfo)
                 ? Build(propertyInfo, built, depth + 1)
                 : OpaqueShape;
             if (!names.Exists(n => n.Name == property.Name))

@@ -71,7 +71,8 @@ public static partial class RequestStage
                 // The connection goes with its client now (Kestrel would otherwise try to drain the
                 // rest of a body that is not coming, and log an error for it).
                 httpContext.Abort();
-                throw new ConnectionAbortedException("The client closed the connection before its request body ended.", exception);
+                throw new ConnectionAbortedException(
+                    "The client closed the connection before its request body ended.", exception);
             }
 
             if (read.Buffer.Length > limit)
@@ -140,7 +141,8 @@ public static partial class RequestStage
     private static bool LeftWhileSending(HttpRequest request, Exception exception) => exception switch
     {
         ConnectionResetException => true,
-        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
+        BadHttpRequestException bad =>
+            bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
 
         // Any other IOException is Kestrel's verdict on the framing (an overflowing chunk size, say).
         _ => false,
@@ -150,7 +152,12 @@ public static partial class RequestStage
     /// Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is
     /// <see cref="Stopwatch.GetTimestamp"/> at the request's start.
     /// </summary>
-    public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>
+    public static LlmCall CreateCall(
+        HttpContext httpContext,
+        TracedRouteInfo route,
+        RequestEnvelope envelope,
+        TracedLlmGateway gateway,
+        long startTimestamp) =>
         new(httpContext, route, envelope, gateway, startTimestamp);
 
     private static readonly object BoxedTrue = true;
@@ -176,7 +183,8 @@ public static partial class RequestStage
         var options = call.Gateway.Options;
         var trusted = call.Trust != CallerTrust.Unauthenticated;
         var join = default(TraceJoin);
-        if (call.Trust == CallerTrust.Authenticated || (call.Trust == CallerTrust.Open && !options.RequireAuthenticationToJoinTrace))
+        if (call.Trust == CallerTrust.Authenticated
+            || (call.Trust == CallerTrust.Open && !options.RequireAuthenticationToJoinTrace))
         {
             StringValues traceParent = default, traceState = default;
             if (!options.IgnoreContextPropagation)
@@ -198,8 +206,11 @@ public static partial class RequestStage
             Activity.Current = null;
         }
 
-        var source = call.Gateway.Options.SemanticConventions == SemanticConventionMode.Default ? Source : TracedLlmTelemetry.LatestExperimentalSource;
-        var server = source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
+        var source = call.Gateway.Options.SemanticConventions == SemanticConventionMode.Default
+            ? Source
+            : TracedLlmTelemetry.LatestExperimentalSource;
+        var server =
+            source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
         if (server is not null)
         {
             placement.LinkBack?.AddLink(new ActivityLink(server.Context));
@@ -263,7 +274,12 @@ public static partial class RequestStage
         if (GatewayMetrics.AnyEnabled)
         {
             var (timeToFirstToken, timePerOutputToken) = StreamStage.Timings(call);
-            GatewayMetrics.RecordRequest(call, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode, call.Failure?.ErrorType, timeToFirstToken, timePerOutputToken);
+            GatewayMetrics.RecordRequest(
+                call,
+                call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode,
+                call.Failure?.ErrorType,
+                timeToFirstToken,
+                timePerOutputToken);
         }
     }
 }

@@ -106,11 +106,13 @@ public static class ResultStage
                 ? new ErrorResultException(status, reported?.ErrorType, reported?.Description, result)
                 : new ErrorResultException(status, typeof(InvalidLlmRequestException).FullName,
                     $"{unread.Message} {ErrorResultException.DefaultDescription(status)}", result);
-            await FailurePath.HandleAsync(call, error, call.ServerSpan, auth: null, preCall: null, call.Span).ConfigureAwait(false);
+            await FailurePath.HandleAsync(call, error, call.ServerSpan, auth: null, preCall: null, call.Span)
+                .ConfigureAwait(false);
         }
     }
 
-    private static int AnsweredStatus(LlmCall call) => call.ReportedAnswer?.StatusCode ?? call.HttpContext.Response.StatusCode;
+    private static int AnsweredStatus(LlmCall call) =>
+        call.ReportedAnswer?.StatusCode ?? call.HttpContext.Response.StatusCode;
 
     /// <summary>What a result reported of its answer (<see cref="ReportStatus"/>).</summary>
     internal sealed record ReportedAnswer(int StatusCode, string? ErrorType, string? Description);

@@ -45,7 +45,8 @@ internal static class ServerSentEvents
     /// <summary>
     /// The chunk's JSON, serialized once for the event (and kept when it is the held-back terminal event).
     /// </summary>
-    public static byte[] Serialize<T>(T chunk, JsonTypeInfo<T> typeInfo) => JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
+    public static byte[] Serialize<T>(T chunk, JsonTypeInfo<T> typeInfo) =>
+        JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
 
     /// <summary>
     /// Where the event's name is in its JSON: Anthropic events are named by their own <c>type</c>; OpenAI's have no
@@ -59,7 +60,8 @@ internal static class ServerSentEvents
         name is var (start, length) && json.AsSpan(start, length).SequenceEqual("message_stop"u8);
 
     /// <summary>Writes one event and flushes it.</summary>
-    public static ValueTask<FlushResult> WriteEventAsync(HttpResponse response, byte[] json, (int Start, int Length)? name)
+    public static ValueTask<FlushResult> WriteEventAsync(
+        HttpResponse response, byte[] json, (int Start, int Length)? name)
     {
         var writer = response.BodyWriter;
         if (name is var (start, length))
@@ -123,7 +125,9 @@ internal static class ServerSentEvents
                 reader.Read();
 
                 // The value's bytes sit between its quotes in the input: no copy needed.
-                return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped ? ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length) : null;
+                return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                    ? ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length)
+                    : null;
             }
 
             reader.Read();

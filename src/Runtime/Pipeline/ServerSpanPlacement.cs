@@ -20,7 +20,8 @@ namespace TracedLlm.Pipeline;
 /// since the request span's trace is the one the caller named.</item>
 /// </list>
 /// </summary>
-internal readonly record struct ServerSpanPlacement(ActivityContext Parent, ActivityKind Kind, ActivityLink[]? Links, Activity? LinkBack)
+internal readonly record struct ServerSpanPlacement(
+    ActivityContext Parent, ActivityKind Kind, ActivityLink[]? Links, Activity? LinkBack)
 {
     /// <summary>The ASP.NET Core hosting layer's activity source and request activity.</summary>
     internal const string HostingSourceName = "Microsoft.AspNetCore";
@@ -43,17 +44,27 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
         if (FindHostingSpan(ambient) is not { } hosting)
         {
             var other = join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId;
-            return new(join.Parent, ActivityKind.Server, other ? new[] { new ActivityLink(ambient.Context) } : null, null);
+            return new(
+                join.Parent, ActivityKind.Server, other ? new[] { new ActivityLink(ambient.Context) } : null, null);
         }
 
         if (IsWhereTheJoinLeads(hosting, join))
         {
             // Under the hosting span, with the trace state the join read (TraceStateHeader): hosting keeps the header
             // as it came.
-            return new(new ActivityContext(hosting.TraceId, hosting.SpanId, hosting.ActivityTraceFlags, join.Parent.TraceState), ActivityKind.Internal, null, null);
+            return new(
+                new ActivityContext(
+                    hosting.TraceId, hosting.SpanId, hosting.ActivityTraceFlags, join.Parent.TraceState),
+                ActivityKind.Internal,
+                null,
+                null);
         }
 
-        return new(join.Parent, ActivityKind.Server, new[] { new ActivityLink(hosting.Context) }, hosting.IsAllDataRequested ? hosting : null);
+        return new(
+            join.Parent,
+            ActivityKind.Server,
+            new[] { new ActivityLink(hosting.Context) },
+            hosting.IsAllDataRequested ? hosting : null);
     }
 
     /// <summary>

@@ -72,7 +72,8 @@ public static class StreamStage
             {
                 // The handler went on after its terminal event: keep the order it chose.
                 call.HeldTerminalEvent = null;
-                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early)).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early))
+                    .ConfigureAwait(false);
             }
 
             if (ServerSentEvents.IsTerminal(json, name))
@@ -132,7 +133,9 @@ public static class StreamStage
         if (call.HeldTerminalEvent is { } terminal)
         {
             call.HeldTerminalEvent = null;
-            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal)).ConfigureAwait(false);
+            await ServerSentEvents.WriteEventAsync(
+                    response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal))
+                .ConfigureAwait(false);
         }
         else if (call.Route.ErrorFormat != WireFormat.Anthropic)
         {
@@ -142,7 +145,8 @@ public static class StreamStage
         if (call.StreamedOutput is { } structured)
         {
             structured.Complete();
-            LlmStage.RecordStreamedOutput(call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
+            LlmStage.RecordStreamedOutput(
+                call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
         }
 
         RecordTimings(call);
@@ -228,7 +232,10 @@ public static class StreamStage
 
         var ttft = Stopwatch.GetElapsedTime(call.StreamStartTimestamp, call.FirstChunkTimestamp).TotalSeconds;
         double? tpot = call.OutputTokens is > 1 and { } tokens
-            ? Stopwatch.GetElapsedTime(call.FirstChunkTimestamp, call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds / (tokens - 1)
+            ? Stopwatch.GetElapsedTime(
+                    call.FirstChunkTimestamp,
+                    call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds
+                / (tokens - 1)
             : null;
         return (ttft, tpot);
     }

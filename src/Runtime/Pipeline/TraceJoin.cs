@@ -28,7 +28,8 @@ internal readonly struct TraceJoin
 {
     private readonly InvalidTraceInput _invalid;
 
-    private TraceJoin(ActivityContext parent, TraceJoinSource source, InvalidTraceInput invalid, string? traceIdSeed = null)
+    private TraceJoin(
+        ActivityContext parent, TraceJoinSource source, InvalidTraceInput invalid, string? traceIdSeed = null)
     {
         Parent = parent;
         Source = source;
@@ -49,13 +50,15 @@ internal readonly struct TraceJoin
     public string? TraceIdSeed { get; }
 
     /// <summary>Applies the precedence.</summary>
-    public static TraceJoin Resolve(LlmMetadata metadata, StringValues traceParent, StringValues traceState, bool ignoreContextPropagation)
+    public static TraceJoin Resolve(
+        LlmMetadata metadata, StringValues traceParent, StringValues traceState, bool ignoreContextPropagation)
     {
         var invalid = InvalidTraceInput.None;
         var inbound = default(ActivityContext);
         if (!ignoreContextPropagation && traceParent.Count > 0)
         {
-            if (traceParent.Count > 1 || !ActivityContext.TryParse(traceParent[0], traceState: null, isRemote: true, out inbound))
+            if (traceParent.Count > 1
+                || !ActivityContext.TryParse(traceParent[0], traceState: null, isRemote: true, out inbound))
             {
                 invalid |= InvalidTraceInput.TraceParent;
                 inbound = default;
@@ -66,7 +69,8 @@ internal readonly struct TraceJoin
                 // (TraceStateHeader), several headers as one list, and an invalid one is not kept.
                 if (TraceStateHeader.TryRead(traceState, out var kept))
                 {
-                    inbound = new ActivityContext(inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
+                    inbound = new ActivityContext(
+                        inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
                 }
                 else
                 {
@@ -91,7 +95,12 @@ internal readonly struct TraceJoin
                 }
 
                 // The caller asked to be joined, so its trace is recorded.
-                var parent = new ActivityContext(traceId, parentSpanId, ActivityTraceFlags.Recorded, inbound.TraceId == traceId ? inbound.TraceState : null, isRemote: true);
+                var parent = new ActivityContext(
+                    traceId,
+                    parentSpanId,
+                    ActivityTraceFlags.Recorded,
+                    inbound.TraceId == traceId ? inbound.TraceState : null,
+                    isRemote: true);
                 return new TraceJoin(parent, TraceJoinSource.Metadata, invalid, seeded ? rawTraceId : null);
             }
 
@@ -115,12 +124,15 @@ internal readonly struct TraceJoin
             return;
         }
 
-        Add(server, InvalidTraceInput.TraceParent, "traceparent", "not a valid W3C traceparent, or sent more than once");
-        Add(server, InvalidTraceInput.TraceState, "tracestate", "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths): none kept");
+        Add(server, InvalidTraceInput.TraceParent, "traceparent",
+            "not a valid W3C traceparent, or sent more than once");
+        Add(server, InvalidTraceInput.TraceState, "tracestate",
+            "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths): none kept");
         Add(server, InvalidTraceInput.ExistingTraceId, "existing_trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.TraceIdAlias, "trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.ParentObservationId, "parent_observation_id", "not 16 hex digits, or all zeros");
-        Add(server, InvalidTraceInput.ParentObservationWithoutTrace, "parent_observation_id", "sent without existing_trace_id or trace_id");
+        Add(server, InvalidTraceInput.ParentObservationWithoutTrace, "parent_observation_id",
+            "sent without existing_trace_id or trace_id");
     }
 
     private void Add(Activity server, InvalidTraceInput flag, string field, string reason)

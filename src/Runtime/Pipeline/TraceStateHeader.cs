@@ -36,7 +36,8 @@ internal static class TraceStateHeader
     // cases cannot then decide whether the state is read.
     private const string StandInTraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     private static readonly string[] StandIn = [StandInTraceParent];
-    private static readonly ActivityContext StandInContext = ActivityContext.Parse(StandInTraceParent, traceState: null);
+    private static readonly ActivityContext StandInContext =
+        ActivityContext.Parse(StandInTraceParent, traceState: null);
 
     private static readonly Func<StringValues, string, IEnumerable<string>?> Getter =
         static (traceState, name) => name == "tracestate" ? traceState : StandIn;
@@ -59,7 +60,8 @@ internal static class TraceStateHeader
     /// space, no key twice) cut to it otherwise, null when it has no member. False when it is not a valid tracestate
     /// (nothing is kept).
     /// </remarks>
-    public static bool TryRead(StringValues headers, out string? traceState) => TryRead(headers, Propagator, out traceState);
+    public static bool TryRead(StringValues headers, out string? traceState) =>
+        TryRead(headers, Propagator, out traceState);
 
     /// <summary>As <see cref="TryRead(StringValues, out string?)"/>, through <paramref name="propagator"/>.</summary>
     internal static bool TryRead(StringValues headers, TextMapPropagator propagator, out string? traceState)
@@ -85,7 +87,9 @@ internal static class TraceStateHeader
         if (traceState is { Length: > MaxLength } whole)
         {
             var kept = new string?[1];
-            Propagator.Inject(new PropagationContext(new ActivityContext(StandInContext.TraceId, StandInContext.SpanId, StandInContext.TraceFlags, whole), default), kept, Setter);
+            var context = new ActivityContext(
+                StandInContext.TraceId, StandInContext.SpanId, StandInContext.TraceFlags, whole);
+            Propagator.Inject(new PropagationContext(context, default), kept, Setter);
             traceState = kept[0];
             TelemetryText.Count(TelemetryText.Reasons.Truncated, Members(whole) - Members(traceState));
         }

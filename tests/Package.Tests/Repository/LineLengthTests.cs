@@ -32,7 +32,6 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
     /// </summary>
     private static readonly string[] NotYetReflowed =
     [
-        "src/Runtime/Pipeline/",
         "tests/Gateway.Tests/FaultMatrix/",
     ];
 
