@@ -17,7 +17,13 @@ namespace TracedLlm.Gateway.Tests;
 /// before the client left); <see cref="Left"/> when the client went away, <see cref="Error"/> when
 /// its connection broke under it without its leaving; the <c>Retry-After</c> it was told.
 /// </summary>
-public sealed record ClientView(int Status, string? ContentType, string Body, bool Left = false, Exception? Error = null, string? RetryAfter = null);
+public sealed record ClientView(
+    int Status,
+    string? ContentType,
+    string Body,
+    bool Left = false,
+    Exception? Error = null,
+    string? RetryAfter = null);
 
 /// <summary>How a fault-matrix client behaves.</summary>
 public enum ClientLeaves
@@ -54,7 +60,10 @@ internal static class FaultClient
     /// A client whose dropped responses close their connections (no draining), for clients that leave.
     /// </summary>
     public static HttpClient Create(string address, int connections = int.MaxValue) =>
-        new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero, MaxConnectionsPerServer = connections })
+        new(new SocketsHttpHandler
+        {
+            MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero, MaxConnectionsPerServer = connections
+        })
         {
             BaseAddress = new Uri(address),
             Timeout = Timeout.InfiniteTimeSpan,
@@ -64,7 +73,8 @@ internal static class FaultClient
     public static ClientLeaves LeavesFor(FaultCell? cell) => cell switch
     {
         { Fault: Fault.DisconnectBeforeResponse } => ClientLeaves.WhenWaitingBeforeResponse,
-        { Fault: Fault.DisconnectAfterResponseStarted, Site: FaultSite.FailureLogger } => ClientLeaves.WhenWaitingAfterWholeAnswer,
+        { Fault: Fault.DisconnectAfterResponseStarted, Site: FaultSite.FailureLogger } =>
+            ClientLeaves.WhenWaitingAfterWholeAnswer,
         { Fault: Fault.DisconnectAfterResponseStarted } => ClientLeaves.WhenWaitingAfterFirstEvent,
         _ => ClientLeaves.Never,
     };
@@ -73,12 +83,16 @@ internal static class FaultClient
     /// A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the
     /// controller's (path + <c>/mvc</c>) of the same format.
     /// </summary>
-    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
+    public static HttpRequestMessage Request(
+        string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = format == WireFormat.Anthropic
-            ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
-            : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
+            ? ("/v1/messages",
+                $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":"""
+                + """[{"role":"user","content":"fault matrix"}]}""")
+            : ("/v1/chat/completions",
+                $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
         var suffix = route switch
         {
             RouteKind.Relay => "/relay",
@@ -86,8 +100,12 @@ internal static class FaultClient
             RouteKind.Host => "/host",
             _ => string.Empty,
         };
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
+        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json")
+        };
+        request.Headers.Authorization =
+            new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         if (run is not null)
         {
             request.Headers.Add(FaultPlan.Header, run.Id);
@@ -100,12 +118,14 @@ internal static class FaultClient
     /// Sends the request and reads its answer as <paramref name="leaves"/> says; <paramref name="moment"/> is when an
     /// <see cref="ClientLeaves.AtMoment"/> client leaves.
     /// </summary>
-    public static async Task<ClientView> RunAsync(HttpClient client, HttpRequestMessage request, FaultRun run, ClientLeaves leaves, TimeSpan moment = default)
+    public static async Task<ClientView> RunAsync(
+        HttpClient client, HttpRequestMessage request, FaultRun run, ClientLeaves leaves, TimeSpan moment = default)
     {
         using var leave = new CancellationTokenSource();
         if (leaves == ClientLeaves.WhileSending)
         {
-            request.Content = new HalfSentContent(await request.Content!.ReadAsByteArrayAsync(), request.Content.Headers.ContentType);
+            request.Content = new HalfSentContent(
+                await request.Content!.ReadAsByteArrayAsync(), request.Content.Headers.ContentType);
         }
 
         var body = new StringBuilder();
@@ -154,7 +174,8 @@ internal static class FaultClient
                 await run.Waiting.Task.WaitAsync(Generous);
             }
 
-            return new ClientView(head.Status, head.ContentType, body.ToString(), RetryAfter: response.Headers.RetryAfter?.ToString());
+            return new ClientView(
+                head.Status, head.ContentType, body.ToString(), RetryAfter: response.Headers.RetryAfter?.ToString());
         }
         catch (OperationCanceledException) when (leave.IsCancellationRequested)
         {
@@ -186,7 +207,8 @@ internal static class FaultClient
         protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+        protected override async Task SerializeToStreamAsync(
+            Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
         {
             await stream.WriteAsync(_body.AsMemory(0, _body.Length / 2), cancellationToken);
             await stream.FlushAsync(cancellationToken);
@@ -243,7 +265,15 @@ internal static class FaultContract
     /// <param name="decider">The cell whose fault decided the outcome.</param>
     /// <param name="loggerFails">Whether the faulty failure logger fails (its failure is an event on the failure
     /// span).</param>
-    public static void AssertFailed(FaultCell decider, Expected expected, ClientView client, RequestRecord server, IReadOnlyList<Activity> spans, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls, bool loggerFails)
+    public static void AssertFailed(
+        FaultCell decider,
+        Expected expected,
+        ClientView client,
+        RequestRecord server,
+        IReadOnlyList<Activity> spans,
+        IReadOnlyCollection<FailureContext> logged,
+        int faultyLoggerCalls,
+        bool loggerFails)
     {
         Assert.Null(server.Escaped);
         AssertAnswer(decider, expected, client, server);
@@ -264,7 +294,8 @@ internal static class FaultContract
                 // The stream had started: what the client read before leaving is a valid event.
                 Assert.Equal(200, client.Status);
                 Assert.Equal("text/event-stream", client.ContentType);
-                Assert.DoesNotContain("error", StreamingTests.ParseEvents(client.Body).Single().Data, StringComparison.Ordinal);
+                Assert.DoesNotContain(
+                    "error", StreamingTests.ParseEvents(client.Body).Single().Data, StringComparison.Ordinal);
                 break;
             case Answer.Json:
                 Assert.Equal(expected.Status, client.Status);
@@ -286,7 +317,9 @@ internal static class FaultContract
                 using var problem = ParseJson(client.Body);
                 Assert.Equal(FaultCell.ProblemTitle, problem.RootElement.GetProperty("title").GetString());
                 Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
-                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the handler's");
+                Assert.False(
+                    problem.RootElement.TryGetProperty("error", out _),
+                    "the gateway wrote its own error over the handler's");
                 break;
             }
 
@@ -312,7 +345,9 @@ internal static class FaultContract
                 Assert.Equal("application/problem+json", client.ContentType);
                 using var problem = ParseJson(client.Body);
                 Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
-                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the app's");
+                Assert.False(
+                    problem.RootElement.TryGetProperty("error", out _),
+                    "the gateway wrote its own error over the app's");
                 foreach (var leak in new[] { "fault injected", "secret", " at " })
                 {
                     Assert.DoesNotContain(leak, client.Body, StringComparison.OrdinalIgnoreCase);
@@ -350,7 +385,8 @@ internal static class FaultContract
         Assert.Equal(ActivityStatusCode.Error, server.Status);
         Assert.Equal(message, server.StatusDescription);
         Assert.Equal(status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        var llm = Assert.Single(spans.Stopped, s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
+        var llm = Assert.Single(
+            spans.Stopped, s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
         Assert.Equal(errorType, llm.GetTagItem(AttributeNames.ErrorType));
         return llm;
@@ -396,7 +432,8 @@ internal static class FaultContract
     /// </summary>
     /// <param name="blocks">How many guardrails of the request may block (a pair's two may both have blocked, each with
     /// its span).</param>
-    public static void AssertSpans(FaultCell cell, Expected expected, IReadOnlyList<Activity> spans, bool loggerFails, int blocks = 1)
+    public static void AssertSpans(
+        FaultCell cell, Expected expected, IReadOnlyList<Activity> spans, bool loggerFails, int blocks = 1)
     {
         var server = Assert.Single(spans, s => s.DisplayName == SpanNames.Server);
         AssertAllEnded(spans);
@@ -413,16 +450,20 @@ internal static class FaultContract
         if (cell is { Fault: Fault.ErrorResult, Site: FaultSite.AppFilter })
         {
             // A filter answered before the action: refused on proxy_pre_call, no LLM call made, nothing thrown.
-            Assert.DoesNotContain(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
+            Assert.DoesNotContain(
+                spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
             var preCall = Assert.Single(spans, s => s.DisplayName == SpanNames.PreCall);
             Assert.Equal(ActivityStatusCode.Error, preCall.Status);
-            Assert.All(new[] { server, preCall, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
+            Assert.All(
+                new[] { server, preCall, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
         }
         else if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
         {
             // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks
             // have no exception event for it.
-            var llm = Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"); // named litellm_request, or "{operation} {model}" in the latest mode
+            // Named litellm_request, or "{operation} {model}" in the latest mode.
+            var llm = Assert.Single(
+                spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
             Assert.Equal(ActivityStatusCode.Error, llm.Status);
             Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
             Assert.All(new[] { server, llm, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
@@ -431,7 +472,10 @@ internal static class FaultContract
         if ((cell.Fault == Fault.Block && cell.Site != FaultSite.Authenticator) || cell.Site == FaultSite.FailureLogger)
         {
             // A block always has its guardrail span, recorded where it was decided or by the failure path.
-            var intervened = spans.Where(s => s.DisplayName == SpanNames.Guardrail && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened).ToList();
+            var intervened = spans
+                .Where(s => s.DisplayName == SpanNames.Guardrail
+                    && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened)
+                .ToList();
             Assert.InRange(intervened.Count, 1, blocks);
             Assert.All(intervened, guardrail => Assert.Equal(ActivityStatusCode.Error, guardrail.Status));
         }
@@ -444,7 +488,8 @@ internal static class FaultContract
     }
 
     /// <summary>Each failure logger called once, with the outcome; the injected exception is the one logged.</summary>
-    public static void AssertLoggedOnce(FaultCell cell, Expected expected, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
+    public static void AssertLoggedOnce(
+        FaultCell cell, Expected expected, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
     {
         var entry = Assert.Single(logged);
         Assert.Equal(expected.Status, entry.StatusCode);
@@ -466,7 +511,14 @@ internal static class FaultContract
     /// A request that did not fail: a whole answer (or, from a client that left, a part of one), no failure span, no
     /// logger call.
     /// </summary>
-    public static void AssertHealthy(WireFormat format, bool stream, ClientView client, RequestRecord server, IReadOnlyList<Activity> spans, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
+    public static void AssertHealthy(
+        WireFormat format,
+        bool stream,
+        ClientView client,
+        RequestRecord server,
+        IReadOnlyList<Activity> spans,
+        IReadOnlyCollection<FailureContext> logged,
+        int faultyLoggerCalls)
     {
         Assert.Null(server.Escaped);
         Assert.True(client.Error is null, $"the connection broke under a client that stayed: {client.Error}");
@@ -487,7 +539,8 @@ internal static class FaultContract
         if (stream)
         {
             var events = StreamingTests.ParseEvents(client.Body);
-            Assert.DoesNotContain(events, e => e.Name == "error" || e.Data.Contains("\"error\"", StringComparison.Ordinal));
+            Assert.DoesNotContain(
+                events, e => e.Name == "error" || e.Data.Contains("\"error\"", StringComparison.Ordinal));
             if (!client.Left)
             {
                 Assert.Equal(format == WireFormat.Anthropic ? "message_stop" : null, events[^1].Name);
@@ -511,7 +564,8 @@ internal static class FaultContract
         }
         catch (JsonException)
         {
-            throw new Xunit.Sdk.XunitException($"the error body is not JSON: {(body.Length > 120 ? body[..120] + "…" : body)}");
+            throw new Xunit.Sdk.XunitException(
+                $"the error body is not JSON: {(body.Length > 120 ? body[..120] + "…" : body)}");
         }
     }
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
-using Xunit.Abstractions;
 
 namespace TracedLlm.Package.Tests;
 
@@ -17,23 +16,12 @@ namespace TracedLlm.Package.Tests;
 /// readable; the ports' apps (tests/Ports/*/*, all but each port's *.Tests), consumer projects in their teams'
 /// form, each diffed against its adopted copy line by line for docs/porting.md's counts; and generated snapshots
 /// (tests/Generators.Tests/Snapshots, <c>.txt</c>, not C# sources), which are the generator's output as it writes
-/// it. Folders still being reflowed (issue 81's second phase) are listed in <see cref="NotYetReflowed"/>: their
-/// count is printed, and a folder leaves the list once it holds.
+/// it.
 /// </remarks>
-public sealed partial class LineLengthTests(ITestOutputHelper output)
+public sealed partial class LineLengthTests
 {
     /// <summary>Vendored third-party code, in its upstream form (see the remarks).</summary>
     private const string Corpus = "tests/Analyzers.Corpus/";
-
-
-    /// <summary>
-    /// Folders whose long lines are still to be reflowed, by the branches editing them now; each is checked once it
-    /// leaves this list, which only shrinks.
-    /// </summary>
-    private static readonly string[] NotYetReflowed =
-    [
-        "tests/Gateway.Tests/FaultMatrix/",
-    ];
 
     [Fact]
     public void EveryLineUnderSrcAndTestsFitsTheDeclaredLength()
@@ -58,21 +46,8 @@ public sealed partial class LineLengthTests(ITestOutputHelper output)
             }
         }
 
-        var pending = offenders
-            .Where(o => NotYetReflowed.Any(folder => o.File.StartsWith(folder, StringComparison.Ordinal)))
-            .ToList();
-        foreach (var folder in NotYetReflowed)
-        {
-            output.WriteLine($"{folder}: {pending.Count(o => o.File.StartsWith(folder, StringComparison.Ordinal))} "
-                + $"line(s) past {limit}, still to reflow");
-        }
-
-        var enforced = offenders.Except(pending).Select(o => $"{o.File}:{o.Line}: {o.Length} characters").ToList();
-        Assert.True(enforced.Count == 0, $"Lines past max_line_length = {limit}:\n" + string.Join("\n", enforced));
-
-        var done = NotYetReflowed
-            .Where(folder => !pending.Any(o => o.File.StartsWith(folder, StringComparison.Ordinal)));
-        Assert.True(!done.Any(), "Reflowed: take off NotYetReflowed " + string.Join(", ", done));
+        var found = offenders.Select(o => $"{o.File}:{o.Line}: {o.Length} characters").ToList();
+        Assert.True(found.Count == 0, $"Lines past max_line_length = {limit}:\n" + string.Join("\n", found));
     }
 
     [Fact]
