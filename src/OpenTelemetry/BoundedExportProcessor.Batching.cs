@@ -177,7 +177,7 @@ public sealed partial class BoundedExportProcessor
             }
 
             _openSpans += count;
-            if (_openSpans >= _batchSize)
+            if (_openSpans >= _batchSize || OpenBatchHoldsItsShare())
             {
                 AdaptDelay(full: true);
                 Seal();
@@ -190,6 +190,24 @@ public sealed partial class BoundedExportProcessor
         }
     }
 
+    // Under memory pressure (the batches the router's channels build and hold reach half the delivery buffer), a
+    // channel seals its batch once it holds a quarter of its reserve (what a channel may always hold): a piece more
+    // and a buffer of at most twice its bytes still fit. So the batches of a thousand quiet teams after a long delay
+    // leave as they grow, not together on the grid past the buffer's bound, where a quarter of their spans were
+    // dropped (bench/results/2026-11-29-destinations-quiet-batches.md); without pressure they grow as before.
+    private bool OpenBatchHoldsItsShare()
+    {
+        if (_bufferBudget is not { } budget)
+        {
+            return false;
+        }
+
+        var length = _capture!.Length;
+        budget.AddOpen(length - _openBytes);
+        _openBytes = length;
+        return 4L * length >= budget.Reserve && budget.UnderPressure;
+    }
+
     // The open OTLP batch goes to the delivery.
     private void Seal()
     {
@@ -200,6 +218,8 @@ public sealed partial class BoundedExportProcessor
 
         var spans = _openSpans;
         _openSpans = 0;
+        _bufferBudget?.AddOpen(-_openBytes);
+        _openBytes = 0;
         var members = _members.Take(_destinationTag);
         if (_capture!.Take() is ({ } body, var length))
         {

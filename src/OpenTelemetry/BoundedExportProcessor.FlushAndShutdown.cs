@@ -195,6 +195,7 @@ public sealed partial class BoundedExportProcessor
             {
                 ExportWorkers.Remove(member);
             }
+            _bufferBudget?.AddOpen(-Interlocked.Exchange(ref _openBytes, 0));
             _delivery?.Dispose();
             _stop.Dispose();
             _wake.Dispose();

@@ -86,6 +86,10 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
     private readonly KeyValuePair<string, object?> _destinationTag;
     private readonly BatchMembers _members = new();
     private readonly ExportBudget? _queueBudget;
+    private readonly ExportBudget? _bufferBudget;
+
+    // The open batch's bytes counted in the buffer budget's Open.
+    private long _openBytes;
     private readonly int _wakeAt;
     private int _openSpans;
     private long _openedAt;
@@ -181,6 +185,7 @@ public sealed partial class BoundedExportProcessor : BaseExportProcessor<Activit
             _capture = otlp.Capture;
             _serializer = otlp.Serializer;
             _queueBudget = otlp.QueueBudget;
+            _bufferBudget = otlp.BufferBudget;
             _quietDelayLimit = QuietDelayLimit(_scheduledDelay, otlp.Serializer is not null);
             DiskExportBuffer? disk = null;
             if (options.DiskBufferDirectory is { } directory)

@@ -75,6 +75,9 @@ internal sealed class OtlpCapture : HttpMessageHandler
     /// <summary>The pieces taken since the last <see cref="Take"/>.</summary>
     public int Pieces => _pieces;
 
+    /// <summary>The bytes of the batch built since the last <see cref="Take"/>.</summary>
+    public int Length => _length;
+
     /// <summary>
     /// The batch built so far (a rented buffer and the length used, or null); the next batch starts empty.
     /// </summary>

@@ -17,6 +17,7 @@ internal sealed class ExportBudget
 {
     private long _used;
     private long _reserve;
+    private long _open;
 
     public ExportBudget(long total, long reserve)
     {
@@ -68,4 +69,16 @@ internal sealed class ExportBudget
     }
 
     public void Return(long bytes) => Interlocked.Add(ref _used, -bytes);
+
+    /// <summary>The bytes of the batches the channels are still building (not yet in <see cref="Used"/>).</summary>
+    public long Open => Interlocked.Read(ref _open);
+
+    /// <summary>Counts <paramref name="bytes"/> more (or fewer) of a batch being built.</summary>
+    public void AddOpen(long bytes) => Interlocked.Add(ref _open, bytes);
+
+    /// <summary>
+    /// Whether the batches held, and those being built in the buffers of up to twice their bytes they are sealed in,
+    /// reach half of <see cref="Total"/>.
+    /// </summary>
+    public bool UnderPressure => (2 * Open) + Used >= Total / 2;
 }

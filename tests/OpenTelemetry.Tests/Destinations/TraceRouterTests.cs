@@ -278,6 +278,61 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.Equal(0, Router!.RunningSpans);
     }
 
+    /// <summary>Under memory pressure, a quiet team's batch goes once it holds a quarter of its reserve.</summary>
+    /// <remarks>
+    /// Not after its delay: sealed in a buffer of at most twice its bytes, it fits the reserve a channel may always
+    /// hold, so the batches of many quiet teams built over a long delay leave as they grow and none is dropped while
+    /// the backends take them.
+    /// </remarks>
+    [Fact]
+    public async Task UnderPressureAQuietTeamsBatchGoesBeforeItsDelay()
+    {
+        // Ten teams with keys of their own, a reserve of 400,000 / 10 bytes each, and a delay no test waits for: their
+        // 415 kB of spans, sealed together at the end, would take 640 KiB of buffers.
+        const int teams = 10, requests = 100;
+        var options = new TraceRoutingOptions { DenyUnmatched = true };
+        for (var i = 0; i < teams; i++)
+        {
+            options.Destinations["team-" + i] =
+                new() { Endpoint = _b.Url, Headers = $"x-api-key=team-{i}", Teams = { "team-" + i } };
+        }
+
+        var bounds = new ExportQueueOptions
+        {
+            ScheduledDelay = TimeSpan.FromMinutes(1),
+            MaxBufferedExportBytes = 400_000,
+            ShutdownTimeout = TimeSpan.FromSeconds(5)
+        };
+        using (Provider(options, bounds))
+        {
+            // In ten waves, as a steady rate of requests would come.
+            for (var i = 0; i < requests * teams; i++)
+            {
+                using (var server = Server(new LlmCaller { TeamId = "team-" + (i % teams) }))
+                {
+                    server.SetTag("app.note", new string('x', 300));
+                }
+
+                if (i % (requests * teams / 10) == 0)
+                {
+                    await Task.Delay(50);
+                }
+            }
+
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_b).Count >= requests * teams / 4,
+                "the teams' batches, sent before their delay",
+                TimeSpan.FromSeconds(10));
+        }
+
+        Assert.True(
+            requests * teams == ReceivedSpans.Of(_b).Count,
+            $"{ReceivedSpans.Of(_b).Count} delivered in {_b.Requests.Count} requests ("
+            + string.Join(", ", _b.Requests.Select(r => r.Body.Length)) + "); " + string.Join(" | ", _warnings));
+        Assert.All(_b.Requests, request => Assert.InRange(request.Body.Length, 1, 400_000 / teams));
+        Assert.DoesNotContain(_warnings, warning => warning.Contains("dropped", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task AllDestinationsTogetherHoldNoMoreThanTheBoundsAndAHealthyOneKeepsItsRoom()
     {
