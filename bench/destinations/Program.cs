@@ -104,7 +104,11 @@ else
             destination.Teams.Add($"team-{team}");
             routing.Destinations[$"team-{team}"] = destination;
         }
-    });
+    },
+    // MAX_BUFFERED_EXPORT_BYTES: the delivery buffer all destinations share (TracedLlm:Export's default 64 MiB).
+    configureQueue: long.TryParse(Environment.GetEnvironmentVariable("MAX_BUFFERED_EXPORT_BYTES"), out var buffered)
+        ? queue => queue.MaxBufferedExportBytes = buffered
+        : null);
 }
 
 for (var team = 0; team < callers.Length; team++)

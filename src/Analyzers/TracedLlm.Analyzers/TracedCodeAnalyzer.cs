@@ -64,26 +64,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
         private HashSet<ISymbol> Declarations(ISymbol callee, CancellationToken cancellationToken)
         {
             var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default) { callee };
-            if (callee is not IMethodSymbol method)
+            if (callee is IMethodSymbol method)
             {
-                return declared;
+                declared.UnionWith(SelfAndDeclared(method).Select(m => m.OriginalDefinition));
+                declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
             }
 
-            for (var overridden = method.OverriddenMethod;
-                overridden is not null;
-                overridden = overridden.OverriddenMethod)
-            {
-                declared.Add(overridden.OriginalDefinition);
-            }
-
-            declared.UnionWith(method.ContainingType.AllInterfaces
-                .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
-                .Where(member => Same(
-                    method.ContainingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method))
-                .Select(member => member.OriginalDefinition));
-
-            declared.UnionWith(method.ExplicitInterfaceImplementations.Select(m => m.OriginalDefinition));
-            declared.UnionWith(_facts.InheritedInterfaceMembers(method, cancellationToken));
             return declared;
         }
 
@@ -316,12 +302,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                         // A default left out by several calls: reported once at the default, for every route.
                         if (keys.IsKeyParameter(argument.Callee, argument.Ordinal))
                         {
-                            if (!omitted.TryGetValue(argument.Location, out var seen))
-                            {
-                                omitted[argument.Location] = seen = (new HashSet<TracedRoute>(), argument.Values,
-                                    graph.PathTo(argument.Callee));
-                            }
-
+                            var seen = omitted.GetOrAdd(argument.Location, _ =>
+                                (Routes: new HashSet<TracedRoute>(), argument.Values, graph.PathTo(argument.Callee)));
                             seen.Routes.UnionWith(routes);
                         }
                     }

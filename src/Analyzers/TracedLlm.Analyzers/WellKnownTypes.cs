@@ -259,7 +259,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
                 && space is "Azure.AI.OpenAI" or "Azure.AI.Inference");
     }
 
-    private ITypeSymbol Awaited(ITypeSymbol type) =>
+    /// <summary>T of a <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>, else the type itself.</summary>
+    public ITypeSymbol Awaited(ITypeSymbol type) =>
         type is INamedTypeSymbol { TypeArguments.Length: 1 } named
         && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))
             ? named.TypeArguments[0]
@@ -323,11 +324,36 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public static ITypeSymbol DeclaredReceiver(IMethodSymbol method) =>
         method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
 
+    /// <summary>A method and every method a call may name to reach it: what it overrides and implements.</summary>
+    public static IEnumerable<IMethodSymbol> SelfAndDeclared(IMethodSymbol method)
+    {
+        yield return method;
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            yield return overridden;
+        }
+
+        foreach (var explicitly in method.ExplicitInterfaceImplementations)
+        {
+            yield return explicitly;
+        }
+
+        var type = method.ContainingType;
+        foreach (var member in (type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
+            .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
+            .Where(m => Same(type!.FindImplementationForInterfaceMember(m)?.OriginalDefinition,
+                method.OriginalDefinition)))
+        {
+            yield return member;
+        }
+    }
+
     public static bool Implements(ITypeSymbol? type, INamedTypeSymbol @interface) =>
         type is not null && type.AllInterfaces.Any(candidate => Same(candidate.OriginalDefinition, @interface));
 
     public static bool DerivesFrom(ITypeSymbol? type, ITypeSymbol baseType)
     {
+        // A loop, not AndBases: every rule asks this of nearly every call it reads.
         for (var current = type; current is not null; current = current.BaseType)
         {
             if (Same(current.OriginalDefinition, baseType.OriginalDefinition))
@@ -337,6 +363,15 @@ internal sealed class WellKnownTypes(Compilation compilation)
         }
 
         return false;
+    }
+
+    /// <summary>The type and its base types, nearest first; none for null.</summary>
+    public static IEnumerable<ITypeSymbol> AndBases(ITypeSymbol? type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            yield return current;
+        }
     }
 
     private static INamedTypeSymbol? Get(Compilation compilation, string name) =>

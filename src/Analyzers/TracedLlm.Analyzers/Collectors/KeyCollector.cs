@@ -166,15 +166,12 @@ internal sealed class KeyCollector : IFactCollector
     {
         ImmutableHashSet<string>? only = null;
         var except = ImmutableHashSet.Create<string>(StringComparer.Ordinal);
-        for (IOperation current = key; current.Parent is { } parent; current = parent)
+        foreach (var (current, parent) in ValueFlow.Steps(key))
         {
-            string? slot;
-            bool equal;
             switch (parent)
             {
-                case IConditionalOperation conditional
-                    when current != conditional.Condition && SlotTest(conditional.Condition, scope) is { } test:
-                    (slot, equal) = test;
+                case IConditionalOperation conditional when current != conditional.Condition
+                    && SlotTest(conditional.Condition, scope) is (var slot, var equal):
                     var inTrue = current == conditional.WhenTrue;
                     (only, except) = equal == inTrue ? (Narrow(only, slot), except) : (only, except.Add(slot));
                     break;

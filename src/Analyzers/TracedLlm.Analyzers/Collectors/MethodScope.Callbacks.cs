@@ -13,21 +13,13 @@ internal sealed partial class MethodScope
     /// it, or given as a timer's callback; or in a local function used only so. A library event raised inside a call
     /// the request makes is missed this way.
     /// </remarks>
-    public bool RunsAsLibraryCallback(IOperation operation)
-    {
-        for (var current = operation; current is not null; current = current.Parent)
+    public bool RunsAsLibraryCallback(IOperation operation) => ValueFlow.Ancestors(operation).Prepend(operation)
+        .Any(current => current switch
         {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation or IMethodReferenceOperation when IsLibraryCallback(current):
-                    return true;
-                case ILocalFunctionOperation local when LocalFunctionOnlyCallback(local.Symbol.OriginalDefinition):
-                    return true;
-            }
-        }
-
-        return false;
-    }
+            IAnonymousFunctionOperation or IMethodReferenceOperation => IsLibraryCallback(current),
+            ILocalFunctionOperation local => LocalFunctionOnlyCallback(local.Symbol.OriginalDefinition),
+            _ => false,
+        });
 
     /// <summary>A lambda or method group subscribed to a library's event or given as a timer's callback.</summary>
     private bool IsLibraryCallback(IOperation target)
@@ -37,11 +29,7 @@ internal sealed partial class MethodScope
             return false;
         }
 
-        IOperation value = creation;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value.Parent;
-        }
+        var value = ValueFlow.Outer(creation);
 
         var callback = value.Parent switch
         {

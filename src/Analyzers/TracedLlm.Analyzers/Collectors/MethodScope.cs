@@ -55,33 +55,14 @@ internal sealed partial class MethodScope(
 
     /// <summary>Inside a method with an attempt, or inside the operation given to LlmCall.ExecuteAsync /
     /// StreamAsync.</summary>
-    public bool InAttemptScope(IOperation operation)
-    {
-        if (OwnerInAttempt)
-        {
-            return true;
-        }
-
-        for (var current = operation; current.Parent is not null; current = current.Parent)
-        {
-            if (current is IAnonymousFunctionOperation or IMethodReferenceOperation
-                && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool InAttemptScope(IOperation operation) => OwnerInAttempt || ValueFlow.Ancestors(operation)
+        .Prepend(operation).Any(current => current is IAnonymousFunctionOperation or IMethodReferenceOperation
+            && current.Parent is IDelegateCreationOperation creation && IsAttemptOperation(creation));
 
     /// <summary>A delegate given to LlmCall.ExecuteAsync / StreamAsync, directly or through a local.</summary>
     private bool IsAttemptOperation(IDelegateCreationOperation creation)
     {
-        IOperation value = creation;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            value = value.Parent;
-        }
+        var value = ValueFlow.Outer(creation);
 
         if (value.Parent is IArgumentOperation { Parent: IInvocationOperation runner })
         {
@@ -121,15 +102,10 @@ internal sealed partial class MethodScope(
                 case IAnonymousFunctionOperation:
                     return Handling.Anytime;
                 case ILocalFunctionOperation local:
-                    var function = local.Symbol.OriginalDefinition;
                     _runsLater ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-                    if (!_runsLater.TryGetValue(function, out var later))
-                    {
-                        _runsLater[function] = later = RunsLater(function,
-                            new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-                    }
-
-                    return later ? Handling.Anytime : Handling.InBody;
+                    return _runsLater.GetOrAdd(local.Symbol.OriginalDefinition,
+                        function => RunsLater(function, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default)))
+                        ? Handling.Anytime : Handling.InBody;
             }
         }
 
@@ -153,33 +129,12 @@ internal sealed partial class MethodScope(
             return false;
         }
 
-        foreach (var call in Operations.OfType<IInvocationOperation>())
-        {
-            if (!SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, function))
-            {
-                continue;
-            }
-
-            for (var current = call.Parent; current is not null; current = current.Parent)
-            {
-                if (current is IAnonymousFunctionOperation)
-                {
-                    return true;
-                }
-
-                if (current is ILocalFunctionOperation caller)
-                {
-                    if (RunsLater(caller.Symbol.OriginalDefinition, visited))
-                    {
-                        return true;
-                    }
-
-                    break;
-                }
-            }
-        }
-
-        return false;
+        // Called from a lambda, or from a local function that may run later itself.
+        return Operations.OfType<IInvocationOperation>()
+            .Where(call => Same(call.TargetMethod.OriginalDefinition, function))
+            .Select(call => ValueFlow.NestedFunction(call))
+            .Any(caller => caller?.MethodKind == MethodKind.AnonymousFunction
+                || (caller is not null && RunsLater(caller.OriginalDefinition, visited)));
     }
 
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>

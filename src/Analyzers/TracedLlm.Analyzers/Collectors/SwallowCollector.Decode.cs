@@ -79,18 +79,8 @@ internal sealed partial class SwallowCollector
         !IsHttp(type) && type.Locations.Any(location => location.IsInSource);
 
     /// <summary>A type of ASP.NET Core's HTTP abstractions (<c>HttpContext</c>...) or one derived from it.</summary>
-    private static bool IsHttp(ITypeSymbol type)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (current.ContainingNamespace?.ToDisplayString() == "Microsoft.AspNetCore.Http")
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsHttp(ITypeSymbol type) =>
+        AndBases(type).Any(current => current.ContainingNamespace?.ToDisplayString() == "Microsoft.AspNetCore.Http");
 
     private static bool AnyException(ITypeSymbol caught, WellKnownTypes types) =>
         caught.SpecialType == SpecialType.System_Object || Same(caught, types.Exception);

@@ -36,11 +36,9 @@ internal sealed partial class SwallowCollector
             }
         }
 
-        var body = (IOperation)@try;
-        while (body.Parent is { } parent && body is not (IAnonymousFunctionOperation or ILocalFunctionOperation))
-        {
-            body = parent;
-        }
+        // The function the try is in: a lambda, a local function, or the whole block.
+        var body = ValueFlow.Ancestors(@try)
+            .FirstOrDefault(o => o is IAnonymousFunctionOperation or ILocalFunctionOperation) ?? ValueFlow.Root(@try);
 
         if (kept.Count == 0)
         {
@@ -54,31 +52,10 @@ internal sealed partial class SwallowCollector
     }
 
     /// <summary>A statement before the throw leaves its block first: dead code throws nothing.</summary>
-    private static bool Reachable(IOperation thrown, IOperation body)
-    {
-        for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
-        {
-            if (parent is IBlockOperation block)
-            {
-                foreach (var statement in block.Operations)
-                {
-                    if (statement == current)
-                    {
-                        break;
-                    }
-
-                    if (statement is IReturnOperation or IBranchOperation
-                        || statement is IExpressionStatementOperation { Operation: IThrowOperation }
-                        || statement is IThrowOperation)
-                    {
-                        return false;
-                    }
-                }
-            }
-        }
-
-        return true;
-    }
+    private static bool Reachable(IOperation thrown, IOperation body) => !ValueFlow.Steps(thrown, body)
+        .Any(step => step.Parent is IBlockOperation block && block.Operations.TakeWhile(o => o != step.Child)
+            .Any(statement => statement is IReturnOperation or IBranchOperation or IThrowOperation
+                or IExpressionStatementOperation { Operation: IThrowOperation }));
 
     /// <summary>The throw is in a later catch clause: it runs when something else fails.</summary>
     private static bool InLaterHandler(IOperation thrown, IOperation body) => ValueFlow.Ancestors(thrown)
@@ -94,20 +71,10 @@ internal sealed partial class SwallowCollector
 
     /// <summary>The throw runs only when a test says the kept local holds no failure the catch keeps.</summary>
     private static bool GuardedAgainst(IOperation thrown, IOperation body, List<ILocalSymbol> kept,
-        ITypeSymbol? caughtType)
-    {
-        for (IOperation current = thrown; current.Parent is { } parent && current != body; current = parent)
-        {
-            if (parent is IConditionalOperation { Condition: var condition } conditional
-                && conditional.WhenTrue == current
-                && condition.DescendantsAndSelf().Any(test => Excludes(test, kept, caughtType)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        ITypeSymbol? caughtType) => ValueFlow.Steps(thrown, body)
+        .Any(step => step.Parent is IConditionalOperation { Condition: var condition } conditional
+            && conditional.WhenTrue == step.Child
+            && condition.DescendantsAndSelf().Any(test => Excludes(test, kept, caughtType)));
 
     private static bool Excludes(IOperation test, List<ILocalSymbol> kept, ITypeSymbol? caughtType)
     {

@@ -55,18 +55,9 @@ internal sealed partial class SwallowCollector
 
     /// <summary>A statement before <paramref name="operation"/>, in its block or one around it, hands the failure
     /// on.</summary>
-    private static bool RecordedBefore(IOperation operation, FailureHandoff handoff)
-    {
-        for (var current = operation; current.Parent is { } parent; current = parent)
-        {
-            if (parent is IBlockOperation block && block.Operations.TakeWhile(o => o != current).Any(handoff.Always))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool RecordedBefore(IOperation operation, FailureHandoff handoff) => ValueFlow.Steps(operation)
+        .Any(step => step.Parent is IBlockOperation block
+            && block.Operations.TakeWhile(o => o != step.Child).Any(handoff.Always));
 
     private static void RecordArguments(IMethodSymbol method, MethodScope scope)
     {
@@ -113,17 +104,7 @@ internal sealed partial class SwallowCollector
 
     /// <summary>Every exception type of source that code creates, with its bases: a catch of one can be
     /// reached.</summary>
-    internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods)
-    {
-        var created = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        foreach (var type in methods.SelectMany(facts => facts.Created))
-        {
-            for (var current = type;
-                current is not null && created.Add(current.OriginalDefinition);
-                current = current.BaseType
-            ) { }
-        }
-
-        return created;
-    }
+    internal static HashSet<ITypeSymbol> CreatedWithBases(IEnumerable<MethodFacts> methods) => new(
+        methods.SelectMany(facts => facts.Created).SelectMany(AndBases).Select(type => type.OriginalDefinition),
+        SymbolEqualityComparer.Default);
 }

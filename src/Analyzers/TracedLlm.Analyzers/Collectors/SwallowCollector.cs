@@ -40,7 +40,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         // What the team declares: a catch vouched for, one in a declared record, one of designed exception types.
         var intent = scope.Compilation.Intent;
         var tree = @catch.Syntax.SyntaxTree;
-        if (intent.HandledByDesign(scope.Owner, Functions(@catch))
+        if (intent.HandledByDesign(scope.Owner, ValueFlow.NestedFunctions(@catch))
             || (scope.Owner is IMethodSymbol method && intent.RecordsFailures(method, tree))
             || intent.DesignedException(@catch.ExceptionType, tree)
             || (CaughtTypes(@catch) is { Count: > 0 } taken && taken.All(type => intent.DesignedException(type, tree))))
@@ -107,16 +107,6 @@ internal sealed partial class SwallowCollector : IFactCollector
                 handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
                 FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
     }
-
-    /// <summary>The lambdas and local functions around an operation, innermost first.</summary>
-    private static IEnumerable<IMethodSymbol> Functions(IOperation operation) => ValueFlow.Ancestors(operation)
-        .Select(current => current switch
-        {
-            ILocalFunctionOperation local => local.Symbol,
-            IAnonymousFunctionOperation lambda => lambda.Symbol,
-            _ => null,
-        })
-        .OfType<IMethodSymbol>();
 
     /// <summary>What follows the try hands the failure on before anything leaves.</summary>
     private static bool HandedOnAfter(ICatchClauseOperation @catch, ITryOperation @try, FailureHandoff handoff)
@@ -196,16 +186,9 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     /// <summary>The conditions of the <c>if</c>s around <paramref name="operation"/> inside
     /// <paramref name="root"/>.</summary>
-    private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root)
-    {
-        for (var current = operation; current != root && current.Parent is { } parent; current = parent)
-        {
-            if (parent is IConditionalOperation conditional && conditional.Condition != current)
-            {
-                yield return conditional.Condition;
-            }
-        }
-    }
+    private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root) =>
+        ValueFlow.Steps(operation, root).Select(step => step.Parent is IConditionalOperation conditional
+            && conditional.Condition != step.Child ? conditional.Condition : null).OfType<IOperation>();
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);
@@ -223,15 +206,9 @@ internal sealed partial class SwallowCollector : IFactCollector
             { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
 
     /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
-    private static IOperation Outer(IOperation value)
-    {
-        while (value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation)
-        {
-            value = value.Parent;
-        }
-
-        return value;
-    }
+    private static IOperation Outer(IOperation value) =>
+        value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation
+            ? Outer(value.Parent) : value;
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
     private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)
@@ -334,15 +311,8 @@ internal sealed partial class SwallowCollector : IFactCollector
                 && ErrorResults.Contains(result.TargetMethod.Name));
     }
 
-    private static IOperation Statement(IOperation operation)
-    {
-        while (operation.Parent is not null and not IBlockOperation)
-        {
-            operation = operation.Parent;
-        }
-
-        return operation;
-    }
+    private static IOperation Statement(IOperation operation) =>
+        operation.Parent is null or IBlockOperation ? operation : Statement(operation.Parent);
 
     private static IOperation? Next(IOperation statement) => Sibling(statement, 1);
 

@@ -125,31 +125,6 @@ internal sealed class ThrowCollector : IFactCollector
                 parent is ICatchClauseOperation @catch && @catch.Locals.Contains(local, SymbolEqualityComparer.Default)
             );
 
-    private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope)
-    {
-        IOperation? found = null;
-        foreach (var operation in scope.Operations)
-        {
-            IOperation? value = operation switch
-            {
-                IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local) => declarator
-                    .GetVariableInitializer()
-                    ?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
-                    when Same(target.Local, local) => assignment.Value,
-                _ => null,
-            };
-            if (value is not null)
-            {
-                if (found is not null)
-                {
-                    return null;
-                }
-
-                found = value;
-            }
-        }
-
-        return found;
-    }
+    private static IOperation? SingleCreation(ILocalSymbol local, MethodScope scope) =>
+        ValueFlow.Assigned(local, scope.Operations).Take(2).ToList() is { Count: 1 } values ? values[0] : null;
 }

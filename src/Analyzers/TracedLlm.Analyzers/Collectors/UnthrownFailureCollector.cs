@@ -81,7 +81,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     _ => $"The run or response ended '{failure}'",
                 };
                 var branch = failed ? test.WhenTrue : test.WhenFalse;
-                Add(scope, condition, what, branch is null ? Empty : Statements(branch), test, failed);
+                Add(scope, condition, what, branch is null ? Empty : CompilationFacts.Statements(branch), test, failed);
                 return;
             }
         }
@@ -184,14 +184,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
         var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
-            ? scope.Operations.Select(o => o switch
-            {
-                IVariableDeclaratorOperation d when Same(d.Symbol, local) =>
-                    d.GetVariableInitializer()?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation t } a
-                    when Same(t.Local, local) => a.Value,
-                _ => null,
-            }).OfType<IOperation>().ToList()
+            ? ValueFlow.Assigned(local, scope.Operations).ToList()
             : new List<IOperation> { response };
         return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
             && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
@@ -220,31 +213,17 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         _ => Conditions.Unknown,
     });
 
-    private static IReadOnlyList<IOperation> Statements(IOperation branch) =>
-        branch is IBlockOperation block ? block.Operations : new[] { branch };
-
     /// <summary>The branch only leaves the loop (a log line aside): no flag tells the loop's two ends apart.</summary>
     private static bool Leaves(IOperation branch) =>
-        Statements(branch) is { Count: > 0 } all
+        CompilationFacts.Statements(branch) is { Count: > 0 } all
         && all[all.Count - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation
         && all.All(s => s is IBranchOperation or IReturnOperation
             || (s is IExpressionStatementOperation { Operation: IInvocationOperation call }
                 && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal)));
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
-    private static IOperation? Around(IOperation statement)
-    {
-        for (var current = statement.Parent;
-            current is not (null or IAnonymousFunctionOperation or ILocalFunctionOperation); current = current.Parent)
-        {
-            if (current is ILoopOperation or ISwitchCaseOperation)
-            {
-                return current;
-            }
-        }
-
-        return null;
-    }
+    private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
+        .FirstOrDefault(current => current is ILoopOperation or ISwitchCaseOperation);
 
     private static bool Failure(IOperation operation) =>
         FailureUpdates.Contains(operation.Type?.Name) || operation switch

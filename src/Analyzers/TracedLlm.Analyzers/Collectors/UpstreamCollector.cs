@@ -184,18 +184,8 @@ internal sealed class UpstreamCollector : IFactCollector
         return method.DeclaringSyntaxReferences.Any(reference => !GeneratedFiles.Is(reference.SyntaxTree));
     }
 
-    private static bool IsGeneratedCode(ISymbol symbol, INamedTypeSymbol? attribute)
-    {
-        for (var current = symbol; attribute is not null && current is not null; current = current.ContainingType)
-        {
-            if (current.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsGeneratedCode(ISymbol symbol, INamedTypeSymbol? attribute) => attribute is not null
+        && (HasAttribute(symbol, attribute) || (symbol.ContainingType is { } type && IsGeneratedCode(type, attribute)));
 }
 
 /// <summary>What <see cref="UpstreamCollector.ModelCall"/> reads of a call: name, whether evident, inputs.</summary>

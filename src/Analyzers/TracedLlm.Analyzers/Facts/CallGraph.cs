@@ -156,12 +156,7 @@ internal sealed class CallGraph
 
     private void Mark(State state, IReadOnlyList<TracedRoute> routes)
     {
-        if (!_reachedBy.TryGetValue(state.Symbol, out var set))
-        {
-            _reachedBy[state.Symbol] = set = new HashSet<TracedRoute>();
-        }
-
-        set.UnionWith(routes);
+        _reachedBy.GetOrAdd(state.Symbol, _ => new HashSet<TracedRoute>()).UnionWith(routes);
         if (state.Request)
         {
             _inRequest.Add(state.Symbol);

@@ -36,16 +36,8 @@ internal sealed partial class CompilationFacts
     {
         // A catch that falls through goes on with the rest of the iteration: what follows the try is not given up.
         var leaves = @catch.Handler.Operations.Any(FailureHandoff.Leaves);
-        for (var current = leaves ? @try.Parent : null;
-            current is not (null or IAnonymousFunctionOperation or ILocalFunctionOperation); current = current.Parent)
-        {
-            if (current is ILoopOperation loop)
-            {
-                return loop;
-            }
-        }
-
-        return @try.Body;
+        return leaves && ValueFlow.AncestorsInFunction(@try).OfType<ILoopOperation>().FirstOrDefault() is { } loop
+            ? loop : @try.Body;
     }
 
     /// <summary>The methods <paramref name="scope"/> calls or hands on, read at the end for a model call.</summary>

@@ -60,21 +60,10 @@ internal sealed partial class CompilationFacts
 
     /// <summary>A type no consumer of the library can name: private on its way out, or internal without
     /// friends.</summary>
-    private static bool Hidden(ITypeSymbol type, bool friends)
-    {
-        for (ISymbol? current = type; current is INamedTypeSymbol named; current = named.ContainingType)
-        {
-            switch (named.DeclaredAccessibility)
-            {
-                case Accessibility.Private:
-                    return true;
-                case Accessibility.Internal or Accessibility.ProtectedAndInternal when !friends:
-                    return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool Hidden(ITypeSymbol type, bool friends) => type is INamedTypeSymbol named
+        && (named.DeclaredAccessibility is Accessibility.Private
+            || (!friends && named.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedAndInternal)
+            || (named.ContainingType is { } outer && Hidden(outer, friends)));
 
     /// <summary>A call that cannot throw <paramref name="caught"/> (nor a related type), by the code or the
     /// BCL.</summary>

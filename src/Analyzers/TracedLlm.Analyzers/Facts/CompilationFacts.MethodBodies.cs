@@ -71,16 +71,7 @@ internal sealed partial class CompilationFacts
         if (value is ILocalReferenceOperation local)
         {
             // The local's initializer or assignments in the body.
-            return body.DescendantsAndSelf()
-                .Any(o => o switch
-                    {
-                        IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local.Local) =>
-                            declarator.GetVariableInitializer() is { } initializer
-                                && StartsHere(initializer.Value, body, depth),
-                        ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
-                            when Same(target.Local, local.Local) => StartsHere(assignment.Value, body, depth),
-                        _ => false,
-                    });
+            return ValueFlow.Assigned(local.Local, body.DescendantsAndSelf()).Any(v => StartsHere(v, body, depth));
         }
 
         return value is IInvocationOperation call
@@ -302,13 +293,9 @@ internal sealed partial class CompilationFacts
             reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null });
 
     // The value a field (or an auto-property's backing field) is given at its declaration, if any.
-    private static ExpressionSyntax? Initializer(IFieldSymbol field) =>
-        (field.AssociatedSymbol ?? field).DeclaringSyntaxReferences.Select(reference => reference.GetSyntax() switch
-        {
-            VariableDeclaratorSyntax variable => variable.Initializer?.Value,
-            PropertyDeclarationSyntax property => property.Initializer?.Value,
-            _ => null,
-        }).FirstOrDefault(value => value is not null);
+    private static ExpressionSyntax? Initializer(IFieldSymbol field) => (field.AssociatedSymbol ?? field)
+        .DeclaringSyntaxReferences.Select(reference => ServiceClients.Initializer(reference.GetSyntax()))
+        .FirstOrDefault(value => value is not null);
 
     // A base list's arguments (`record Derived(string Path) : Base(Path)`): primary constructor parameters, literals.
     private static bool BaseGivenValues(INamedTypeSymbol type, IMethodSymbol? primary) => type.DeclaringSyntaxReferences
@@ -368,6 +355,7 @@ internal sealed partial class CompilationFacts
         && property.ContainingType.GetMembers().OfType<IFieldSymbol>()
             .Any(field => Same(field.AssociatedSymbol, property));
 
-    private static IEnumerable<IOperation> Statements(IOperation body) =>
+    /// <summary>The statements of a body or branch: a block's, or the one statement it is.</summary>
+    internal static IReadOnlyList<IOperation> Statements(IOperation body) =>
         body is IBlockOperation block ? block.Operations : new[] { body };
 }

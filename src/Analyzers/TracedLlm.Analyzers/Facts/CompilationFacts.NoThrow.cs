@@ -116,7 +116,7 @@ internal sealed partial class CompilationFacts
             IPropertyReferenceOperation property => !property.Property.IsIndexer && !property.Property.IsStatic
                 && property.Instance is { } instance
                 && (IsTupleItem(property.Property)
-                    || (IsAutoProperty(property.Property) && HasAutoGetter(property.Property)))
+                    || (IsAutoProperty(property.Property) && IsAutoAccessor(property.Property.GetMethod)))
                 && NotNull(instance) && CannotThrow(instance, depth, deferred),
             _ => false,
         };
@@ -262,7 +262,8 @@ internal sealed partial class CompilationFacts
             {
                 Target: IPropertyReferenceOperation { Property: var property, Instance: IInstanceReferenceOperation }
             } assignment
-        && IsAutoProperty(property) && HasAutoSetter(property) && CannotThrow(assignment.Value, depth, deferred);
+        && IsAutoProperty(property) && IsAutoAccessor(property.SetMethod)
+        && CannotThrow(assignment.Value, depth, deferred);
 
     /// <summary>A local declared by a catch clause for its exception.</summary>
     private static bool IsCaught(ILocalSymbol local) =>
@@ -314,12 +315,8 @@ internal sealed partial class CompilationFacts
         IsSystemTuple(property.ContainingType.OriginalDefinition)
         && (property.Name.StartsWith("Item", StringComparison.Ordinal) || property.Name == "Rest");
 
-    /// <summary>An auto-property's getter, written without a body: it reads its field only.</summary>
-    private static bool HasAutoGetter(IPropertySymbol property) => IsAutoAccessor(property.GetMethod);
-
-    /// <summary>An auto-property's setter (or <c>init</c>), written without a body: it writes its field only.</summary>
-    private static bool HasAutoSetter(IPropertySymbol property) => IsAutoAccessor(property.SetMethod);
-
+    /// <summary>An auto-property's accessor (<c>get</c>, <c>set</c>, <c>init</c>) written without a body: it reads or
+    /// writes its field only.</summary>
     private static bool IsAutoAccessor(IMethodSymbol? accessor) =>
         accessor is not null && accessor.DeclaringSyntaxReferences.All(reference => reference.GetSyntax() switch
         {
@@ -526,16 +523,12 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>The value under parentheses and conversions that keep it (not an <c>as</c>).</summary>
-    private static IOperation Unwrap(IOperation value)
+    private static IOperation Unwrap(IOperation value) => value switch
     {
-        while (value is IParenthesizedOperation or IConversionOperation { IsTryCast: false })
-        {
-            value = value is IParenthesizedOperation parenthesized ? parenthesized.Operand
-                : ((IConversionOperation)value).Operand;
-        }
-
-        return value;
-    }
+        IParenthesizedOperation parenthesized => Unwrap(parenthesized.Operand),
+        IConversionOperation { IsTryCast: false } conversion => Unwrap(conversion.Operand),
+        _ => value,
+    };
 
     private ITypeSymbol? TaskResult(ITypeSymbol type) => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
         && (Same(named.OriginalDefinition, Types.TaskOfT) || Same(named.OriginalDefinition, Types.ValueTaskOfT))

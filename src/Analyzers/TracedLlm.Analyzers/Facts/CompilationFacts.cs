@@ -145,13 +145,7 @@ internal sealed partial class CompilationFacts
             return default;
         }
 
-        method = method.OriginalDefinition;
-        if (_roots.TryGetValue(method, out var known))
-        {
-            return known;
-        }
-
-        return _roots.GetOrAdd(method, ReadRoot(method, cancellationToken));
+        return _roots.GetOrAdd(method.OriginalDefinition, m => ReadRoot(m, cancellationToken));
     }
 
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken,

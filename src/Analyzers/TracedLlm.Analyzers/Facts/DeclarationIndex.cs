@@ -32,16 +32,8 @@ internal sealed record DeclarationIndex(
 {
     private static readonly ConditionalWeakTable<SyntaxTree, DeclarationIndex> Cache = new();
 
-    public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
-    {
-        if (Cache.TryGetValue(tree, out var known))
-        {
-            return known;
-        }
-
-        var index = Read(tree.GetRoot(cancellationToken), cancellationToken);
-        return Cache.GetValue(tree, _ => index);
-    }
+    public static DeclarationIndex Of(SyntaxTree tree, CancellationToken cancellationToken) =>
+        Cache.GetValue(tree, read => Read(read.GetRoot(cancellationToken), cancellationToken));
 
     /// <summary>The name an attribute is written with, as the compiler matches it, without the suffix.</summary>
     public static string Normalize(string name) =>
@@ -174,42 +166,26 @@ internal sealed record DeclaredCandidates(ImmutableHashSet<string> RouteAttribut
     ImmutableHashSet<string> FilterMethods, bool AnyRoute, bool CustomSlot, bool NeedsWholeWalk, bool TracedCode)
 {
     // "TracedLlm.TracedLlmRouteAttribute" -> "TracedLlmRouteAttribute": the name as source may write it.
-    private static string SimpleName(string metadataName) => metadataName.Substring(metadataName.LastIndexOf('.') + 1);
+    private static HashSet<string> Names(string metadataName) => new(StringComparer.Ordinal)
+    {
+        DeclarationIndex.Normalize(metadataName.Substring(metadataName.LastIndexOf('.') + 1))
+    };
 
     public static DeclaredCandidates Of(Compilation compilation, CancellationToken cancellationToken)
     {
         var indexes = new List<(SyntaxTree Tree, DeclarationIndex Index)>();
-        var routeNames = new HashSet<string>(StringComparer.Ordinal)
-        {
-            DeclarationIndex.Normalize(SimpleName(TracedLlm.Generators.HandlerBinding.AttributeMetadataName))
-        };
-        var filterNames = new HashSet<string>(StringComparer.Ordinal)
-        {
-            DeclarationIndex.Normalize(SimpleName(WellKnownTypes.FailureLoggingPathMetadataName))
-        };
-        var codeNames = new HashSet<string>(StringComparer.Ordinal)
-        {
-            DeclarationIndex.Normalize(SimpleName(WellKnownTypes.TracedCodeMetadataName))
-        };
+        var routeNames = Names(TracedLlm.Generators.HandlerBinding.AttributeMetadataName);
+        var filterNames = Names(WellKnownTypes.FailureLoggingPathMetadataName);
+        var codeNames = Names(WellKnownTypes.TracedCodeMetadataName);
         foreach (var tree in compilation.SyntaxTrees)
         {
             var index = DeclarationIndex.Of(tree, cancellationToken);
             indexes.Add((tree, index));
             foreach (var (alias, target) in index.Aliases)
             {
-                if (routeNames.Contains(target))
+                foreach (var names in new[] { routeNames, filterNames, codeNames }.Where(n => n.Contains(target)))
                 {
-                    routeNames.Add(alias);
-                }
-
-                if (filterNames.Contains(target))
-                {
-                    filterNames.Add(alias);
-                }
-
-                if (codeNames.Contains(target))
-                {
-                    codeNames.Add(alias);
+                    names.Add(alias);
                 }
             }
         }

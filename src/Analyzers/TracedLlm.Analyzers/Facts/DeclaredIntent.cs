@@ -93,7 +93,7 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
     public bool RecordsFailures(IMethodSymbol method, SyntaxTree tree)
     {
         var declared = Names(tree, FailureRecordsOption);
-        return Related(method).Concat<ISymbol>(TypeAndBases(method.ContainingType))
+        return SelfAndDeclared(method).Concat<ISymbol>(TypeAndBases(method.ContainingType))
             .Any(symbol => HasAttribute(symbol, _types.RecordsFailuresAttribute) || declared.Matches(symbol));
     }
 
@@ -114,50 +114,8 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         && (functions.Any(f => HasAttribute(f, attribute)) || HasAttribute(owner, attribute)
             || (owner is IMethodSymbol { AssociatedSymbol: { } property } && HasAttribute(property, attribute)));
 
-    private static IEnumerable<IMethodSymbol> Related(IMethodSymbol method)
-    {
-        yield return method;
-        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-        {
-            yield return overridden;
-        }
-
-        foreach (var explicitly in method.ExplicitInterfaceImplementations)
-        {
-            yield return explicitly;
-        }
-
-        foreach (var @interface in method.ContainingType?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
-        {
-            foreach (var member in @interface.GetMembers(method.Name).OfType<IMethodSymbol>())
-            {
-                if (Same(
-                        method.ContainingType!.FindImplementationForInterfaceMember(member)?.OriginalDefinition,
-                        method.OriginalDefinition))
-                {
-                    yield return member;
-                }
-            }
-        }
-    }
-
-    private static IEnumerable<ITypeSymbol> TypeAndBases(ITypeSymbol? type)
-    {
-        if (type is null)
-        {
-            yield break;
-        }
-
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            yield return current.OriginalDefinition;
-        }
-
-        foreach (var @interface in type.AllInterfaces)
-        {
-            yield return @interface.OriginalDefinition;
-        }
-    }
+    private static IEnumerable<ITypeSymbol> TypeAndBases(ITypeSymbol? type) => AndBases(type)
+        .Concat(type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty).Select(t => t.OriginalDefinition);
 
     private static bool HasAttribute(ISymbol symbol, INamedTypeSymbol? attribute) =>
         attribute is not null && WellKnownTypes.HasAttribute(symbol.OriginalDefinition, attribute);

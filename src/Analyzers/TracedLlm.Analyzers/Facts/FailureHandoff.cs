@@ -110,50 +110,25 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
 
     /// <summary><paramref name="found"/> runs only on some evaluations of <paramref name="root"/> (a branch, a switch
     /// arm, the right of <c>&amp;&amp;</c>).</summary>
-    internal static bool IsConditional(IOperation found, IOperation root)
-    {
-        for (var current = found; current != root && current.Parent is { } parent; current = parent)
+    /// <remarks><c>attempt?.Fail(e)</c> is taken as handed on: there is an attempt to fail.</remarks>
+    internal static bool IsConditional(IOperation found, IOperation root) => ValueFlow.Steps(found, root)
+        .Any(step => step.Parent switch
         {
-            if (parent is ICoalesceOperation coalesce && coalesce.WhenNull == current
-                || parent is IConditionalOperation conditional && conditional.Condition != current
-                || parent is IBinaryOperation
-                    {
-                        OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr
-                    } logical && logical.RightOperand == current
-                || parent is ISwitchExpressionArmOperation)
-            {
-                return true;
-            }
-
-            // attempt?.Fail(e): taken as handed on when there is an attempt to fail.
-        }
-
-        return false;
-    }
+            ICoalesceOperation coalesce => coalesce.WhenNull == step.Child,
+            IConditionalOperation conditional => conditional.Condition != step.Child,
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr }
+                logical => logical.RightOperand == step.Child,
+            ISwitchExpressionArmOperation => true,
+            _ => false,
+        });
 
     /// <summary>What runs after <paramref name="statement"/> in order, up to the first loop, lambda or switch
     /// section.</summary>
-    public static IEnumerable<IOperation> Following(IOperation statement)
-    {
-        for (var current = statement; current.Parent is { } parent; current = parent)
-        {
-            switch (parent)
-            {
-                case IBlockOperation block:
-                    foreach (var next in block.Operations.SkipWhile(o => o != current).Skip(1))
-                    {
-                        yield return next;
-                    }
-
-                    break;
-                case IConditionalOperation or ITryOperation or ICatchClauseOperation or IUsingOperation
-                    or ILockOperation:
-                    break;
-                default:
-                    yield break;
-            }
-        }
-    }
+    public static IEnumerable<IOperation> Following(IOperation statement) => ValueFlow.Steps(statement)
+        .TakeWhile(step => step.Parent is IBlockOperation or IConditionalOperation or ITryOperation
+            or ICatchClauseOperation or IUsingOperation or ILockOperation)
+        .SelectMany(step => step.Parent is IBlockOperation block
+            ? block.Operations.SkipWhile(o => o != step.Child).Skip(1) : Enumerable.Empty<IOperation>());
 
     /// <summary>The statement may leave the handler (return, break, continue, yield break) on some path.</summary>
     /// <remarks>A local function declared there is not run there: its returns leave it, not the handler.</remarks>

@@ -34,11 +34,15 @@ internal static class FlowGraphs
         }
     }
 
+    /// <summary>Every operation of the graph's blocks, their branch values and what is in them.</summary>
+    public static IEnumerable<IOperation> Operations(ControlFlowGraph graph) =>
+        graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).OfType<IOperation>()
+            .SelectMany(o => o.DescendantsAndSelf());
+
     private static (ControlFlowGraph Graph, ISymbol Owner, List<IOperation> Operations)? Find(
         ControlFlowGraph graph, ISymbol owner, SyntaxNode syntax)
     {
-        var all = graph.Blocks.SelectMany(b => b.Operations.Append(b.BranchValue)).OfType<IOperation>()
-            .SelectMany(o => o.DescendantsAndSelf()).ToList();
+        var all = Operations(graph).ToList();
         var operations = all.Where(o => o.Syntax == syntax && o.Kind != OperationKind.FlowCapture).ToList();
         if (operations.Count > 0)
         {

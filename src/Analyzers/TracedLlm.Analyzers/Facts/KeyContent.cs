@@ -42,16 +42,7 @@ internal static class KeyContent
                 .Any(use => Same(use.Local, local.Local) && IsHandedOn(use));
     }
 
-    private static bool IsHandedOn(IOperation use)
-    {
-        var parent = use.Parent;
-        while (parent is IConversionOperation or IParenthesizedOperation)
-        {
-            parent = parent.Parent;
-        }
-
-        return parent is IArgumentOperation;
-    }
+    private static bool IsHandedOn(IOperation use) => ValueFlow.Outer(use).Parent is IArgumentOperation;
 
     /// <summary>The key's literal values by ValueContentAnalysis, or null when it does not know them all.</summary>
     private static ImmutableArray<KeyValue>? Literals(IOperation key, MethodScope scope) =>

@@ -1,17 +1,22 @@
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>Dictionaries of lists, as the indexes here keep them.</summary>
+/// <summary>Dictionaries whose values are made the first time a key is asked, as the indexes here keep them.</summary>
 internal static class Lists
 {
-    /// <summary>The list <paramref name="key"/> holds, made the first time it is asked.</summary>
-    public static List<TValue> For<TKey, TValue>(this Dictionary<TKey, List<TValue>> lists, TKey key)
+    /// <summary>The value <paramref name="key"/> holds, made by <paramref name="make"/> the first time it is
+    /// asked.</summary>
+    public static TValue GetOrAdd<TKey, TValue>(this Dictionary<TKey, TValue> map, TKey key, Func<TKey, TValue> make)
         where TKey : notnull
     {
-        if (!lists.TryGetValue(key, out var list))
+        if (!map.TryGetValue(key, out var value))
         {
-            lists[key] = list = new List<TValue>();
+            map[key] = value = make(key);
         }
 
-        return list;
+        return value;
     }
+
+    /// <summary>The list <paramref name="key"/> holds, made the first time it is asked.</summary>
+    public static List<TValue> For<TKey, TValue>(this Dictionary<TKey, List<TValue>> lists, TKey key)
+        where TKey : notnull => lists.GetOrAdd(key, _ => new List<TValue>());
 }

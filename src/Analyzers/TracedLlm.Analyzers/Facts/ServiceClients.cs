@@ -136,7 +136,8 @@ internal static class ServiceClients
             _ => false,
         };
 
-    private static ExpressionSyntax? Initializer(SyntaxNode declaration) => declaration switch
+    /// <summary>The value a field's or property's declaration gives it, if any.</summary>
+    internal static ExpressionSyntax? Initializer(SyntaxNode declaration) => declaration switch
     {
         VariableDeclaratorSyntax variable => variable.Initializer?.Value,
         PropertyDeclarationSyntax property => property.Initializer?.Value,

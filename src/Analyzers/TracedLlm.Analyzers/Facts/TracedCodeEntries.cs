@@ -58,19 +58,10 @@ internal static class TracedCodeEntries
             || Implements(method, type));
 
     /// <summary>Public or protected, and so is every type it is declared in: another assembly can call it.</summary>
-    private static bool Visible(ISymbol symbol)
-    {
-        for (var current = symbol; current is not null and not INamespaceSymbol; current = current.ContainingSymbol)
-        {
-            if (current.DeclaredAccessibility
-                is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    private static bool Visible(ISymbol? symbol) => symbol is null or INamespaceSymbol
+        || (symbol.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected
+                or Accessibility.ProtectedOrInternal
+            && Visible(symbol.ContainingSymbol));
 
     private static bool Implements(IMethodSymbol method, INamedTypeSymbol type) => type.AllInterfaces.Any(i =>
             i.GetMembers(method.Name).OfType<IMethodSymbol>()

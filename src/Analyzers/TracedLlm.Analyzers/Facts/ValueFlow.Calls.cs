@@ -275,17 +275,22 @@ internal sealed partial class ValueFlow
 
     /// <summary><paramref name="operation"/> is in a lambda or local function below <paramref name="body"/>.</summary>
     internal static bool InNestedFunction(IOperation operation, IOperation? body = null) =>
-        NestedFunction(operation, body) is not null;
+        NestedFunctions(operation, body).Any();
 
     /// <summary>The innermost lambda or local function around <paramref name="operation"/>, whose code it is, or
     /// null.</summary>
     internal static IMethodSymbol? NestedFunction(IOperation operation, IOperation? body = null) =>
+        NestedFunctions(operation, body).FirstOrDefault();
+
+    /// <summary>The lambdas and local functions around <paramref name="operation"/> below <paramref name="body"/>,
+    /// innermost first.</summary>
+    internal static IEnumerable<IMethodSymbol> NestedFunctions(IOperation operation, IOperation? body = null) =>
         Ancestors(operation).TakeWhile(parent => parent != body).Select(parent => parent switch
         {
             IAnonymousFunctionOperation lambda => lambda.Symbol,
             ILocalFunctionOperation local => local.Symbol,
             _ => null,
-        }).FirstOrDefault(function => function is not null);
+        }).OfType<IMethodSymbol>();
 
     private List<KeyValue> ReturnsOf(IOperation body, int nesting) => OwnReturns(body)
             .SelectMany(r => r.ReturnedValue is { } value ? ValuesOf(value, nesting + 1) : Array.Empty<KeyValue>())

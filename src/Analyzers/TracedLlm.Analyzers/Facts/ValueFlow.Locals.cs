@@ -103,6 +103,18 @@ internal sealed partial class ValueFlow
         return _writes.TryGetValue(local, out var found) ? found : new List<IOperation?>();
     }
 
+    /// <summary>The values a local is declared with or assigned among <paramref name="operations"/> (no other
+    /// writes).</summary>
+    public static IEnumerable<IOperation> Assigned(ILocalSymbol local, IEnumerable<IOperation> operations) =>
+        operations.Select(o => o switch
+        {
+            IVariableDeclaratorOperation declarator when Same(declarator.Symbol, local) =>
+                declarator.GetVariableInitializer()?.Value,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                when Same(target.Local, local) => assignment.Value,
+            _ => null,
+        }).OfType<IOperation>();
+
     /// <summary>The out or ref argument a local is (<c>M(out k)</c>, <c>M(ref k)</c>), or null.</summary>
     private static IArgumentOperation? WritingArgument(ILocalReferenceOperation reference) =>
         (reference.Parent is IDeclarationExpressionOperation declaration ? declaration.Parent : reference.Parent)

@@ -34,16 +34,13 @@ internal sealed partial class ValueFlow
             || IsOwnObject(unwrapped, depth));
 
     /// <summary>The object an instance is: made right there, or the one value of a local.</summary>
-    private IOperation? MadeHere(IOperation instance)
+    private IOperation? MadeHere(IOperation instance) => Unwrap(instance) switch
     {
-        return Unwrap(instance) switch
-        {
-            IObjectCreationOperation or IWithOperation => Unwrap(instance),
-            ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } made =>
-                Unwrap(made) is IObjectCreationOperation or IWithOperation ? Unwrap(made) : null,
-            _ => null,
-        };
-    }
+        var made when made is IObjectCreationOperation or IWithOperation => made,
+        ILocalReferenceOperation local when Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written =>
+            Unwrap(written) is IObjectCreationOperation or IWithOperation ? Unwrap(written) : null,
+        _ => null,
+    };
 
     /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made there, or a local's one value).</summary>
     private IOperation? TupleElement(IFieldReferenceOperation element)
@@ -85,16 +82,9 @@ internal sealed partial class ValueFlow
     private bool ElementWritten(ILocalSymbol local) => Operations.OfType<IFieldReferenceOperation>()
             .Any(field => IsWritten(field) && Root(field) is ILocalReferenceOperation root && Same(root.Local, local));
 
-    private static IOperation? Root(IFieldReferenceOperation field)
-    {
-        IOperation? current = field;
-        while (current is IFieldReferenceOperation reference)
-        {
-            current = reference.Instance is { } instance ? Unwrap(instance) : null;
-        }
-
-        return current;
-    }
+    private static IOperation? Root(IFieldReferenceOperation field) =>
+        field.Instance is not { } instance ? null
+        : Unwrap(instance) is IFieldReferenceOperation inner ? Root(inner) : Unwrap(instance);
 
     /// <summary>A variable written (assigned, incremented, deconstructed into) or taken by a writable
     /// reference.</summary>
@@ -210,22 +200,9 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        IObjectOrCollectionInitializerOperation? initializer;
-        IObjectCreationOperation? creation;
-        switch (Unwrap(made))
-        {
-            case IWithOperation with:
-                initializer = with.Initializer;
-                creation = null;
-                break;
-            case IObjectCreationOperation created:
-                initializer = created.Initializer;
-                creation = created;
-                break;
-            default:
-                return null;
-        }
-
+        // Made here: a creation, or a 'with' copy (whose record's constructor arguments are not read).
+        var creation = made as IObjectCreationOperation;
+        var initializer = made is IWithOperation with ? with.Initializer : creation?.Initializer;
         foreach (var member in initializer?.Initializers ?? ImmutableArray<IOperation>.Empty)
         {
             if (member is ISimpleAssignmentOperation { Target: IMemberReferenceOperation target } assignment

@@ -39,6 +39,23 @@ internal sealed partial class ValueFlow(
         }
     }
 
+    /// <summary>Each step up the tree from <paramref name="operation"/> to <paramref name="root"/> (or the top): the
+    /// operation left and its parent.</summary>
+    public static IEnumerable<(IOperation Child, IOperation Parent)> Steps(IOperation operation,
+        IOperation? root = null)
+    {
+        for (var current = operation; current != root && current.Parent is { } parent; current = parent)
+        {
+            yield return (current, parent);
+        }
+    }
+
+    /// <summary>The operations <paramref name="operation"/> is in, innermost first, within its lambda or local
+    /// function.</summary>
+    public static IEnumerable<IOperation> AncestorsInFunction(IOperation operation) =>
+        Ancestors(operation)
+            .TakeWhile(current => current is not (IAnonymousFunctionOperation or ILocalFunctionOperation));
+
     /// <summary>The outermost operation of the tree <paramref name="operation"/> is in.</summary>
     public static IOperation Root(IOperation operation)
     {
@@ -50,23 +67,17 @@ internal sealed partial class ValueFlow(
         return operation;
     }
 
-    public static IOperation Unwrap(IOperation operation)
+    /// <summary>The value as what holds it sees it: past the conversions and parentheses around it.</summary>
+    public static IOperation Outer(IOperation value) =>
+        value.Parent is IConversionOperation or IParenthesizedOperation ? Outer(value.Parent) : value;
+
+    /// <summary>The value under the conversions and parentheses around it.</summary>
+    public static IOperation Unwrap(IOperation operation) => operation switch
     {
-        while (true)
-        {
-            switch (operation)
-            {
-                case IConversionOperation conversion:
-                    operation = conversion.Operand;
-                    break;
-                case IParenthesizedOperation parenthesized:
-                    operation = parenthesized.Operand;
-                    break;
-                default:
-                    return operation;
-            }
-        }
-    }
+        IConversionOperation conversion => Unwrap(conversion.Operand),
+        IParenthesizedOperation parenthesized => Unwrap(parenthesized.Operand),
+        _ => operation,
+    };
 
     private static ImmutableArray<KeyValue> Cap(IEnumerable<KeyValue> values)
     {

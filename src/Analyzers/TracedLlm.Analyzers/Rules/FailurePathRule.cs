@@ -44,21 +44,9 @@ internal static class FailurePathRule
         var call = body.DescendantsAndSelf()
             .FirstOrDefault(o =>
                 o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
-        for (var current = call; current?.Parent is { } parent; current = parent)
-        {
-            if (parent is IAnonymousFunctionOperation or ILocalFunctionOperation)
-            {
-                return false;
-            }
-
-            if (parent is ITryOperation @try && @try.Body == current
-                && @try.Catches.Any(c => c.Filter is null && DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var around = call is null ? new List<IOperation>() : ValueFlow.AncestorsInFunction(call).ToList();
+        return around.OfType<ITryOperation>().Any(@try => around.Contains(@try.Body)
+            && @try.Catches.Any(c => c.Filter is null && DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)));
     }
 
     private static bool ThrowsOn(ICatchClauseOperation @catch) => @catch.Handler.DescendantsAndSelf()

@@ -1,6 +1,6 @@
 namespace TracedLlm.Analyzers.Rules;
 
-/// <summary>Every TLLM2001–TLLM2008 diagnostic is made here, so each shows where it was decided the same way.</summary>
+/// <summary>Every TLLM2001-TLLM2008 diagnostic is made here, so each shows where it was decided the same way.</summary>
 /// <remarks>
 /// A finding in a route's own code is in tier <c>handler</c>; one reached through calls ends its message with its
 /// path, lists those calls as additional locations, and is in tier <c>calls</c> or <c>dispatch</c>.

@@ -150,42 +150,18 @@ internal sealed class KeyResolver
 
     private void FindKeyParameters()
     {
-        foreach (var pair in _facts)
-        {
-            foreach (var use in pair.Value.Keys)
-            {
-                foreach (var value in use.Values)
-                {
-                    if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
-                        && parameter.ContainingSymbol is IMethodSymbol method)
-                    {
-                        _keyParameters.Add((method.OriginalDefinition, parameter.Ordinal));
-                    }
-                }
-            }
-        }
+        _keyParameters.UnionWith(_facts.Values.SelectMany(f => f.Keys).SelectMany(use => Parameters(use.Values)));
 
         // A parameter passed on to a key parameter is a key parameter too.
         for (var round = 0; round < CallGraph.MaxDepth; round++)
         {
             var added = false;
-            foreach (var pair in _facts)
+            foreach (var argument in _facts.Values.SelectMany(f => f.Arguments)
+                .Where(argument => IsKeyParameter(argument.Callee, argument.Ordinal)))
             {
-                foreach (var argument in pair.Value.Arguments)
+                foreach (var parameter in Parameters(argument.Values))
                 {
-                    if (!IsKeyParameter(argument.Callee, argument.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    foreach (var value in argument.Values)
-                    {
-                        if (value.Kind == KeyValueKind.Parameter && value.Symbol is IParameterSymbol parameter
-                            && parameter.ContainingSymbol is IMethodSymbol caller)
-                        {
-                            added |= _keyParameters.Add((caller.OriginalDefinition, parameter.Ordinal));
-                        }
-                    }
+                    added |= _keyParameters.Add(parameter);
                 }
             }
 
@@ -195,4 +171,11 @@ internal sealed class KeyResolver
             }
         }
     }
+
+    /// <summary>The parameters among the values, as (method, ordinal).</summary>
+    private static IEnumerable<(ISymbol Method, int Ordinal)> Parameters(IEnumerable<KeyValue> values) => values
+        .Where(v => v.Kind == KeyValueKind.Parameter)
+        .Select(v => v.Symbol).OfType<IParameterSymbol>()
+        .Where(parameter => parameter.ContainingSymbol is IMethodSymbol)
+        .Select(parameter => ((ISymbol)parameter.ContainingSymbol.OriginalDefinition, parameter.Ordinal));
 }

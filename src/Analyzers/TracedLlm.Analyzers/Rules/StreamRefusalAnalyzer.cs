@@ -10,39 +10,16 @@ namespace TracedLlm.Analyzers;
 /// one-line opt-out, <c>IgnoreStream = true</c>. A typed body with no <c>stream</c> member is answered with JSON.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
+public sealed class StreamRefusalAnalyzer : RouteAttributeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.StreamRefused);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void Analyze(IMethodSymbol method, AttributeData attribute, RouteAttributeData route,
+        Location location, WellKnownTypes types, Action<Diagnostic> report)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(static start =>
-        {
-            if (WellKnownTypes.Create(start.Compilation) is not { } types)
-            {
-                return;
-            }
-
-            start.RegisterSymbolAction(symbol => Analyze(symbol, types), SymbolKind.Method);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, WellKnownTypes types)
-    {
-        var method = (IMethodSymbol)context.Symbol;
-        var attribute = RouteAttribute(method, types);
-        if (attribute?.ApplicationSyntaxReference is not { } syntax)
-        {
-            return;
-        }
-
-        var route = RouteAttributeData.Read(attribute, method);
-        if (route.IgnoreStream || !AnswersJsonOnly(method.ReturnType) || HasStreamPartner(method, route, types))
+        if (route.IgnoreStream || !AnswersJsonOnly(method.ReturnType, types) || HasStreamPartner(method, route, types))
         {
             return;
         }
@@ -66,25 +43,14 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            DiagnosticDescriptors.StreamRefused,
-            syntax.GetSyntax(context.CancellationToken).GetLocation(),
-            $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}",
-            reads));
+        report(Diagnostic.Create(DiagnosticDescriptors.StreamRefused, location, Name(route), reads));
     }
 
     /// <summary>True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a stream or
     /// nothing.</summary>
-    private static bool AnswersJsonOnly(ITypeSymbol returnType)
+    private static bool AnswersJsonOnly(ITypeSymbol returnType, WellKnownTypes types)
     {
-        var inner = returnType;
-        if (returnType is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task
-            && task.OriginalDefinition.ToDisplayString()
-                is "System.Threading.Tasks.Task<TResult>" or "System.Threading.Tasks.ValueTask<TResult>")
-        {
-            inner = task.TypeArguments[0];
-        }
-
+        var inner = types.Awaited(returnType);
         if (inner.SpecialType == SpecialType.System_Void
             || inner.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
         {
@@ -101,9 +67,6 @@ public sealed class StreamRefusalAnalyzer : DiagnosticAnalyzer
         return !IsOrImplements(inner, "Microsoft.AspNetCore.Http.IResult")
             && !IsOrImplements(inner, "Microsoft.AspNetCore.Mvc.IActionResult");
     }
-
-    private static AttributeData? RouteAttribute(IMethodSymbol method, WellKnownTypes types) =>
-        method.GetAttributes().FirstOrDefault(a => Same(a.AttributeClass, types.RouteAttribute));
 
     private static bool IsOrImplements(ITypeSymbol type, string name) =>
         type.ToDisplayString() == name || type.AllInterfaces.Any(i => i.ToDisplayString() == name);

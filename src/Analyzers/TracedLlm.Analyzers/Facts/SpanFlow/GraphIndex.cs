@@ -13,28 +13,23 @@ internal sealed class GraphIndex
     public GraphIndex(ControlFlowGraph graph)
     {
         _model = graph.OriginalOperation.SemanticModel;
-        foreach (var block in graph.Blocks)
+        foreach (var operation in FlowGraphs.Operations(graph))
         {
-            foreach (var operation in block.Operations
-                    .Concat(block.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { block.BranchValue })
-                    .SelectMany(o => o.DescendantsAndSelf()))
+            switch (operation)
             {
-                switch (operation)
-                {
-                    case IFlowCaptureOperation capture:
-                        _captures[capture.Id] = capture.Value;
-                        break;
-                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                        // The value a local is given stands for it too (a target alone has no points-to value).
-                        Add(target.Local, assignment.Value);
-                        break;
-                    case ILocalReferenceOperation local:
-                        Add(local.Local, operation);
-                        break;
-                    case IParameterReferenceOperation parameter:
-                        Add(parameter.Parameter, operation);
-                        break;
-                }
+                case IFlowCaptureOperation capture:
+                    _captures[capture.Id] = capture.Value;
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                    // The value a local is given stands for it too (a target alone has no points-to value).
+                    Add(target.Local, assignment.Value);
+                    break;
+                case ILocalReferenceOperation local:
+                    Add(local.Local, operation);
+                    break;
+                case IParameterReferenceOperation parameter:
+                    Add(parameter.Parameter, operation);
+                    break;
             }
         }
     }
@@ -67,17 +62,17 @@ internal sealed class GraphIndex
         return null;
     }
 
+    /// <summary>The operation under the conversions around it.</summary>
+    public static IOperation Unconverted(IOperation operation) =>
+        operation is IConversionOperation conversion ? Unconverted(conversion.Operand) : operation;
+
     public IReadOnlyList<IOperation> References(ISymbol symbol) =>
         _references.TryGetValue(symbol, out var list) ? list : (IReadOnlyList<IOperation>)Array.Empty<IOperation>();
 
     /// <summary>The locals and parameters of this graph a lambda (given as a delegate) reads.</summary>
     public IEnumerable<ISymbol> CapturedBy(IOperation value)
     {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
-
+        value = Unconverted(value);
         if (value is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var captured))
         {
             value = captured;

@@ -79,19 +79,13 @@ internal sealed partial class SpanAnalysis
         /// delegate.</summary>
         private static bool MayThrow(IInvocationOperation invocation)
         {
-            for (IOperation current = invocation; current.Parent is { } parent; current = parent)
+            // Awaited, itself or through conversions and calls on its result.
+            if (ValueFlow.Steps(invocation)
+                .TakeWhile(step => step.Parent is IAwaitOperation or IConversionOperation
+                    || (step.Parent is IInvocationOperation outer && outer.Instance == step.Child))
+                .Any(step => step.Parent is IAwaitOperation))
             {
-                if (parent is IAwaitOperation)
-                {
-                    return true;
-                }
-
-                if (!(
-                        parent is IConversionOperation
-                        || (parent is IInvocationOperation outer && outer.Instance == current)))
-                {
-                    break;
-                }
+                return true;
             }
 
             var method = invocation.TargetMethod;
@@ -110,22 +104,11 @@ internal sealed partial class SpanAnalysis
 
         /// <summary>The lambda a delegate invocation runs, when known: written in place, or a readonly
         /// field's.</summary>
-        private static SyntaxNode? Invoked(IOperation? instance)
-        {
-            // Conversions, parentheses and the delegate's creation around the lambda or the field.
-            while (instance is not null && ValueFlow.Unwrap(instance) is var unwrapped)
+        /// <remarks>Through the conversions, parentheses and delegate creation around the lambda or field.</remarks>
+        private static SyntaxNode? Invoked(IOperation? instance) =>
+            (instance is null ? null : ValueFlow.Unwrap(instance)) switch
             {
-                instance = unwrapped;
-                if (unwrapped is not IDelegateCreationOperation creation)
-                {
-                    break;
-                }
-
-                instance = creation.Target;
-            }
-
-            return instance switch
-            {
+                IDelegateCreationOperation creation => Invoked(creation.Target),
                 IFlowAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()
                     ?.GetSyntax(),
                 IAnonymousFunctionOperation lambda => lambda.Symbol.DeclaringSyntaxReferences.FirstOrDefault()
@@ -133,7 +116,6 @@ internal sealed partial class SpanAnalysis
                 IFieldReferenceOperation { Field: { IsReadOnly: true } field } => Initializer(field),
                 _ => null,
             };
-        }
 
         private static ExpressionSyntax? Initializer(IFieldSymbol field)
         {

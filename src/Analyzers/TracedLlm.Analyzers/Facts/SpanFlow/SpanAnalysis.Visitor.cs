@@ -148,7 +148,7 @@ internal sealed partial class SpanAnalysis
             {
                 foreach (var argument in visitedArguments)
                 {
-                    if (IsSpan(Unconverted(argument.Value).Type, Types))
+                    if (IsSpan(GraphIndex.Unconverted(argument.Value).Type, Types))
                     {
                         Transition(argument.Value, HandedOn);
                     }
@@ -184,16 +184,6 @@ internal sealed partial class SpanAnalysis
         private static SpanState? HandedOn(SpanState current) =>
             current.Kind is SpanStateKind.Open or SpanStateKind.OpenOrEscaped ? SpanState.Escaped
             : current.Kind == SpanStateKind.MaybeEnded ? SpanState.Ended : null;
-
-        private static IOperation Unconverted(IOperation operation)
-        {
-            while (operation is IConversionOperation conversion)
-            {
-                operation = conversion.Operand;
-            }
-
-            return operation;
-        }
 
         protected override void SetValueForParameterPointsToLocationOnEntry(IParameterSymbol parameter,
             PointsToAbstractValue pointsToAbstractValue

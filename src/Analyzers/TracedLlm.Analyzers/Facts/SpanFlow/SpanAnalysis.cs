@@ -44,10 +44,7 @@ internal sealed partial class SpanAnalysis
                 pending.Push((graph.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), localFunction));
             }
 
-            foreach (var lambda in graph.Blocks
-                    .SelectMany(b => b.Operations.Concat(
-                            b.BranchValue is null ? Enumerable.Empty<IOperation>() : new[] { b.BranchValue }))
-                    .SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+            foreach (var lambda in FlowGraphs.Operations(graph).OfType<IFlowAnonymousFunctionOperation>())
             {
                 pending.Push((graph.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), lambda.Symbol));
             }

@@ -10,39 +10,15 @@ namespace TracedLlm.Analyzers;
 /// shared slot (<c>MetadataSlotMode.Shared</c>) is not a collision.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
+public sealed class SlotCollisionAnalyzer : RouteAttributeAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(DiagnosticDescriptors.SlotCollision);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void Analyze(IMethodSymbol method, AttributeData attribute, RouteAttributeData route,
+        Location location, WellKnownTypes types, Action<Diagnostic> report)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(static start =>
-        {
-            if (WellKnownTypes.Create(start.Compilation) is not { } types)
-            {
-                return;
-            }
-
-            start.RegisterSymbolAction(symbol => Analyze(symbol, types), SymbolKind.Method);
-        });
-    }
-
-    private static void Analyze(SymbolAnalysisContext context, WellKnownTypes types)
-    {
-        var method = (IMethodSymbol)context.Symbol;
-        var attribute = method.GetAttributes()
-            .FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, types.RouteAttribute));
-        if (attribute is null)
-        {
-            return;
-        }
-
-        var route = RouteAttributeData.Read(attribute, method);
         if (route.Slot != RouteConventions.MetadataSlot || route.SharedSlot)
         {
             return;
@@ -54,11 +30,9 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
             // The default slot on a path whose provider has its own 'metadata': an untyped body carries
             // whatever the client sent, so the slot takes the provider's field. An explicit slot is a choice.
             if (route.ExplicitSlot is null
-                && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api
-                && attribute.ApplicationSyntaxReference is { } untypedSyntax)
+                && RouteConventions.ProviderMetadataApi(route.Pattern ?? string.Empty) is { } api)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SlotCollision,
-                        untypedSyntax.GetSyntax(context.CancellationToken).GetLocation(),
+                report(Diagnostic.Create(DiagnosticDescriptors.SlotCollision, location,
                         $"Route '{Name(route)}' keeps gateway metadata in 'metadata' by default, a field {api} "
                         + $"defines too, and its body is {untyped}: "
                             + "a client's 'metadata' is read as gateway metadata and never forwarded upstream; use "
@@ -75,20 +49,16 @@ public sealed class SlotCollisionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var property = BodyMembers.Find(body, RouteConventions.MetadataSlot);
-        if (property is null || attribute.ApplicationSyntaxReference is not { } syntax)
+        if (BodyMembers.Find(body, RouteConventions.MetadataSlot) is not { } property)
         {
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.SlotCollision,
-                syntax.GetSyntax(context.CancellationToken).GetLocation(),
+        report(Diagnostic.Create(DiagnosticDescriptors.SlotCollision, location,
                 $"Route '{Name(route)}' keeps gateway metadata in 'metadata', but its request type "
                 + $"'{body.ToDisplayString()}' has its own property '{property.Name}' serialized as 'metadata'; use "
                 + $"MetadataSlot = \"litellm_metadata\""));
     }
-
-    private static string Name(RouteAttributeData route) => $"{route.HttpMethod?.ToUpperInvariant()} {route.Pattern}";
 
     /// <summary>How an untyped body is described, or null for a typed one.</summary>
     private static string? Untyped(ITypeSymbol? body, WellKnownTypes types) => body switch
