@@ -103,7 +103,10 @@ internal sealed class ChatResponseFacts
         var responseModel = _model ?? attempt.Target.Model;
         if (!GenAiClientSpans.Claimed(attempt.Span))
         {
-            attempt.RecordResponse(responseModel, UsageDetailsExtensions.Count(_usage?.InputTokenCount), UsageDetailsExtensions.Count(_usage?.OutputTokenCount));
+            attempt.RecordResponse(
+                responseModel,
+                UsageDetailsExtensions.Count(_usage?.InputTokenCount),
+                UsageDetailsExtensions.Count(_usage?.OutputTokenCount));
         }
 
         var call = attempt.Call;

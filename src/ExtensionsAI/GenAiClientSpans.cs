@@ -18,7 +18,9 @@ internal static class GenAiClientSpans
     private const string ClaimedBy = "tracedllm.genai_client_span";
     private static readonly Dictionary<string, ActivityListener> Watched = new(StringComparer.Ordinal);
 
-    /// <summary>Watches <paramref name="source"/>'s spans from now on (once per source name, for the process).</summary>
+    /// <summary>
+    /// Watches <paramref name="source"/>'s spans from now on (once per source name, for the process).
+    /// </summary>
     public static void Watch(ActivitySource? source)
     {
         if (source is null)

@@ -34,7 +34,12 @@ public static class LlmAttemptChatClientExtensions
         ChatResponse response;
         try
         {
-            response = await client.GetResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).ConfigureAwait(false);
+            response = await client
+                .GetResponseAsync(
+                    messages,
+                    TracedLlmChatClient.WithModel(options, attempt.Target.Model),
+                    cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -50,7 +55,9 @@ public static class LlmAttemptChatClientExtensions
         return response;
     }
 
-    /// <summary>Streams a response within the attempt; the usage and finish reason are recorded when the stream ends.</summary>
+    /// <summary>
+    /// Streams a response within the attempt; the usage and finish reason are recorded when the stream ends.
+    /// </summary>
     public static async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         this LlmAttempt attempt,
         IChatClient client,
@@ -65,7 +72,12 @@ public static class LlmAttemptChatClientExtensions
         try
         {
             // A client that throws before it returns its stream is read as one that throws in it.
-            updates = client.GetStreamingResponseAsync(messages, TracedLlmChatClient.WithModel(options, attempt.Target.Model), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            updates = client
+                .GetStreamingResponseAsync(
+                    messages,
+                    TracedLlmChatClient.WithModel(options, attempt.Target.Model),
+                    cancellationToken)
+                .GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception exception)
         {

@@ -22,29 +22,38 @@ internal static class ProviderFailures
 {
     private static Exception Translate(Exception exception) => exception switch
     {
-        ClientResultException { Status: > 0 } result => new UpstreamException(result.Status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {result.Status}."), result)
+        ClientResultException { Status: > 0 } result => new UpstreamException(result.Status,
+            string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {result.Status}."), result)
         {
             RetryAfter = RetryAfter(result.GetRawResponse()),
         },
-        ClientResultException { InnerException: (HttpRequestException or IOException or TimeoutException or OperationCanceledException) and var inner } => inner,
+        ClientResultException { InnerException: (HttpRequestException or IOException or TimeoutException
+            or OperationCanceledException) and var inner } => inner,
         _ => exception,
     };
 
     /// <summary>
-    /// <see cref="Translate"/>, then, for an attempt the step started itself (no retry policy to
-    /// classify it), what the policy would have read: the provider client's timeout (a
-    /// <see cref="TimeoutException"/>, or HttpClient's cancellation caused by one) is an
-    /// <see cref="UpstreamTimeoutException"/> (504, not a 500 of the gateway's own), and an
-    /// <see cref="HttpRequestException"/> with a status is that status (<see cref="UpstreamException"/>,
-    /// passed on), as over plain HTTP. Once the call is cancelled (the client left), nothing more is read into it.
+    /// <see cref="Translate"/>, then, for an attempt the step started itself (no retry policy to classify it), what the
+    /// policy would have read.
     /// </summary>
-    private static Exception TranslateOwned(Exception exception, LlmCall call) => Translate(exception) switch
-    {
-        var failure when call.CancellationToken.IsCancellationRequested => failure,
-        (TimeoutException or OperationCanceledException { InnerException: TimeoutException }) and var timeout => new UpstreamTimeoutException(innerException: timeout),
-        HttpRequestException { StatusCode: { } status } and var http => new UpstreamException((int)status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {(int)status}."), http),
-        var failure => failure,
-    };
+    /// <remarks>
+    /// The provider client's timeout (a <see cref="TimeoutException"/>, or HttpClient's cancellation caused by one) is
+    /// an <see cref="UpstreamTimeoutException"/> (504, not a 500 of the gateway's own), and an
+    /// <see cref="HttpRequestException"/> with a status is that status (<see cref="UpstreamException"/>, passed on), as
+    /// over plain HTTP. Once the call is cancelled (the client left), nothing more is read into it.
+    /// </remarks>
+    private static Exception TranslateOwned(Exception exception, LlmCall call) =>
+        Translate(exception) switch
+        {
+            var failure when call.CancellationToken.IsCancellationRequested => failure,
+            (TimeoutException or OperationCanceledException { InnerException: TimeoutException }) and var timeout =>
+                new UpstreamTimeoutException(innerException: timeout),
+            HttpRequestException { StatusCode: { } status } and var http => new UpstreamException(
+                (int)status,
+                string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {(int)status}."),
+                http),
+            var failure => failure,
+        };
 
     /// <summary>
     /// What <paramref name="exception"/> means (<see cref="TranslateOwned"/> in the step's own attempt,

@@ -9,13 +9,13 @@ using Microsoft.Extensions.AI;
 namespace TracedLlm;
 
 /// <summary>
-/// A chat client step that records every call it passes on as an upstream attempt of the traced
-/// request it runs in: one <c>raw_gen_ai_request</c> span under the request's LLM span, current
-/// while the inner clients run (so <c>UseOpenTelemetry()</c>'s <c>chat</c> span and HttpClient's
-/// spans nest under it), with the response's model, id, finish reason and usage recorded on the
-/// attempt and the LLM span. Add it with <c>ChatClientBuilder.UseTracedLlm()</c>.
+/// A chat client step that records every call it passes on as an upstream attempt of the traced request it runs in.
 /// </summary>
 /// <remarks>
+/// One <c>raw_gen_ai_request</c> span under the request's LLM span, current while the inner clients run (so
+/// <c>UseOpenTelemetry()</c>'s <c>chat</c> span and HttpClient's spans nest under it), with the response's model, id,
+/// finish reason and usage recorded on the attempt and the LLM span. Add it with
+/// <c>ChatClientBuilder.UseTracedLlm()</c>.
 /// The request is found through the async context (<see cref="LlmCall.Current"/>): a handler, or
 /// anything it awaits, just calls the client. Inside an attempt that is already open (the operation
 /// given to <c>LlmCall.ExecuteAsync</c> / <c>LlmCall.StreamAsync</c>, which add
@@ -56,7 +56,10 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
     public bool RequireFinishReason { get; set; } = true;
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         if (Begin(ref options, out var owned) is not { } attempt)
         {
@@ -97,7 +100,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
     {
         if (Begin(ref options, out var owned) is not { } attempt)
         {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            var untraced = base.GetStreamingResponseAsync(messages, options, cancellationToken);
+            await foreach (var update in untraced.ConfigureAwait(false))
             {
                 yield return update;
             }
@@ -123,7 +127,8 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
                 {
                     // A client that throws before it returns its stream fails the attempt as one that throws in it
                     // does.
-                    updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                    updates ??= base.GetStreamingResponseAsync(messages, options, cancellationToken)
+                        .GetAsyncEnumerator(cancellationToken);
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
                         break;
@@ -225,7 +230,9 @@ public sealed class TracedLlmChatClient : DelegatingChatClient
     /// <paramref name="attempt"/> (the attempt is the open one it finds), so the caller records nothing more.
     /// </summary>
     internal static bool RecordsOn(IChatClient client, LlmAttempt attempt) =>
-        ReferenceEquals(LlmAttempt.Current, attempt) && !IsOver(attempt.Call) && client.GetService<TracedLlmChatClient>() is not null;
+        ReferenceEquals(LlmAttempt.Current, attempt)
+        && !IsOver(attempt.Call)
+        && client.GetService<TracedLlmChatClient>() is not null;
 
     // Work a request left running (a fire-and-forget task) must not start spans under its ended LLM span.
     private static bool IsOver(LlmCall call) => call.Span is { IsStopped: true };

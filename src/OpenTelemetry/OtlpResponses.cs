@@ -1,13 +1,8 @@
 using System;
-using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace TracedLlm;
 
@@ -49,7 +44,7 @@ internal enum SendResult
 /// body may say that some spans were rejected ("Partial Success"): they are not to be sent again, and are counted as
 /// dropped.
 /// </remarks>
-internal static class OtlpResponses
+internal static partial class OtlpResponses
 {
     /// <summary>
     /// The longest wait a server may ask for: a longer one is cut to it, so that a wrong header cannot stop the export
@@ -139,153 +134,6 @@ internal static class OtlpResponses
     }
 
     /// <summary>
-    /// A success's body, read within <paramref name="timeout"/>: delivered, with the spans its <c>partial_success</c>
-    /// rejected.
-    /// </summary>
-    /// <remarks>
-    /// An OTLP/HTTP body is read as its <c>Content-Type</c> says, protobuf or JSON; a gRPC message after its frame,
-    /// inflated when gzip. A body longer than <see cref="LongestAnswer"/> is refused, as the specification says; one
-    /// that cannot be read or decoded leaves the batch delivered, as its status said.
-    /// </remarks>
-    public static async Task<SendOutcome> FromBodyAsync(
-        HttpResponseMessage response,
-        bool grpc,
-        TimeSpan timeout,
-        CancellationToken stop)
-    {
-        var type = response.Content.Headers.ContentType?.MediaType?.ToLowerInvariant();
-        var json = !grpc && type == "application/json";
-        if (response.Content.Headers.ContentLength == 0
-            || (!grpc && !json && type is not (null or "application/x-protobuf")))
-        {
-            return SendOutcome.Delivered;
-        }
-
-        try
-        {
-            using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
-            reading.CancelAfter(timeout);
-            var stream = await response.Content.ReadAsStreamAsync(reading.Token).ConfigureAwait(false);
-            var body = await ReadBounded(stream, reading.Token).ConfigureAwait(false);
-            if (grpc && body is not null)
-            {
-                // The frame: a compressed flag, then the message's length (big-endian). A frame that
-                // does not add up, or another compression than gzip, is no partial success.
-                var length =
-                    body.Length >= 5
-                        ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(body.AsSpan(1))
-                        : uint.MaxValue;
-                var message = length <= body.Length - 5 ? body.AsSpan(5, (int)length).ToArray() : [];
-                body = message.Length == 0 ? []
-                    : body[0] == 0 ? message
-                    : body[0] == 1 && Header(response, "grpc-encoding") == "gzip"
-                        ? await ReadBounded(
-                                new GZipStream(new MemoryStream(message), CompressionMode.Decompress),
-                                reading.Token)
-                            .ConfigureAwait(false)
-                    : [];
-            }
-
-            if (body is null)
-            {
-                return new SendOutcome(
-                    SendResult.Refused,
-                    null,
-                    $"an answer of more than {LongestAnswer / (1024 * 1024)} MiB");
-            }
-
-            var (rejected, said) = PartialSuccess(body, json);
-            return rejected > 0
-                ? new SendOutcome(SendResult.Delivered, null, said ?? string.Empty, rejected)
-                : SendOutcome.Delivered;
-        }
-        catch (Exception e)
-            when (e is IOException or InvalidDataException or HttpRequestException or OperationCanceledException)
-        {
-            return SendOutcome.Delivered;
-        }
-    }
-
-    /// <summary>
-    /// An <c>ExportTraceServiceResponse</c>'s <c>partial_success</c>: the spans rejected (none when malformed) and the
-    /// message.
-    /// </summary>
-    /// <remarks>
-    /// In protobuf field 1 (<c>rejected_spans</c>, int64 field 1; <c>error_message</c>, field 2), or in OTLP/JSON
-    /// <c>partialSuccess</c> with <c>rejectedSpans</c> (a string or a number) and <c>errorMessage</c>. The message has
-    /// its control characters made spaces and is cut to <see cref="LongestMessage"/> (it goes into a log line).
-    /// </remarks>
-    internal static (long Rejected, string? Message) PartialSuccess(ReadOnlyMemory<byte> response, bool json)
-    {
-        long rejected = 0;
-        string? message = null;
-        try
-        {
-            if (json)
-            {
-                using var document = JsonDocument.Parse(response);
-                if (document.RootElement.ValueKind == JsonValueKind.Object
-                    && document.RootElement.TryGetProperty("partialSuccess", out var partial)
-                    && partial.ValueKind == JsonValueKind.Object)
-                {
-                    if (partial.TryGetProperty("rejectedSpans", out var spans))
-                    {
-                        rejected = spans.ValueKind switch
-                        {
-                            JsonValueKind.Number when spans.TryGetInt64(out var number) => number,
-                            JsonValueKind.String
-                                when long.TryParse(
-                                    spans.GetString(),
-                                    System.Globalization.NumberStyles.AllowLeadingSign,
-                                    System.Globalization.CultureInfo.InvariantCulture,
-                                    out var text) => text,
-                            _ => 0,
-                        };
-                    }
-
-                    message =
-                        partial.TryGetProperty("errorMessage", out var said) && said.ValueKind == JsonValueKind.String
-                            ? said.GetString()
-                            : null;
-                }
-            }
-            else
-            {
-                foreach (var (field, partial) in Fields(response))
-                {
-                    if (field != 1)
-                    {
-                        continue;
-                    }
-
-                    var varints = new System.Collections.Generic.List<(int Field, ulong Value)>();
-                    foreach (var (partialField, content) in Fields(partial, varints))
-                    {
-                        if (partialField == 2)
-                        {
-                            message = System.Text.Encoding.UTF8.GetString(content.Span);
-                        }
-                    }
-
-                    foreach (var (partialField, value) in varints)
-                    {
-                        if (partialField == 1)
-                        {
-                            rejected = (long)value;
-                        }
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is FormatException or JsonException)
-        {
-            return (0, null);
-        }
-
-        return (Math.Max(0, rejected), message is { Length: > 0 } ? Bound(message) : null);
-    }
-
-    /// <summary>
     /// A send that threw: a timeout or a connection failure is retried; a request the client cannot make at all is not.
     /// </summary>
     public static SendOutcome FromException(Exception exception) => exception switch
@@ -311,28 +159,6 @@ internal static class OtlpResponses
         }
 
         return header?.Date is { } date ? Bound(date - DateTimeOffset.UtcNow) : null;
-    }
-
-    // A body, or null when it is longer than the limit.
-    private static async Task<byte[]?> ReadBounded(Stream stream, CancellationToken cancel)
-    {
-        await using (stream.ConfigureAwait(false))
-        {
-            using var body = new MemoryStream();
-            var chunk = new byte[4096];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancel).ConfigureAwait(false)) > 0)
-            {
-                if (body.Length + read > LongestAnswer)
-                {
-                    return null;
-                }
-
-                body.Write(chunk, 0, read);
-            }
-
-            return body.ToArray();
-        }
     }
 
     private static string Bound(string message) => OneLine(message, LongestMessage);
@@ -361,139 +187,4 @@ internal static class OtlpResponses
         response.Headers.TryGetValues(name, out var values) || response.TrailingHeaders.TryGetValues(name, out values)
             ? values.FirstOrDefault()
             : null;
-
-    // google.rpc.Status (base64) → details (Any, field 3) whose type is google.rpc.RetryInfo →
-    // retry_delay (google.protobuf.Duration, field 1: seconds 1, nanos 2). Anything malformed: none.
-    internal static TimeSpan? RetryDelay(string base64)
-    {
-        try
-        {
-            var padded = base64.Trim();
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var status = Convert.FromBase64String(padded);
-            foreach (var (field, any) in Fields(status))
-            {
-                if (field != 3 || any.IsEmpty)
-                {
-                    continue;
-                }
-
-                string? type = null;
-                ReadOnlyMemory<byte> value = default;
-                foreach (var (anyField, content) in Fields(any))
-                {
-                    if (anyField == 1)
-                    {
-                        type = System.Text.Encoding.UTF8.GetString(content.Span);
-                    }
-                    else if (anyField == 2)
-                    {
-                        value = content;
-                    }
-                }
-
-                if (type != "type.googleapis.com/google.rpc.RetryInfo")
-                {
-                    continue;
-                }
-
-                foreach (var (retryField, duration) in Fields(value))
-                {
-                    if (retryField == 1)
-                    {
-                        return Duration(duration.Span);
-                    }
-                }
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        return null;
-    }
-
-    private static TimeSpan Duration(ReadOnlySpan<byte> message)
-    {
-        long seconds = 0, nanos = 0;
-        var at = 0;
-        while (at < message.Length)
-        {
-            var key = Varint(message, ref at);
-            var value =
-                (key & 7) == 0 ? Varint(message, ref at) : throw new FormatException("Duration fields are varints.");
-            if (key >> 3 == 1)
-            {
-                seconds = (long)value;
-            }
-            else if (key >> 3 == 2)
-            {
-                nanos = (long)value;
-            }
-        }
-
-        return TimeSpan.FromSeconds(seconds) + TimeSpan.FromTicks(nanos / 100);
-    }
-
-    // The length-delimited fields of a message (the varints into varints, if given; other wire types are skipped).
-    private static System.Collections.Generic.List<(int Field, ReadOnlyMemory<byte> Content)> Fields(
-        ReadOnlyMemory<byte> message,
-        System.Collections.Generic.List<(int Field, ulong Value)>? varints = null)
-    {
-        var fields = new System.Collections.Generic.List<(int, ReadOnlyMemory<byte>)>();
-        var at = 0;
-        var span = message.Span;
-        while (at < span.Length)
-        {
-            var key = Varint(span, ref at);
-            switch (key & 7)
-            {
-                case 0:
-                    var value = Varint(span, ref at);
-                    varints?.Add(((int)(key >> 3), value));
-                    break;
-                case 1:
-                    at += 8;
-                    break;
-                case 5:
-                    at += 4;
-                    break;
-                case 2:
-                    var length = (int)Varint(span, ref at);
-                    if (length < 0 || at + length > span.Length)
-                    {
-                        throw new FormatException("A field runs past its message.");
-                    }
-
-                    fields.Add(((int)(key >> 3), message.Slice(at, length)));
-                    at += length;
-                    break;
-                default:
-                    throw new FormatException("Unknown wire type.");
-            }
-        }
-
-        return fields;
-    }
-
-    private static ulong Varint(ReadOnlySpan<byte> bytes, ref int at)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= bytes.Length)
-            {
-                throw new FormatException("A varint runs past its message.");
-            }
-
-            var b = bytes[at++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return value;
-            }
-        }
-
-        throw new FormatException("A varint longer than ten bytes.");
-    }
 }

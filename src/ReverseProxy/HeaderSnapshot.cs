@@ -4,7 +4,9 @@ using Microsoft.Extensions.Primitives;
 
 namespace TracedLlm.Relay;
 
-/// <summary>A response's headers at one moment, to take back what a held response's transforms wrote until it is sent.</summary>
+/// <summary>
+/// A response's headers at one moment, to take back what a held response's transforms wrote until it is sent.
+/// </summary>
 internal static class HeaderSnapshot
 {
     public static KeyValuePair<string, StringValues>[] Take(IHeaderDictionary headers)

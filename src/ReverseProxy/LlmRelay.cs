@@ -17,30 +17,38 @@ using Yarp.ReverseProxy.Model;
 namespace TracedLlm;
 
 /// <summary>
-/// Relays a traced request to an upstream through YARP's <see cref="IHttpForwarder"/>, inside the
-/// request's upstream attempts: the body the guardrails read goes upstream (the metadata slot cut
-/// out), the upstream's status, headers and body come back as they are (compressed or not, JSON or
-/// server-sent events), and the response's model, id, usage, finish reasons and stream timings are
-/// read as they pass and recorded on the attempt and LLM spans. An error answer (429, 5xx...), a
-/// refused connection or a timeout before the first byte is not relayed: the attempt policy retries
-/// or falls back (Polly, <c>Retry-After</c> honoured); after the first byte a failure ends the stream
-/// with an error event in the route's format. Register it with <c>AddTracedLlmRelay()</c> and take
-/// it as a handler parameter; return what it returns.
+/// Relays a traced request to an upstream through YARP's <see cref="IHttpForwarder"/>, inside the request's upstream
+/// attempts.
 /// </summary>
+/// <remarks>
+/// The body the guardrails read goes upstream (the metadata slot cut out), the upstream's status, headers and body come
+/// back as they are (compressed or not, JSON or server-sent events), and the response's model, id, usage, finish
+/// reasons and stream timings are read as they pass and recorded on the attempt and LLM spans. An error answer (429,
+/// 5xx...), a refused connection or a timeout before the first byte is not relayed: the attempt policy retries or falls
+/// back (Polly, <c>Retry-After</c> honoured); after the first byte a failure ends the stream with an error event in the
+/// route's format. Register it with <c>AddTracedLlmRelay()</c> and take it as a handler parameter; return what it
+/// returns.
+/// </remarks>
 public sealed class LlmRelay
 {
     private readonly IOptions<LlmRelayOptions> _options;
     private readonly IServiceProvider _services;
     private TracedLlmOptions? _gatewayOptions;
     private readonly ILoadBalancingPolicy[] _loadBalancing;
-    // The last settings made, reused while policies ask for the same timeout (one reference: read whole by concurrent requests).
+    // The last settings made, reused while policies ask for the same timeout (one reference: read whole by concurrent
+    // requests).
     private ForwarderRequestConfig? _lastConfig;
     private IProxyStateLookup? _proxyState;
     private static readonly ConditionalWeakTable<DestinationModel, Uri> Endpoints = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RelaySettings> _settings = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RelaySettings> _settings = new(
+        StringComparer.Ordinal);
 
     /// <summary>Created by DI (<c>AddTracedLlmRelay()</c>).</summary>
-    public LlmRelay(IHttpForwarder forwarder, IOptions<LlmRelayOptions> options, IEnumerable<ILlmGuardrail> guardrails, IServiceProvider services)
+    public LlmRelay(
+        IHttpForwarder forwarder,
+        IOptions<LlmRelayOptions> options,
+        IEnumerable<ILlmGuardrail> guardrails,
+        IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(forwarder);
         ArgumentNullException.ThrowIfNull(options);
@@ -81,10 +89,18 @@ public sealed class LlmRelay
     /// The gateway's content bound (<see cref="TracedLlmOptions.MaxContentLength"/>), from DI (AddTracedLlm's
     /// singleton, the options the pipeline reads), resolved at the first captured answer.
     /// </summary>
-    internal int MaxContentLength => (_gatewayOptions ??= _services.GetRequiredService<TracedLlmOptions>()).MaxContentLength;
+    internal int MaxContentLength =>
+        (_gatewayOptions ??= _services.GetRequiredService<TracedLlmOptions>()).MaxContentLength;
 
-    /// <summary>Relays to one destination address (the request's path and query appended), retried as <paramref name="policy"/> says.</summary>
-    public Task<LlmRelayResult> ForwardAsync(LlmCall call, LlmTarget target, string destinationAddress, LlmRetryPolicy policy)
+    /// <summary>
+    /// Relays to one destination address (the request's path and query appended), retried as <paramref name="policy"/>
+    /// says.
+    /// </summary>
+    public Task<LlmRelayResult> ForwardAsync(
+        LlmCall call,
+        LlmTarget target,
+        string destinationAddress,
+        LlmRetryPolicy policy)
     {
         var destination = new RelayDestination(destinationAddress);
         return ForwardAsync(call, target, Array.Empty<LlmTarget>(), policy, _ => destination);
@@ -95,7 +111,12 @@ public sealed class LlmRelay
     /// <paramref name="fallbacks"/>; <paramref name="destinationFor"/> says where each attempt goes
     /// (its target is <see cref="LlmAttempt.Target"/>).
     /// </summary>
-    public Task<LlmRelayResult> ForwardAsync(LlmCall call, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinationFor)
+    public Task<LlmRelayResult> ForwardAsync(
+        LlmCall call,
+        LlmTarget primary,
+        IReadOnlyList<LlmTarget> fallbacks,
+        LlmRetryPolicy policy,
+        Func<LlmAttempt, RelayDestination> destinationFor)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(primary);
@@ -106,30 +127,41 @@ public sealed class LlmRelay
     }
 
     /// <summary>
-    /// Relays as a YARP route of the application's proxy configuration (<c>AddReverseProxy()</c>)
-    /// would forward: the route's transforms, its cluster's HTTP client and request settings, and
-    /// its available destinations, the one the cluster's load-balancing policy picks first and the
-    /// others as fallbacks in order. Each attempt's provider is the destination's or cluster's
-    /// metadata <c>gen_ai.provider.name</c>, else <paramref name="provider"/>, else the cluster id;
-    /// its model is the request's.
+    /// Relays as a YARP route of the application's proxy configuration (<c>AddReverseProxy()</c>) would forward.
     /// </summary>
-    public Task<LlmRelayResult> ForwardToRouteAsync(LlmCall call, string routeId, LlmRetryPolicy policy, string? provider = null)
+    /// <remarks>
+    /// The route's transforms, its cluster's HTTP client and request settings, and its available destinations, the one
+    /// the cluster's load-balancing policy picks first and the others as fallbacks in order. Each attempt's provider is
+    /// the destination's or cluster's metadata <c>gen_ai.provider.name</c>, else <paramref name="provider"/>, else the
+    /// cluster id; its model is the request's.
+    /// </remarks>
+    public Task<LlmRelayResult> ForwardToRouteAsync(
+        LlmCall call,
+        string routeId,
+        LlmRetryPolicy policy,
+        string? provider = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentException.ThrowIfNullOrEmpty(routeId);
         ArgumentNullException.ThrowIfNull(policy);
-        var lookup = ProxyState
-            ?? throw new InvalidOperationException("No YARP proxy configuration: call builder.Services.AddReverseProxy() (and load its routes) to relay through a route.");
+        var lookup =
+            ProxyState
+            ?? throw new InvalidOperationException(
+                "No YARP proxy configuration: call builder.Services.AddReverseProxy() (and load its routes) to "
+                + "relay through a route.");
         if (!lookup.TryGetRoute(routeId, out var route))
         {
             throw new InvalidOperationException($"The YARP configuration has no route '{routeId}'.");
         }
 
-        var cluster = route.Cluster ?? throw new InvalidOperationException($"The YARP route '{routeId}' has no cluster.");
+        var cluster =
+            route.Cluster ?? throw new InvalidOperationException($"The YARP route '{routeId}' has no cluster.");
         var available = cluster.DestinationsState.AvailableDestinations;
         if (available.Count == 0)
         {
-            throw new UpstreamException(503, $"The upstream cluster '{cluster.ClusterId}' has no available destination.");
+            throw new UpstreamException(
+                503,
+                $"The upstream cluster '{cluster.ClusterId}' has no available destination.");
         }
 
         // The picked destination first, the others after it in their order: the fallbacks.
@@ -166,7 +198,8 @@ public sealed class LlmRelay
             }
 
             // YARP validated the address when it loaded the configuration: it is not parsed again per attempt.
-            return new RelayDestination(destination.Model.Config.Address, cluster.Model.HttpClient, route.Transformer, config.HttpRequest, validated: true)
+            return new RelayDestination(destination.Model.Config.Address, cluster.Model.HttpClient, route.Transformer,
+                config.HttpRequest, validated: true)
             {
                 Yarp = (route, cluster, destination),
             };
@@ -184,9 +217,15 @@ public sealed class LlmRelay
     /// timeout, once passed, would fail its next write to the client and reset the connection. The
     /// relay keeps that time itself there (<see cref="RelayAttempt"/>).
     /// </summary>
-    internal ForwarderRequestConfig RequestConfigFor(RelayDestination destination, LlmRetryPolicy policy, bool holdsBodies)
+    internal ForwarderRequestConfig RequestConfigFor(
+        RelayDestination destination,
+        LlmRetryPolicy policy,
+        bool holdsBodies)
     {
-        var timeout = policy.AttemptTimeout is { } attempt && !holdsBodies ? attempt + TimeSpan.FromSeconds(1) : TimeSpan.FromDays(1);
+        var timeout =
+            policy.AttemptTimeout is { } attempt && !holdsBodies
+                ? attempt + TimeSpan.FromSeconds(1)
+                : TimeSpan.FromDays(1);
         if (destination.RequestConfig is { } own)
         {
             return own.ActivityTimeout is null || holdsBodies ? own with { ActivityTimeout = timeout } : own;
@@ -239,7 +278,9 @@ public sealed class LlmRelay
     /// <summary>The YARP metadata key (cluster or destination) that names the GenAI provider of its attempts.</summary>
     public const string ProviderMetadataKey = "gen_ai.provider.name";
 
-    /// <summary>A route's settings, made once per route pattern (the options are read once: IOptions, not a monitor).</summary>
+    /// <summary>
+    /// A route's settings, made once per route pattern (the options are read once: IOptions, not a monitor).
+    /// </summary>
     private RelaySettings SettingsFor(LlmCall call) =>
         _settings.GetOrAdd(call.Route.Pattern, static (pattern, relay) => relay.MakeSettings(pattern), this);
 

@@ -13,18 +13,23 @@ public enum RelayPostCallGuardrails
     Refuse,
 
     /// <summary>
-    /// The whole response is held (up to <see cref="LlmRelayOptions.MaxBufferedResponseBytes"/>), the
-    /// post-call guardrails check it, and only then is it sent: nothing unchecked reaches the client,
-    /// and a stream reaches it at once, at its end.
+    /// The whole response is held (up to <see cref="LlmRelayOptions.MaxBufferedResponseBytes"/>), the post-call
+    /// guardrails check it, and only then is it sent.
     /// </summary>
+    /// <remarks>
+    /// Nothing unchecked reaches the client, and a stream reaches it at once, at its end.
+    /// </remarks>
     Buffer,
 
     /// <summary>
-    /// A stream is relayed as it comes and its text is checked as it grows, every
-    /// <see cref="LlmRelayOptions.IncrementalCheckBytes"/> bytes of text and once more before its
-    /// last event, which is held back until the check passed; a block ends the stream with an error
-    /// event. A response that is not streamed is held and checked whole, as <see cref="Buffer"/> does.
+    /// A stream is relayed as it comes and its text is checked as it grows; a block ends the stream with an error
+    /// event.
     /// </summary>
+    /// <remarks>
+    /// The text is checked every <see cref="LlmRelayOptions.IncrementalCheckBytes"/> bytes and once more before its
+    /// last event, which is held back until the check passed. A response that is not streamed is held and checked
+    /// whole, as <see cref="Buffer"/> does.
+    /// </remarks>
     Incremental,
 }
 
@@ -38,7 +43,10 @@ public enum RelayUpstreamErrors
     /// </summary>
     Relay,
 
-    /// <summary>The gateway's own error JSON in the route's format, with the upstream's status passed on (as typed routes answer).</summary>
+    /// <summary>
+    /// The gateway's own error JSON in the route's format, with the upstream's status passed on (as typed routes
+    /// answer).
+    /// </summary>
     GatewayError,
 }
 
@@ -51,19 +59,33 @@ public sealed class LlmRelayOptions
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "TracedLlm:Relay";
 
-    /// <summary>How post-call guardrails see relayed responses. Default <see cref="RelayPostCallGuardrails.Refuse"/>: choose when post-call guardrails are registered.</summary>
+    /// <summary>
+    /// How post-call guardrails see relayed responses. Default <see cref="RelayPostCallGuardrails.Refuse"/>: choose
+    /// when post-call guardrails are registered.
+    /// </summary>
     public RelayPostCallGuardrails PostCallGuardrails { get; set; }
 
-    /// <summary>The largest response held for the post-call guardrails, in bytes (as sent, compressed or not), and the most text they are given. Larger fails the request (502): it could not be checked. Default 4 MiB.</summary>
+    /// <summary>
+    /// The largest response held for the post-call guardrails, in bytes (as sent, compressed or not), and the most text
+    /// they are given. Larger fails the request (502): it could not be checked. Default 4 MiB.
+    /// </summary>
     public int MaxBufferedResponseBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>With <see cref="RelayPostCallGuardrails.Incremental"/>, how many bytes of new text (UTF-8) a stream relays between checks. Default 2048.</summary>
+    /// <summary>
+    /// With <see cref="RelayPostCallGuardrails.Incremental"/>, how many bytes of new text (UTF-8) a stream relays
+    /// between checks. Default 2048.
+    /// </summary>
     public int IncrementalCheckBytes { get; set; } = 2048;
 
-    /// <summary>What the client gets when every attempt failed. Default <see cref="RelayUpstreamErrors.Relay"/>.</summary>
+    /// <summary>
+    /// What the client gets when every attempt failed. Default <see cref="RelayUpstreamErrors.Relay"/>.
+    /// </summary>
     public RelayUpstreamErrors UpstreamErrors { get; set; }
 
-    /// <summary>The largest upstream error body relayed, in bytes; a larger one is answered with the gateway's own error. Default 64 KiB.</summary>
+    /// <summary>
+    /// The largest upstream error body relayed, in bytes; a larger one is answered with the gateway's own error.
+    /// Default 64 KiB.
+    /// </summary>
     public int MaxUpstreamErrorBytes { get; set; } = 64 * 1024;
 
     /// <summary>
@@ -74,8 +96,12 @@ public sealed class LlmRelayOptions
     /// </summary>
     public bool AttemptResponseHeaders { get; set; }
 
-    /// <summary>Settings for one route, by its template as <c>[TracedLlmRoute]</c> names it (e.g. <c>/v1/messages</c>); unset ones come from above.</summary>
-    public IDictionary<string, LlmRelayRouteOptions> Routes { get; } = new Dictionary<string, LlmRelayRouteOptions>(StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// Settings for one route, by its template as <c>[TracedLlmRoute]</c> names it (e.g. <c>/v1/messages</c>); unset
+    /// ones come from above.
+    /// </summary>
+    public IDictionary<string, LlmRelayRouteOptions> Routes { get; } =
+        new Dictionary<string, LlmRelayRouteOptions>(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>One route's relay settings; a null one takes the value of <see cref="LlmRelayOptions"/>.</summary>

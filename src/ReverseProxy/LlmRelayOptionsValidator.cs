@@ -8,7 +8,8 @@ namespace TracedLlm;
 /// Checks <see cref="LlmRelayOptions"/> when the host starts: the limits, and that the post-call
 /// guardrails registered in DI have been told how to see relayed responses.
 /// </summary>
-internal sealed class LlmRelayOptionsValidator(IEnumerable<ILlmGuardrail> guardrails) : IValidateOptions<LlmRelayOptions>
+internal sealed class LlmRelayOptionsValidator(IEnumerable<ILlmGuardrail> guardrails)
+    : IValidateOptions<LlmRelayOptions>
 {
     public ValidateOptionsResult Validate(string? name, LlmRelayOptions options)
     {
@@ -23,11 +24,17 @@ internal sealed class LlmRelayOptionsValidator(IEnumerable<ILlmGuardrail> guardr
             if (options.PostCallGuardrails == RelayPostCallGuardrails.Refuse)
             {
                 failures.Add(
-                    $"{LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.PostCallGuardrails)} is not chosen, and post-call guardrails are registered ({names}): "
-                    + "a relayed response would reach the client before they saw it. Set it to Buffer (hold each response, up to "
-                    + $"{LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.MaxBufferedResponseBytes)}, and check it whole before sending it) or Incremental "
-                    + $"(relay a stream as it comes and check its text every {LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.IncrementalCheckBytes)} bytes and before its last event); "
-                    + $"{LlmRelayOptions.SectionName}:Routes:<route template>:{nameof(LlmRelayRouteOptions.PostCallGuardrails)} sets one route apart.");
+                    $"{LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.PostCallGuardrails)} is not chosen, and "
+                    + $"post-call guardrails are registered ({names}): "
+                        + "a relayed response would reach the client before they saw it. Set it to Buffer (hold each "
+                        + "response, up to "
+                        + $"{LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.MaxBufferedResponseBytes)}, and "
+                        + "check it whole before sending it) or Incremental "
+                        + "(relay a stream as it comes and check its text every "
+                        + $"{LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.IncrementalCheckBytes)} bytes and "
+                        + "before its last event); "
+                        + $"{LlmRelayOptions.SectionName}:Routes:<route "
+                        + $"template>:{nameof(LlmRelayRouteOptions.PostCallGuardrails)} sets one route apart.");
             }
 
             foreach (var (template, route) in options.Routes)
@@ -35,7 +42,9 @@ internal sealed class LlmRelayOptionsValidator(IEnumerable<ILlmGuardrail> guardr
                 if (route.PostCallGuardrails == RelayPostCallGuardrails.Refuse)
                 {
                     failures.Add(
-                        $"{LlmRelayOptions.SectionName}:Routes:{template}:{nameof(LlmRelayRouteOptions.PostCallGuardrails)} is Refuse, and post-call guardrails are registered ({names}): "
+                        $"{LlmRelayOptions.SectionName}:Routes:{template}"
+                        + $":{nameof(LlmRelayRouteOptions.PostCallGuardrails)} is Refuse, and post-call guardrails are "
+                        + $"registered ({names}): "
                         + "choose Buffer or Incremental for this route.");
                 }
             }

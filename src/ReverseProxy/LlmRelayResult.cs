@@ -12,13 +12,15 @@ using Yarp.ReverseProxy.Forwarder;
 namespace TracedLlm;
 
 /// <summary>
-/// What a relay route's handler returns (<see cref="LlmRelay.ForwardAsync(LlmCall, LlmTarget, string, LlmRetryPolicy)"/>):
-/// the upstream's answer, mostly relayed already while the handler ran, as an <see cref="IResult"/>
-/// the generated pipeline writes after the guardrails are done: the stream's held-back last event,
-/// a response held for the post-call guardrails, or, when every attempt failed, the last upstream
-/// answer. Post-call guardrails get it as their <see cref="GuardrailContext.Response"/>: read
-/// <see cref="Text"/> and the other facts.
+/// What a relay route's handler returns
+/// (<see cref="LlmRelay.ForwardAsync(LlmCall, LlmTarget, string, LlmRetryPolicy)"/>).
 /// </summary>
+/// <remarks>
+/// The upstream's answer, mostly relayed already while the handler ran, as an <see cref="IResult"/> the generated
+/// pipeline writes after the guardrails are done: the stream's held-back last event, a response held for the post-call
+/// guardrails, or, when every attempt failed, the last upstream answer. Post-call guardrails get it as their
+/// <see cref="GuardrailContext.Response"/>: read <see cref="Text"/> and the other facts.
+/// </remarks>
 public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
     private readonly LlmCall _call;
@@ -45,7 +47,8 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
     public bool IsStream => _relayed?.IsEventStream ?? _call.Parameters.Stream;
 
     /// <summary>
-    /// False while a post-call guardrail checks a stream as it grows (<see cref="RelayPostCallGuardrails.Incremental"/>):
+    /// False while a post-call guardrail checks a stream as it grows
+    /// (<see cref="RelayPostCallGuardrails.Incremental"/>):
     /// <see cref="Text"/> is then the text so far.
     /// </summary>
     public bool IsComplete { get; private set; }
@@ -68,16 +71,25 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
     /// <summary>The upstream's response id, or null.</summary>
     public string? ResponseId => _facts?.ResponseId;
 
-    /// <summary>Why the output ended, as the provider says it (<c>stop</c>, <c>end_turn</c>, <c>length</c>...); empty when it did not.</summary>
-    public IReadOnlyList<string> FinishReasons => (IReadOnlyList<string>?)_facts?.FinishReasons ?? Array.Empty<string>();
+    /// <summary>
+    /// Why the output ended, as the provider says it (<c>stop</c>, <c>end_turn</c>, <c>length</c>...); empty when it
+    /// did not.
+    /// </summary>
+    public IReadOnlyList<string> FinishReasons =>
+        (IReadOnlyList<string>?)_facts?.FinishReasons ?? Array.Empty<string>();
 
-    /// <summary>Input tokens the upstream reported, cached ones included (Anthropic's cache reads and writes added to its <c>input_tokens</c>), or null.</summary>
+    /// <summary>
+    /// Input tokens the upstream reported, cached ones included (Anthropic's cache reads and writes added to its
+    /// <c>input_tokens</c>), or null.
+    /// </summary>
     public long? InputTokens => _facts?.InputTokens;
 
     /// <summary>Output tokens the upstream reported, or null.</summary>
     public long? OutputTokens => _facts?.OutputTokens;
 
-    /// <summary>When every attempt failed and the last upstream answer is relayed: that failure (status 400 or more), else null.</summary>
+    /// <summary>
+    /// When every attempt failed and the last upstream answer is relayed: that failure (status 400 or more), else null.
+    /// </summary>
     public UpstreamException? UpstreamError { get; private set; }
 
     /// <summary>Writes what the relay left to write once the guardrails were done.</summary>
@@ -186,7 +198,9 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
         return relayed.Run.Call.HttpContext.Response.ContentType;
     }
 
-    /// <summary>The last upstream answer, through the destination's transforms as a relayed response would have gone.</summary>
+    /// <summary>
+    /// The last upstream answer, through the destination's transforms as a relayed response would have gone.
+    /// </summary>
     private static async Task WriteAnswerAsync(HttpContext httpContext, UpstreamAnswer answer)
     {
         var response = httpContext.Response;
@@ -198,7 +212,9 @@ public sealed class LlmRelayResult : IResult, IStatusCodeHttpResult, IContentTyp
 
         using var message = answer.ToMessage();
         var transformer = answer.Transformer ?? HttpTransformer.Default;
-        if (await transformer.TransformResponseAsync(httpContext, message, httpContext.RequestAborted).ConfigureAwait(false) && answer.Body is { Length: > 0 } body)
+        if (await transformer
+                .TransformResponseAsync(httpContext, message, httpContext.RequestAborted)
+                .ConfigureAwait(false) && answer.Body is { Length: > 0 } body)
         {
             await response.Body.WriteAsync(body, CancellationToken.None).ConfigureAwait(false);
         }

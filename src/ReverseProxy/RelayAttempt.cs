@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Net.Http;
 using System.Runtime.ExceptionServices;
 using System.Threading;
@@ -13,12 +12,15 @@ using Yarp.ReverseProxy.Forwarder;
 namespace TracedLlm.Relay;
 
 /// <summary>
-/// One relay attempt: the forwarder's token (the attempt timeout until the answer's headers, then
-/// the idle timeout between reads, both on this attempt's one source: the attempt policy leaves the
-/// relay's attempts to it), the decision on the upstream's answer, and what the reader found
-/// in the body as it passed. It ends either with a failure thrown to the attempt policy (nothing was
-/// passed on: it may be retried) or as the attempt's outcome, a failure after the first byte included.
+/// One relay attempt: the forwarder's token, the decision on the upstream's answer, and what the reader found in the
+/// body as it passed.
 /// </summary>
+/// <remarks>
+/// The token carries the attempt timeout until the answer's headers, then the idle timeout between reads, both on this
+/// attempt's one source: the attempt policy leaves the relay's attempts to it. It ends either with a failure thrown to
+/// the attempt policy (nothing was passed on: it may be retried) or as the attempt's outcome, a failure after the first
+/// byte included.
+/// </remarks>
 internal sealed partial class RelayAttempt : IDisposable
 {
     // The longest wait for the answer's headers (and, in a run that holds its bodies, for an error
@@ -103,11 +105,17 @@ internal sealed partial class RelayAttempt : IDisposable
     public bool HasBufferedBody => Mode == BodyMode.Buffer && BodyFailure is null;
 
     /// <summary>
-    /// The upstream answered: an error status is kept (not relayed) for the policy; a body that is
-    /// not what was asked for fails the attempt; anything else goes through the destination's
-    /// transforms and then to the client, read on the way.
+    /// The upstream answered: an error status is kept (not relayed) for the policy; a body that is not what was asked
+    /// for fails the attempt.
     /// </summary>
-    public async ValueTask<bool> OnResponseAsync(HttpContext httpContext, HttpResponseMessage response, HttpTransformer inner, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Anything else goes through the destination's transforms and then to the client, read on the way.
+    /// </remarks>
+    public async ValueTask<bool> OnResponseAsync(
+        HttpContext httpContext,
+        HttpResponseMessage response,
+        HttpTransformer inner,
+        CancellationToken cancellationToken)
     {
         // The headers are here: from now on the attempt timeout is the idle time between reads. An error
         // answer's body is read within the same wait: where the forwarder has no activity timeout (a run
@@ -116,12 +124,15 @@ internal sealed partial class RelayAttempt : IDisposable
         Status = (int)response.StatusCode;
         if (!Cancellation.IsCancellationRequested)
         {
-            Cancellation.CancelAfter(Status >= 400 && Run.HoldsBodies && _headersWait is { } wait ? wait : Timeout.InfiniteTimeSpan);
+            Cancellation.CancelAfter(
+                Status >= 400 && Run.HoldsBodies && _headersWait is { } wait ? wait : Timeout.InfiniteTimeSpan);
         }
 
         if (Status >= 400)
         {
-            Answer = await UpstreamAnswer.CaptureAsync(response, Run.Settings.MaxUpstreamErrorBytes, cancellationToken).ConfigureAwait(false);
+            Answer = await UpstreamAnswer
+                .CaptureAsync(response, Run.Settings.MaxUpstreamErrorBytes, cancellationToken)
+                .ConfigureAwait(false);
             Answer.Transformer = inner;
             RetryAfter = UpstreamHttp.GetRetryAfter(response);
             ResetStatus(httpContext);
@@ -137,9 +148,17 @@ internal sealed partial class RelayAttempt : IDisposable
         }
 
         var kind = ResponseReader.KindOf(response);
-        Reader = new ResponseReader(kind, Run.Text ?? Run.StreamedContent(kind), IsEventStream ? Run.RecordEvent : null, Run.OutputContent());
+        Reader = new ResponseReader(
+            kind,
+            Run.Text ?? Run.StreamedContent(kind),
+            IsEventStream ? Run.RecordEvent : null,
+            Run.OutputContent());
         var codings = response.Content.Headers.ContentEncoding;
-        UnknownCoding = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), Reader, Attempt.MaxResponseBytes * 4, out _decoder);
+        UnknownCoding = !ContentDecoder.TryCreate(
+            codings.Count == 0 ? null : string.Join(",", codings),
+            Reader,
+            Attempt.MaxResponseBytes * 4,
+            out _decoder);
         var identity = _decoder is null && !UnknownCoding;
 
         // An event stream takes an error event after its first byte, comments only or not; a compressed one
@@ -176,88 +195,26 @@ internal sealed partial class RelayAttempt : IDisposable
         return true;
     }
 
-    /// <summary>The response's headers before this attempt's transforms wrote the upstream's (for a held response), or null.</summary>
-    public System.Collections.Generic.KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? HeadersBefore { get; private set; }
+    /// <summary>
+    /// The response's headers before this attempt's transforms wrote the upstream's (for a held response), or null.
+    /// </summary>
+    public System.Collections.Generic.KeyValuePair<
+        string,
+        Microsoft.Extensions.Primitives.StringValues
+    >[]? HeadersBefore { get; private set; }
 
     /// <summary>A buffered response's headers as the transforms made them, written with it.</summary>
-    public System.Collections.Generic.KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? HeldHeaders { get; private set; }
-
-    /// <summary>Called by <see cref="RelayContent"/> when the forwarder opens the body.</summary>
-    public Stream OpenBody(Stream inner) => new RelayBodyStream(this, inner, Mode, Run.Policy.AttemptTimeout);
-
-    /// <summary>Shows a piece of the body to the reader; a failure when it makes the body too large.</summary>
-    public Exception? Observe(ReadOnlySpan<byte> piece)
+    public System.Collections.Generic.KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? HeldHeaders
     {
-        _bytesRead += piece.Length;
-        if (_bytesRead > Attempt.MaxResponseBytes)
-        {
-            return new UpstreamResponseTooLargeException(Attempt.MaxResponseBytes);
-        }
-
-        if (Mode == BodyMode.Buffer && _bytesRead > Run.Settings.MaxBufferedResponseBytes)
-        {
-            return new UpstreamResponseTooLargeException(Run.Settings.MaxBufferedResponseBytes);
-        }
-
-        if (_decoder is not null)
-        {
-            _decoder.Write(piece);
-        }
-        else if (!UnknownCoding)
-        {
-            Reader?.Write(piece);
-        }
-
-        if (Run.Text is { } text && text.Overflowed)
-        {
-            // The guardrails cannot be shown the whole text: the response cannot be checked.
-            return new UpstreamResponseTooLargeException(Run.Settings.MaxBufferedResponseBytes);
-        }
-
-        return null;
+        get;
+        private set;
     }
 
-    public void Released(int count)
-    {
-        BytesReleased += count;
-        if (Mode == BodyMode.Pass && IsEventStream && _decoder is null && Reader is { } reader)
-        {
-            // Passed on as it comes, the bytes the reader has seen are the bytes the client has.
-            ReleasedMidEvent = reader.InEvent;
-        }
-    }
-
-    /// <summary>A stream passed on as it comes whose bytes so far end inside an event.</summary>
-    public bool ReleasedMidEvent { get; private set; }
-
-    /// <summary>With incremental checks, runs the post-call guardrails on the text so far each time it grew by the interval.</summary>
-    public async ValueTask<Exception?> CheckIncrementallyAsync()
-    {
-        if (!Run.ChecksIncrementally || Run.Text is not { } text || text.TotalBytes < _nextCheck + Run.Settings.IncrementalCheckBytes)
-        {
-            return null;
-        }
-
-        _nextCheck = text.TotalBytes;
-        try
-        {
-            await Run.CheckAsync(complete: false).ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception exception)
-        {
-            CheckFailed = true;
-            return exception;
-        }
-    }
-
-    /// <summary>An incremental check blocked or failed: the body ended there, with the guardrails' failure, not the upstream's.</summary>
-    public bool CheckFailed { get; private set; }
-
-    /// <summary>
-    /// The attempt's outcome once the forwarder is done: thrown when the attempt failed before the
-    /// first byte reached the client (the policy may retry it), else this attempt, its span recorded.
-    /// </summary>
+    /// <summary>The attempt's outcome once the forwarder is done.</summary>
+    /// <remarks>
+    /// Thrown when the attempt failed before the first byte reached the client (the policy may retry it), else this
+    /// attempt, its span recorded.
+    /// </remarks>
     public RelayAttempt Finish(ForwarderError error, HttpContext httpContext, CancellationToken attemptToken)
     {
         if (Answer is not null)
@@ -341,7 +298,10 @@ internal sealed partial class RelayAttempt : IDisposable
         }
     }
 
-    /// <summary>The response's status back to 200 with no reason phrase: an attempt's answer that does not go on leaves neither behind.</summary>
+    /// <summary>
+    /// The response's status back to 200 with no reason phrase: an attempt's answer that does not go on leaves neither
+    /// behind.
+    /// </summary>
     internal static void ResetStatus(HttpContext httpContext)
     {
         httpContext.Response.StatusCode = StatusCodes.Status200OK;

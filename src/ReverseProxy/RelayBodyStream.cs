@@ -14,24 +14,28 @@ internal enum BodyMode : byte
     /// <summary>As it comes.</summary>
     Pass,
 
-    /// <summary>Event by event, the stream's terminal event (and any unfinished one) held back; checked as it grows when the guardrails ask.</summary>
+    /// <summary>
+    /// Event by event, the stream's terminal event (and any unfinished one) held back; checked as it grows when the
+    /// guardrails ask.
+    /// </summary>
     HoldBack,
 
     /// <summary>Held whole, for the post-call guardrails; sent by the relay's result.</summary>
     Buffer,
 }
 
-/// <summary>
-/// The upstream's response body as YARP's forwarder copies it to the client: each piece read
-/// (within the attempt timeout) is shown to the reader and counted before it is passed on. A
-/// failure is never thrown into the forwarder once something was passed on (it would reset the
-/// client's connection): it is kept on the attempt and the body ends there, so the relay can end
-/// the stream with an error event. Before anything was passed on an upstream failure is thrown, the
-/// forwarder clears the response, and the attempt can be retried.
-/// </summary>
+/// <summary>The upstream's response body as YARP's forwarder copies it to the client.</summary>
+/// <remarks>
+/// Each piece read (within the attempt timeout) is shown to the reader and counted before it is passed on. A failure is
+/// never thrown into the forwarder once something was passed on (it would reset the client's connection): it is kept on
+/// the attempt and the body ends there, so the relay can end the stream with an error event. Before anything was passed
+/// on an upstream failure is thrown, the forwarder clears the response, and the attempt can be retried.
+/// </remarks>
 internal sealed class RelayBodyStream : ReadOnlyStream
 {
-    /// <summary>An event larger than this is passed on before it is whole: it is never the small terminal event.</summary>
+    /// <summary>
+    /// An event larger than this is passed on before it is whole: it is never the small terminal event.
+    /// </summary>
     private const int MaxHeldBytes = 1024 * 1024;
     private const int ReadBytes = 16 * 1024;
 
@@ -78,7 +82,8 @@ internal sealed class RelayBodyStream : ReadOnlyStream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+    public override int Read(byte[] buffer, int offset, int count) =>
+        ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
 
     protected override void Dispose(bool disposing)
     {
@@ -230,7 +235,9 @@ internal sealed class RelayBodyStream : ReadOnlyStream
             // Held or held back, many reads of the upstream make one read of the forwarder's, which never
             // sees them: its activity timeout would cut a long answer that never paused. The attempt's own
             // token (the deadline, the client, the idle timeout between these reads) times them instead.
-            return await _inner.ReadAsync(buffer, _mode == BodyMode.Pass ? cancellationToken : cancellation.Token).ConfigureAwait(false);
+            return await _inner
+                .ReadAsync(buffer, _mode == BodyMode.Pass ? cancellationToken : cancellation.Token)
+                .ConfigureAwait(false);
         }
         finally
         {

@@ -22,11 +22,15 @@ internal sealed record RelaySettings(
     int MaxUpstreamErrorBytes);
 
 /// <summary>
-/// One relayed request: its attempts through <see cref="LlmCall.ExecuteAsync{T}(LlmTarget, IReadOnlyList{LlmTarget}, LlmRetryPolicy, Func{LlmAttempt, CancellationToken, Task{T}})"/>
-/// (Polly: retries, fallbacks, Retry-After, the circuit breaker), each one YARP's forwarder sending
-/// the body the guardrails read; then the response's facts on the LLM span, and the result the
-/// pipeline writes (what was held back, a buffered body, or the last upstream answer).
+/// One relayed request: its attempts through
+/// <see cref="LlmCall.ExecuteAsync{T}(LlmTarget, IReadOnlyList{LlmTarget}, LlmRetryPolicy,
+/// Func{LlmAttempt, CancellationToken, Task{T}})"/> (Polly: retries, fallbacks, Retry-After, the circuit breaker),
+/// each one YARP's forwarder sending the body the guardrails read.
 /// </summary>
+/// <remarks>
+/// Then the response's facts on the LLM span, and the result the pipeline writes (what was held back, a buffered body,
+/// or the last upstream answer).
+/// </remarks>
 internal sealed class RelayRun
 {
     private readonly LlmRelay _relay;
@@ -44,7 +48,12 @@ internal sealed class RelayRun
         AttributeNames.GenAiResponseFinishReasons,
     ];
 
-    public RelayRun(LlmRelay relay, LlmCall call, LlmRetryPolicy policy, Func<LlmAttempt, RelayDestination> destinations, RelaySettings settings)
+    public RelayRun(
+        LlmRelay relay,
+        LlmCall call,
+        LlmRetryPolicy policy,
+        Func<LlmAttempt, RelayDestination> destinations,
+        RelaySettings settings)
     {
         _relay = relay;
         Call = call;
@@ -56,15 +65,20 @@ internal sealed class RelayRun
         {
             // The host's start-up check says this; a host started without it still never skips them.
             throw new InvalidOperationException(
-                $"Post-call guardrails are registered, and the relay on {call.Route.HttpMethod} {call.Route.Pattern} has no choice of how they see its responses: "
-                + $"set {LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.PostCallGuardrails)} to Buffer or Incremental.");
+                $"Post-call guardrails are registered, and the relay on {call.Route.HttpMethod} {call.Route.Pattern} "
+                + "has no choice of how they see its responses: "
+                    + $"set {LlmRelayOptions.SectionName}:{nameof(LlmRelayOptions.PostCallGuardrails)} to Buffer "
+                    + "or Incremental.");
         }
 
-        ChecksIncrementally = HasPostCallGuardrails && settings.PostCallGuardrails == RelayPostCallGuardrails.Incremental;
+        ChecksIncrementally =
+            HasPostCallGuardrails && settings.PostCallGuardrails == RelayPostCallGuardrails.Incremental;
         HoldsBodies = HasPostCallGuardrails || relay.HasDuringCallGuardrails;
 
         // A stream's terminal event is held back while guardrails may still fail the request after it.
-        AsksForIdentity = call.Parameters.Stream && (ChecksIncrementally || (relay.HasDuringCallGuardrails && !HasPostCallGuardrails));
+        AsksForIdentity =
+            call.Parameters.Stream
+            && (ChecksIncrementally || (relay.HasDuringCallGuardrails && !HasPostCallGuardrails));
         _result = new LlmRelayResult(call, this);
     }
 
@@ -81,10 +95,15 @@ internal sealed class RelayRun
 
     public bool ChecksIncrementally { get; }
 
-    /// <summary>Every body is held whole or held back (<see cref="ModeFor"/> never answers <see cref="BodyMode.Pass"/>): guardrails may still fail the request after the upstream is done.</summary>
+    /// <summary>
+    /// Every body is held whole or held back (<see cref="ModeFor"/> never answers <see cref="BodyMode.Pass"/>):
+    /// guardrails may still fail the request after the upstream is done.
+    /// </summary>
     public bool HoldsBodies { get; }
 
-    /// <summary>The output text of the current attempt's response, for the post-call guardrails; null when there are none.</summary>
+    /// <summary>
+    /// The output text of the current attempt's response, for the post-call guardrails; null when there are none.
+    /// </summary>
     public TextSink? Text { get; private set; }
 
     public bool AsksForIdentity { get; }
@@ -93,7 +112,8 @@ internal sealed class RelayRun
     /// The call's deadline passed (the attempt's <see cref="LlmAttempt.CallToken"/>, the one deadline
     /// the attempt sequence keeps for the whole call, is cancelled and the client is still there).
     /// </summary>
-    public bool DeadlinePassed(LlmAttempt attempt) => attempt.CallToken.IsCancellationRequested && !Call.CancellationToken.IsCancellationRequested;
+    public bool DeadlinePassed(LlmAttempt attempt) =>
+        attempt.CallToken.IsCancellationRequested && !Call.CancellationToken.IsCancellationRequested;
 
     /// <summary>Reports each relayed stream event (made once a request, not once an attempt).</summary>
     public Action RecordEvent => _recordEvent ??= Seam.EventWritten;
@@ -103,9 +123,11 @@ internal sealed class RelayRun
         RelayAttempt relayed;
         try
         {
-            relayed = await Seam.RelayAsync(Settings.AttemptResponseHeaders, primary, fallbacks, Policy, AttemptAsync).ConfigureAwait(false);
+            relayed = await Seam.RelayAsync(Settings.AttemptResponseHeaders, primary, fallbacks, Policy, AttemptAsync)
+                .ConfigureAwait(false);
         }
-        catch (UpstreamAnswerException answer) when (Settings.UpstreamErrors == RelayUpstreamErrors.Relay && answer.Answer.Body is not null)
+        catch (UpstreamAnswerException answer)
+            when (Settings.UpstreamErrors == RelayUpstreamErrors.Relay && answer.Answer.Body is not null)
         {
             // Every attempt failed and the last one was an answer: the client gets it as the upstream gave it.
             return _result.WithUpstreamAnswer(answer);
@@ -131,23 +153,35 @@ internal sealed class RelayRun
         return _result.WithResponse(relayed);
     }
 
-    /// <summary>Where a JSON answer's bytes are kept for content capture (as much as the capture keeps), or null when it is off.</summary>
+    /// <summary>
+    /// Where a JSON answer's bytes are kept for content capture (as much as the capture keeps), or null when it is off.
+    /// </summary>
     public TextSink? OutputContent() =>
         Seam.CapturesOutput ? new TextSink((_relay.MaxContentLength + 1024) * 4) : null;
 
-    /// <summary>Where a stream's text deltas are kept for <c>gen_ai.output.messages</c> when nothing else keeps them (the latest convention mode, content captured), else null.</summary>
+    /// <summary>
+    /// Where a stream's text deltas are kept for <c>gen_ai.output.messages</c> when nothing else keeps them (the latest
+    /// convention mode, content captured), else null.
+    /// </summary>
     public TextSink? StreamedContent(BodyKind kind) =>
-        kind == BodyKind.EventStream && Seam.CapturesStructuredOutput ? new TextSink((_relay.MaxContentLength + 1) * 4) : null;
+        kind == BodyKind.EventStream && Seam.CapturesStructuredOutput
+            ? new TextSink((_relay.MaxContentLength + 1) * 4)
+            : null;
 
-    /// <summary>The body's mode: held whole for the guardrails, held back event by event, or passed on as it comes.</summary>
+    /// <summary>
+    /// The body's mode: held whole for the guardrails, held back event by event, or passed on as it comes.
+    /// </summary>
     public BodyMode ModeFor(BodyKind kind, bool identity)
     {
         if (HasPostCallGuardrails)
         {
-            return ChecksIncrementally && kind == BodyKind.EventStream && identity ? BodyMode.HoldBack : BodyMode.Buffer;
+            return ChecksIncrementally && kind == BodyKind.EventStream && identity
+                ? BodyMode.HoldBack
+                : BodyMode.Buffer;
         }
 
-        // During-call guardrails may still fail the request once the upstream is done: nothing may look finished before they are.
+        // During-call guardrails may still fail the request once the upstream is done: nothing may look finished before
+        // they are.
         if (_relay.HasDuringCallGuardrails)
         {
             return kind == BodyKind.EventStream && identity ? BodyMode.HoldBack : BodyMode.Buffer;
@@ -164,7 +198,9 @@ internal sealed class RelayRun
 
     private async Task<RelayAttempt> AttemptAsync(LlmAttempt attempt, CancellationToken cancellationToken)
     {
-        var destination = _destinations(attempt) ?? throw new InvalidOperationException("The relay's destination callback returned null.");
+        var destination =
+            _destinations(attempt)
+            ?? throw new InvalidOperationException("The relay's destination callback returned null.");
         Text = HasPostCallGuardrails ? new TextSink(Settings.MaxBufferedResponseBytes) : null;
         var httpContext = Call.HttpContext;
         PrepareRequest(httpContext);
@@ -191,11 +227,11 @@ internal sealed class RelayRun
         }
     }
 
-    /// <summary>
-    /// The request as it goes upstream: the body every reader of this request read (the route's
-    /// metadata slot cut out, decoded, checked to read one way only), with its length, in place of
-    /// the client's bytes; the response reset from an earlier attempt's answer.
-    /// </summary>
+    /// <summary>The request as it goes upstream.</summary>
+    /// <remarks>
+    /// The body every reader of this request read (the route's metadata slot cut out, decoded, checked to read one way
+    /// only), with its length, in place of the client's bytes; the response reset from an earlier attempt's answer.
+    /// </remarks>
     private void PrepareRequest(HttpContext httpContext)
     {
         // The body every reader read, in place of the client's bytes (issue 28's one reading), for each attempt afresh.
@@ -209,7 +245,9 @@ internal sealed class RelayRun
         httpContext.Features.Set<IForwarderErrorFeature>(null);
     }
 
-    /// <summary>What the reader found, on the LLM span (the request's generation); what it could not find, named as unknown.</summary>
+    /// <summary>
+    /// What the reader found, on the LLM span (the request's generation); what it could not find, named as unknown.
+    /// </summary>
     private void RecordFacts(RelayAttempt relayed)
     {
         if (relayed.AnsweredByGateway)
@@ -223,10 +261,17 @@ internal sealed class RelayRun
             span.SetTag(AttributeNames.RelayUnknown, unknown);
         }
 
-        Seam.Complete(facts, relayed.Unreadable ? null : relayed.Reader?.Body, relayed.Reader?.Text, relayed.IsEventStream);
+        Seam.Complete(
+            facts,
+            relayed.Unreadable ? null : relayed.Reader?.Body,
+            relayed.Reader?.Text,
+            relayed.IsEventStream);
     }
 
-    /// <summary>The facts the response did not state, by attribute name; null when it stated them all (nothing allocated for most answers).</summary>
+    /// <summary>
+    /// The facts the response did not state, by attribute name; null when it stated them all (nothing allocated for
+    /// most answers).
+    /// </summary>
     private static string[]? Unknown(ResponseFacts? facts)
     {
         var missing = (facts?.ResponseModel is null ? 1 : 0)
@@ -252,8 +297,12 @@ internal sealed class RelayRun
     }
 }
 
-/// <summary>The YARP route, cluster and destination of a relay attempt, for the transforms that read them as YARP's own pipeline sets them.</summary>
-internal sealed class RelayProxyFeature(RouteModel route, ClusterState cluster, DestinationState destination) : IReverseProxyFeature
+/// <summary>
+/// The YARP route, cluster and destination of a relay attempt, for the transforms that read them as YARP's own pipeline
+/// sets them.
+/// </summary>
+internal sealed class RelayProxyFeature(RouteModel route, ClusterState cluster, DestinationState destination)
+    : IReverseProxyFeature
 {
     public RouteModel Route { get; } = route;
 
@@ -261,7 +310,8 @@ internal sealed class RelayProxyFeature(RouteModel route, ClusterState cluster, 
 
     public IReadOnlyList<DestinationState> AllDestinations { get; } = cluster.DestinationsState.AllDestinations;
 
-    public IReadOnlyList<DestinationState> AvailableDestinations { get; set; } = cluster.DestinationsState.AvailableDestinations;
+    public IReadOnlyList<DestinationState> AvailableDestinations { get; set; } =
+        cluster.DestinationsState.AvailableDestinations;
 
     public DestinationState? ProxiedDestination { get; set; } = destination;
 }

@@ -6,16 +6,22 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace TracedLlm.Relay;
 
-/// <summary>
-/// The destination's own transforms, run as they are, around what one relay attempt adds: the
-/// attempt's <c>traceparent</c> on the upstream request, and the decision on the upstream's answer
+/// <summary>The destination's own transforms, run as they are, around what one relay attempt adds.</summary>
+/// <remarks>
+/// The attempt's <c>traceparent</c> on the upstream request, and the decision on the upstream's answer
 /// (<see cref="RelayAttempt.OnResponseAsync"/>) before anything of it reaches the client.
-/// </summary>
+/// </remarks>
 internal sealed class RelayTransformer(HttpTransformer inner, RelayAttempt attempt) : HttpTransformer
 {
-    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    public override async ValueTask TransformRequestAsync(
+        HttpContext httpContext,
+        HttpRequestMessage proxyRequest,
+        string destinationPrefix,
+        CancellationToken cancellationToken)
     {
-        await inner.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+        await inner
+            .TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken)
+            .ConfigureAwait(false);
         attempt.Attempt.ApplyTraceContext(proxyRequest);
 
         // A YARP cluster's client would put its own send's span in the attempt's place (AttemptTracePropagator); the
@@ -33,11 +39,17 @@ internal sealed class RelayTransformer(HttpTransformer inner, RelayAttempt attem
         }
     }
 
-    public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken) =>
+    public override ValueTask<bool> TransformResponseAsync(
+        HttpContext httpContext,
+        HttpResponseMessage? proxyResponse,
+        CancellationToken cancellationToken) =>
         proxyResponse is null
             ? inner.TransformResponseAsync(httpContext, proxyResponse, cancellationToken)
             : attempt.OnResponseAsync(httpContext, proxyResponse, inner, cancellationToken);
 
-    public override ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken) =>
-        inner.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
+    public override ValueTask TransformResponseTrailersAsync(
+        HttpContext httpContext,
+        HttpResponseMessage proxyResponse,
+        CancellationToken cancellationToken
+    ) => inner.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
 }

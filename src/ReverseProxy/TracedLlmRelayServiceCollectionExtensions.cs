@@ -17,7 +17,9 @@ public static class TracedLlmRelayServiceCollectionExtensions
     /// <paramref name="configure"/> runs; they are checked when the host starts (a host with post-call
     /// guardrails and no choice of how they see relayed responses does not start).
     /// </summary>
-    public static IServiceCollection AddTracedLlmRelay(this IServiceCollection services, Action<LlmRelayOptions>? configure = null)
+    public static IServiceCollection AddTracedLlmRelay(
+        this IServiceCollection services,
+        Action<LlmRelayOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddTracedLlmForwarderErrors();

@@ -10,13 +10,19 @@ using System.Threading.Tasks;
 namespace TracedLlm.Relay;
 
 /// <summary>
-/// An upstream's error answer (status 400 or more), kept instead of relayed while the attempt
-/// policy decides: its status, reason, headers and body (at most a limit), so that when every
-/// attempt has failed the last one can reach the client as the upstream gave it.
+/// An upstream's error answer (status 400 or more), kept instead of relayed while the attempt policy decides.
 /// </summary>
+/// <remarks>
+/// Its status, reason, headers and body (at most a limit), so that when every attempt has failed the last one can reach
+/// the client as the upstream gave it.
+/// </remarks>
 internal sealed class UpstreamAnswer
 {
-    private UpstreamAnswer(int status, string? reasonPhrase, List<KeyValuePair<string, string[]>> headers, ReadOnlyMemory<byte>? body)
+    private UpstreamAnswer(
+        int status,
+        string? reasonPhrase,
+        List<KeyValuePair<string, string[]>> headers,
+        ReadOnlyMemory<byte>? body)
     {
         Status = status;
         ReasonPhrase = reasonPhrase;
@@ -37,7 +43,10 @@ internal sealed class UpstreamAnswer
     public ReadOnlyMemory<byte>? Body { get; }
 
     /// <summary>Reads the answer's headers and at most <paramref name="maxBodyBytes"/> of its body.</summary>
-    public static async Task<UpstreamAnswer> CaptureAsync(HttpResponseMessage response, int maxBodyBytes, CancellationToken cancellationToken)
+    public static async Task<UpstreamAnswer> CaptureAsync(
+        HttpResponseMessage response,
+        int maxBodyBytes,
+        CancellationToken cancellationToken)
     {
         var headers = new List<KeyValuePair<string, string[]>>();
         foreach (var header in response.Headers.NonValidated)
@@ -56,7 +65,8 @@ internal sealed class UpstreamAnswer
             // The bounded read every upstream body gets: a body past the limit is not read on.
             body = await UpstreamHttp.ReadBodyAsync(response, maxBodyBytes, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is UpstreamResponseTooLargeException or UpstreamBadResponseException or HttpRequestException)
+        catch (Exception exception) when (exception
+            is UpstreamResponseTooLargeException or UpstreamBadResponseException or HttpRequestException)
         {
             // Too large to relay, or cut off: its status and headers still say what happened.
             body = null;
@@ -100,11 +110,16 @@ internal sealed class UpstreamAnswer
     }
 }
 
-/// <summary>An upstream's error answer as an attempt's failure: the policy retries and falls back on it as on any <see cref="UpstreamException"/>.</summary>
+/// <summary>
+/// An upstream's error answer as an attempt's failure: the policy retries and falls back on it as on any
+/// <see cref="UpstreamException"/>.
+/// </summary>
 internal sealed class UpstreamAnswerException : UpstreamException
 {
     public UpstreamAnswerException(UpstreamAnswer answer, TimeSpan? retryAfter)
-        : base(answer.Status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {answer.Status}."))
+        : base(
+            answer.Status,
+            string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {answer.Status}."))
     {
         Answer = answer;
         RetryAfter = retryAfter;

@@ -56,10 +56,12 @@ internal static class AmbientLlmScope
         Volatile.Read(ref s_lateNotice) == 1 && Interlocked.CompareExchange(ref s_lateNotice, 2, 1) == 1;
 
     /// <summary>
-    /// Makes <paramref name="callOrAttempt"/> current for the code that runs after it in the calling
-    /// async method and what it calls; the method's caller keeps its own (an async method's
-    /// execution context never flows back out).
+    /// Makes <paramref name="callOrAttempt"/> current for the code that runs after it in the calling async method and
+    /// what it calls.
     /// </summary>
+    /// <remarks>
+    /// The method's caller keeps its own (an async method's execution context never flows back out).
+    /// </remarks>
     public static void Enter(object callOrAttempt)
     {
         if (s_enabled)

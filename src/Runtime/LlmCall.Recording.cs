@@ -20,16 +20,20 @@ public sealed partial class LlmCall
     }
 
     /// <summary>Records token usage on the LLM span.</summary>
-    public void RecordUsage(long inputTokens, long outputTokens) => RecordUsage(new LlmUsage(inputTokens, outputTokens));
+    public void RecordUsage(long inputTokens, long outputTokens) =>
+        RecordUsage(new LlmUsage(inputTokens, outputTokens));
 
     /// <summary>
-    /// Records token usage on the LLM span, with the cache and reasoning counts the provider stated
-    /// (<see cref="LlmUsage"/>), and, when the model has a price (<see cref="TracedLlmOptions.Pricing"/>;
-    /// the response model's, else the request model's), its cost on the span and the cost metric.
-    /// Call it after <see cref="RecordResponse"/> so that the response model can name the price. A
-    /// usage recorded again replaces the one before, on the span and in the metrics alike (the request
-    /// records its token usage and cost once, as it ends).
+    /// Records token usage on the LLM span, with the cache and reasoning counts the provider stated, and its cost when
+    /// the model has a price.
     /// </summary>
+    /// <remarks>
+    /// The counts are <see cref="LlmUsage"/>'s; the price is <see cref="TracedLlmOptions.Pricing"/>'s for the response
+    /// model, else the request model, and the cost goes on the span and the cost metric. Call it after
+    /// <see cref="RecordResponse"/> so that the response model can name the price. A usage recorded again replaces the
+    /// one before, on the span and in the metrics alike (the request records its token usage and cost once, as it
+    /// ends).
+    /// </remarks>
     public void RecordUsage(LlmUsage usage)
     {
         var span = RecordTokens(usage.InputTokens, usage.OutputTokens);
@@ -61,11 +65,11 @@ public sealed partial class LlmCall
         }
     }
 
-    /// <summary>
-    /// What a response's body stated (read by the relay or by an <c>HttpClient</c>'s attempt): the
-    /// model, id and finish reasons, the service tier, and the usage, whole or in part, each through
-    /// the one path the handler's own calls take. Nothing stated, nothing recorded.
-    /// </summary>
+    /// <summary>What a response's body stated (read by the relay or by an <c>HttpClient</c>'s attempt).</summary>
+    /// <remarks>
+    /// The model, id and finish reasons, the service tier, and the usage, whole or in part, each through the one path
+    /// the handler's own calls take. Nothing stated, nothing recorded.
+    /// </remarks>
     internal void RecordResponseFacts(Reading.ResponseFacts facts)
     {
         if (facts.ResponseModel is not null || facts.ResponseId is not null || facts.FinishReasons.Length > 0)
@@ -80,20 +84,35 @@ public sealed partial class LlmCall
         }
         else if (facts.InputTokens is not null || facts.OutputTokens is not null)
         {
-            // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count it too.
-            RecordPartialTokens(facts.InputTokens, facts.OutputTokens, facts.CacheReadInputTokens, facts.CacheCreationInputTokens, facts.CacheCreation5mInputTokens, facts.CacheCreation1hInputTokens);
+            // One count only (a stream cut off before its usage was whole): the same path, so the token metrics count
+            // it too.
+            RecordPartialTokens(
+                facts.InputTokens,
+                facts.OutputTokens,
+                facts.CacheReadInputTokens,
+                facts.CacheCreationInputTokens,
+                facts.CacheCreation5mInputTokens,
+                facts.CacheCreation1hInputTokens);
         }
     }
 
-    /// <summary>
-    /// A usage the response stated only in part (a stream cut off before its output count): the counts
-    /// known, and the input's cached part apart when it was stated (<c>gen_ai.usage.cache_*</c>, and
+    /// <summary>A usage the response stated only in part (a stream cut off before its output count).</summary>
+    /// <remarks>
+    /// The counts known, and the input's cached part apart when it was stated (<c>gen_ai.usage.cache_*</c>, and
     /// Langfuse's usage details with no output key), so the cached tokens are not priced as uncached.
-    /// </summary>
-    internal void RecordPartialTokens(long? inputTokens, long? outputTokens, long? cacheReadInputTokens, long? cacheCreationInputTokens, long? cacheCreation5mInputTokens = null, long? cacheCreation1hInputTokens = null)
+    /// </remarks>
+    internal void RecordPartialTokens(
+        long? inputTokens,
+        long? outputTokens,
+        long? cacheReadInputTokens,
+        long? cacheCreationInputTokens,
+        long? cacheCreation5mInputTokens = null,
+        long? cacheCreation1hInputTokens = null)
     {
         var span = RecordTokens(inputTokens, outputTokens);
-        if (span is null || inputTokens is not { } input || (cacheReadInputTokens is null && cacheCreationInputTokens is null))
+        if (span is null
+            || inputTokens is not { } input
+            || (cacheReadInputTokens is null && cacheCreationInputTokens is null))
         {
             return;
         }
@@ -106,7 +125,9 @@ public sealed partial class LlmCall
             CacheCreation5mInputTokens = cacheCreation5mInputTokens,
             CacheCreation1hInputTokens = cacheCreation1hInputTokens,
         };
-        span.SetTag(AttributeNames.LangfuseObservationUsageDetails, UsageDetails.UsageJson(usage, outputKnown: outputTokens is not null));
+        span.SetTag(
+            AttributeNames.LangfuseObservationUsageDetails,
+            UsageDetails.UsageJson(usage, outputKnown: outputTokens is not null));
     }
 
     // The input's cached part, apart from gen_ai.usage.input_tokens (which includes it).
@@ -123,12 +144,12 @@ public sealed partial class LlmCall
         }
     }
 
-    /// <summary>
-    /// The token counts, each one that is known: on the call, where the request's end records the
-    /// <c>gen_ai.client.token.usage</c> metric from them, and on the LLM span, so both count the same.
-    /// Every usage goes through here (a relayed response that stated one count only, too); the
-    /// recorded LLM span is returned, or null.
-    /// </summary>
+    /// <summary>The token counts, each one that is known.</summary>
+    /// <remarks>
+    /// On the call, where the request's end records the <c>gen_ai.client.token.usage</c> metric from them, and on the
+    /// LLM span, so both count the same. Every usage goes through here (a relayed response that stated one count only,
+    /// too); the recorded LLM span is returned, or null.
+    /// </remarks>
     internal Activity? RecordTokens(long? inputTokens, long? outputTokens)
     {
         InputTokens = inputTokens ?? InputTokens;
@@ -172,7 +193,12 @@ public sealed partial class LlmCall
             if (responseModel is not null)
             {
                 var dropped = 0;
-                var model = TelemetryText.ForSpan(this, AttributeNames.GenAiResponseModel, responseModel, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped);
+                var model = TelemetryText.ForSpan(
+                    this,
+                    AttributeNames.GenAiResponseModel,
+                    responseModel,
+                    Gateway.Options.Limits.MaxAttributeValueLength,
+                    ref dropped);
                 span.SetTag(AttributeNames.GenAiResponseModel, model);
                 span.SetTag(AttributeNames.LangfuseObservationModelName, model);
             }
@@ -180,7 +206,14 @@ public sealed partial class LlmCall
             if (responseId is not null)
             {
                 var dropped = 0;
-                span.SetTag(AttributeNames.GenAiResponseId, TelemetryText.ForSpan(this, AttributeNames.GenAiResponseId, responseId, Gateway.Options.Limits.MaxAttributeValueLength, ref dropped));
+                span.SetTag(
+                    AttributeNames.GenAiResponseId,
+                    TelemetryText.ForSpan(
+                        this,
+                        AttributeNames.GenAiResponseId,
+                        responseId,
+                        Gateway.Options.Limits.MaxAttributeValueLength,
+                        ref dropped));
             }
 
             if (finishReasons.Length > 0)
@@ -205,11 +238,13 @@ public sealed partial class LlmCall
     }
 
     /// <summary>
-    /// Records an exception the handler caught as an <c>exception</c> event on the current span, so it
-    /// is not lost: one it recovered from (a fallback), or one it answered with an error result of
-    /// its own, which fails the request without the exception (docs/handlers.md, "An error result from
-    /// a catch", says what each does and what TLLM2004 asks for). It does not fail the request.
+    /// Records an exception the handler caught as an <c>exception</c> event on the current span, so it is not lost.
     /// </summary>
+    /// <remarks>
+    /// One it recovered from (a fallback), or one it answered with an error result of its own, which fails the request
+    /// without the exception (docs/handlers.md, "An error result from a catch", says what each does and what TLLM2004
+    /// asks for). It does not fail the request.
+    /// </remarks>
     public void RecordHandledFailure(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);

@@ -14,7 +14,12 @@ public sealed partial class LlmCall : ILlmCallRelay
 
     bool ILlmCallRelay.CapturesStructuredOutput => LlmStage.CapturesStructuredOutput(this);
 
-    Task<T> ILlmCallRelay.RelayAsync<T>(bool attemptResponseHeaders, LlmTarget primary, IReadOnlyList<LlmTarget> fallbacks, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> attempt)
+    Task<T> ILlmCallRelay.RelayAsync<T>(
+        bool attemptResponseHeaders,
+        LlmTarget primary,
+        IReadOnlyList<LlmTarget> fallbacks,
+        LlmRetryPolicy policy,
+        Func<LlmAttempt, CancellationToken, Task<T>> attempt)
     {
         StreamStage.BeginRelay(this, attemptResponseHeaders);
         return ExecuteAsync(primary, fallbacks, policy, attempt, operationTimesAttempts: true);
@@ -26,7 +31,8 @@ public sealed partial class LlmCall : ILlmCallRelay
 
     void ILlmCallRelay.EventWritten() => StreamStage.ReportEventWritten(this);
 
-    ValueTask ILlmCallRelay.CheckAsync(object response) => LlmStage.RunGuardrailsAsync(this, GuardrailMode.PostCall, null, response);
+    ValueTask ILlmCallRelay.CheckAsync(object response) =>
+        LlmStage.RunGuardrailsAsync(this, GuardrailMode.PostCall, null, response);
 
     void ILlmCallRelay.Complete(ResponseFacts? facts, TextSink? body, TextSink? streamedText, bool eventStream)
     {
@@ -52,5 +58,6 @@ public sealed partial class LlmCall : ILlmCallRelay
         }
     }
 
-    void ILlmCallRelay.AnswerUpstreamError(int statusCode, string description) => ResultStage.ReportStatus(this, statusCode, errorType: null, description);
+    void ILlmCallRelay.AnswerUpstreamError(int statusCode, string description) =>
+        ResultStage.ReportStatus(this, statusCode, errorType: null, description);
 }

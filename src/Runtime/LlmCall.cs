@@ -9,11 +9,11 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm;
 
-/// <summary>
-/// One traced LLM request, as its handler sees it: the typed metadata of the route's slot, the
-/// request model and body, and the calls that record the LLM span's response attributes. Take it
-/// as a handler parameter; the generated pipeline creates it.
-/// </summary>
+/// <summary>One traced LLM request, as its handler sees it.</summary>
+/// <remarks>
+/// The typed metadata of the route's slot, the request model and body, and the calls that record the LLM span's
+/// response attributes. Take it as a handler parameter; the generated pipeline creates it.
+/// </remarks>
 public sealed partial class LlmCall
 {
     private readonly RequestEnvelope _envelope;
@@ -29,7 +29,12 @@ public sealed partial class LlmCall
     // What upstream clients left on the request (open bodies, failures and what they mean); made when first needed.
     private HttpAttemptState? _httpAttempts;
 
-    internal LlmCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp)
+    internal LlmCall(
+        HttpContext httpContext,
+        TracedRouteInfo route,
+        RequestEnvelope envelope,
+        TracedLlmGateway gateway,
+        long startTimestamp)
     {
         HttpContext = httpContext;
         Route = route;
@@ -79,11 +84,11 @@ public sealed partial class LlmCall
     /// <summary>The top-level request parameters.</summary>
     public EnvelopeParameters Parameters => _envelope.Parameters;
 
-    /// <summary>
-    /// True when the client asked for a streamed response (<c>"stream": true</c> in the body): how the
-    /// pipeline tells a handler that serves both stream modes which one to return
+    /// <summary>True when the client asked for a streamed response (<c>"stream": true</c> in the body).</summary>
+    /// <remarks>
+    /// How the pipeline tells a handler that serves both stream modes which one to return
     /// (<see cref="LlmResult.Stream{TChunk}"/> or its response; see <see cref="LlmResult{TResponse, TChunk}"/>).
-    /// </summary>
+    /// </remarks>
     public bool IsStreaming => _envelope.Parameters.Stream;
 
     /// <summary>The body as received (decoded, when it came with a <c>Content-Encoding</c>).</summary>
@@ -101,13 +106,15 @@ public sealed partial class LlmCall
     public ReadOnlyMemory<byte> UpstreamBody => _envelope.UpstreamBody;
 
     /// <summary>
-    /// Makes <see cref="HttpContext"/>'s request carry <see cref="UpstreamBody"/>, for a forwarder that
-    /// sends the request on as it stands (YARP's <c>IHttpForwarder</c>): the pipeline has read the
-    /// client's body already, and the upstream must receive what the guardrails and the trace read,
-    /// not the client's bytes. The body becomes <see cref="UpstreamBody"/> (the slot cut out,
-    /// decoded), <c>Content-Length</c> its length, and <c>Content-Encoding</c> and
-    /// <c>Transfer-Encoding</c> are removed (it is sent as it was read, with a length).
+    /// Makes <see cref="HttpContext"/>'s request carry <see cref="UpstreamBody"/>, for a forwarder that sends the
+    /// request on as it stands (YARP's <c>IHttpForwarder</c>).
     /// </summary>
+    /// <remarks>
+    /// The pipeline has read the client's body already, and the upstream must receive what the guardrails and the trace
+    /// read, not the client's bytes. The body becomes <see cref="UpstreamBody"/> (the slot cut out, decoded),
+    /// <c>Content-Length</c> its length, and <c>Content-Encoding</c> and <c>Transfer-Encoding</c> are removed (it is
+    /// sent as it was read, with a length).
+    /// </remarks>
     public void PrepareRequestForForwarding()
     {
         var request = HttpContext.Request;
@@ -124,7 +131,8 @@ public sealed partial class LlmCall
     }
 
     /// <summary>Cancelled when the client goes away or a during-call guardrail blocks.</summary>
-    public CancellationToken CancellationToken => _duringCallCancellation is null ? HttpContext.RequestAborted : _duringCallToken;
+    public CancellationToken CancellationToken =>
+        _duringCallCancellation is null ? HttpContext.RequestAborted : _duringCallToken;
 
     /// <summary>The hash of the caller's API key, set by authentication; never the key.</summary>
     public string? UserApiKeyHash { get; internal set; }
@@ -139,7 +147,10 @@ public sealed partial class LlmCall
 
     internal RequestEnvelope Envelope => _envelope;
 
-    /// <summary>The during-call guardrails' run: never faults; its result is their failure (see <see cref="GuardrailRunner.RunConcurrentlyAsync"/>).</summary>
+    /// <summary>
+    /// The during-call guardrails' run: never faults; its result is their failure (see
+    /// <see cref="GuardrailRunner.RunConcurrentlyAsync"/>).
+    /// </summary>
     internal Task<Exception?>? DuringCallGuardrails { get; set; }
 
     internal byte[]? SerializedResult { get; set; }
@@ -166,11 +177,11 @@ public sealed partial class LlmCall
 
     internal long? OutputTokens { get; private set; }
 
-    /// <summary>
-    /// The cost of the usage recorded last, when its model has a price: added to <c>tracedllm.usage.cost</c>
-    /// once, as the request ends, so a usage recorded again (by the step and by the handler) replaces it
-    /// there as it does on the span and in the token metric.
-    /// </summary>
+    /// <summary>The cost of the usage recorded last, when its model has a price.</summary>
+    /// <remarks>
+    /// Added to <c>tracedllm.usage.cost</c> once, as the request ends, so a usage recorded again (by the step and by
+    /// the handler) replaces it there as it does on the span and in the token metric.
+    /// </remarks>
     internal double? UsageCost { get; set; }
 
     /// <summary>Set when a streamed response wrote its first chunk.</summary>
@@ -183,9 +194,13 @@ public sealed partial class LlmCall
     internal int StreamedChunks { get; set; }
 
     /// <summary>
-    /// Whether an error event may follow the relayed body the client has (<see cref="StreamStage.ReportRelayedBodyTakesEvents"/>):
-    /// when false, a failure after the first byte cuts the connection; null when nothing relayed a body (the stream's chunk count decides).
+    /// Whether an error event may follow the relayed body the client has
+    /// (<see cref="StreamStage.ReportRelayedBodyTakesEvents"/>): when false, a failure after the first byte cuts the
+    /// connection.
     /// </summary>
+    /// <remarks>
+    /// Null when nothing relayed a body (the stream's chunk count decides).
+    /// </remarks>
     internal bool? RelayedBodyTakesEvents { get; set; }
 
     /// <summary>
@@ -196,19 +211,31 @@ public sealed partial class LlmCall
 
     internal bool WritesAttemptResponseHeaders => AttemptResponseHeaders ?? Gateway.Options.AttemptResponseHeaders;
 
-    /// <summary>The stream's terminal event (Anthropic <c>message_stop</c>), held back until the guardrails are done.</summary>
+    /// <summary>
+    /// The stream's terminal event (Anthropic <c>message_stop</c>), held back until the guardrails are done.
+    /// </summary>
     internal byte[]? HeldTerminalEvent { get; set; }
 
-    /// <summary>The streamed chunks, kept for post-call guardrails (a <c>List&lt;TChunk&gt;</c>) when there are any.</summary>
+    /// <summary>
+    /// The streamed chunks, kept for post-call guardrails (a <c>List&lt;TChunk&gt;</c>) when there are any.
+    /// </summary>
     internal object? StreamedResponse { get; set; }
 
-    /// <summary>A streamed answer's text for <c>gen_ai.output.messages</c> (the latest convention mode, content captured), else null.</summary>
+    /// <summary>
+    /// A streamed answer's text for <c>gen_ai.output.messages</c> (the latest convention mode, content captured), else
+    /// null.
+    /// </summary>
     internal Telemetry.StreamedOutput? StreamedOutput { get; set; }
 
-    /// <summary>True once an attempt recorded its usage on <c>gen_ai.client.token.usage</c> (the latest convention mode).</summary>
+    /// <summary>
+    /// True once an attempt recorded its usage on <c>gen_ai.client.token.usage</c> (the latest convention mode).
+    /// </summary>
     internal bool AttemptTokensRecorded { get; set; }
 
-    /// <summary>When the latest attempt's upstream request was sent (a <see cref="Stopwatch"/> timestamp; the latest convention mode), or 0.</summary>
+    /// <summary>
+    /// When the latest attempt's upstream request was sent (a <see cref="Stopwatch"/> timestamp; the latest convention
+    /// mode), or 0.
+    /// </summary>
     internal long UpstreamSentTimestamp { get; set; }
 
     internal FailurePath.Failure? Failure { get; set; }
@@ -229,10 +256,14 @@ public sealed partial class LlmCall
     internal Exception? FailedAttempt =>
         Volatile.Read(ref _lastAttempt) is { Ended: true, Succeeded: false, Failure: { } failure } ? failure : null;
 
-    /// <summary>What a result that writes the response itself reported of its answer (<see cref="ResultStage.ReportStatus"/>).</summary>
+    /// <summary>
+    /// What a result that writes the response itself reported of its answer (<see cref="ResultStage.ReportStatus"/>).
+    /// </summary>
     internal ResultStage.ReportedAnswer? ReportedAnswer { get; set; }
 
-    /// <summary>The server span (the Langfuse root observation when the request starts its own trace), or null.</summary>
+    /// <summary>
+    /// The server span (the Langfuse root observation when the request starts its own trace), or null.
+    /// </summary>
     internal Activity? ServerSpan { get; set; }
 
     /// <summary>
@@ -241,7 +272,8 @@ public sealed partial class LlmCall
     /// budget there. Null before, and always for a refused caller: nothing a client chose reaches
     /// a span before it is authenticated.
     /// </summary>
-    internal ReadOnlySpan<KeyValuePair<string, object?>> TraceTags => Trust != CallerTrust.Unauthenticated ? _traceTags.AsSpan(0, _traceTagCount) : default;
+    internal ReadOnlySpan<KeyValuePair<string, object?>> TraceTags =>
+        Trust != CallerTrust.Unauthenticated ? _traceTags.AsSpan(0, _traceTagCount) : default;
 
     internal void SetTraceTags(KeyValuePair<string, object?>[] traceTags, int count)
     {
@@ -252,10 +284,15 @@ public sealed partial class LlmCall
     /// <summary>The authenticator's outcome, kept from before the spans exist until they do.</summary>
     internal AuthenticationState Authentication;
 
-    /// <summary>The client-derived bytes this request's spans have recorded (a field: it is charged in place).</summary>
+    /// <summary>
+    /// The client-derived bytes this request's spans have recorded (a field: it is charged in place).
+    /// </summary>
     internal TelemetryBudget TelemetryBudget;
 
-    /// <summary>The caller's context the server span joined (default for a new root): a failure in an unsampled trace links to it.</summary>
+    /// <summary>
+    /// The caller's context the server span joined (default for a new root): a failure in an unsampled trace links to
+    /// it.
+    /// </summary>
     internal ActivityContext CallerContext { get; set; }
 
     /// <summary>
@@ -266,7 +303,9 @@ public sealed partial class LlmCall
     public string? ApiKeyFingerprint(string apiKey)
     {
         ArgumentNullException.ThrowIfNull(apiKey);
-        return Gateway.Options.ApiKeyFingerprintSecret is { Length: > 0 } secret ? ApiKeyFingerprints.Compute(secret, apiKey) : null;
+        return Gateway.Options.ApiKeyFingerprintSecret is { Length: > 0 } secret
+            ? ApiKeyFingerprints.Compute(secret, apiKey)
+            : null;
     }
 
     internal CancellationTokenSource CreateDuringCallCancellation()

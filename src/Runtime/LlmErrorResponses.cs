@@ -1,25 +1,34 @@
 namespace TracedLlm;
 
 /// <summary>
-/// How a traced route's pipeline writes the errors it answers itself: a refused or cut-off body,
-/// authentication, a guardrail's block, timeouts, upstream failures (docs/handlers.md, "The app's
-/// error format"); with <see cref="Host"/>, which of them ASP.NET Core answers as before adoption.
-/// Errors a handler answers with its own result are never rewritten.
+/// How a traced route's pipeline writes the errors it answers itself: a refused or cut-off body, authentication, a
+/// guardrail's block, timeouts, upstream failures (docs/handlers.md, "The app's error format").
 /// </summary>
+/// <remarks>
+/// With <see cref="Host"/>, which of them ASP.NET Core answers as before adoption. Errors a handler answers with its
+/// own result are never rewritten.
+/// </remarks>
 public enum LlmErrorResponses
 {
-    /// <summary>On a route: <see cref="TracedLlmOptions.ErrorResponses"/>. In the options: <see cref="WireFormat"/>.</summary>
+    /// <summary>
+    /// On a route: <see cref="TracedLlmOptions.ErrorResponses"/>. In the options: <see cref="WireFormat"/>.
+    /// </summary>
     Default = 0,
 
-    /// <summary>The route's wire format: OpenAI's or Anthropic's error JSON (<see cref="TracedLlm.WireFormat"/>).</summary>
+    /// <summary>
+    /// The route's wire format: OpenAI's or Anthropic's error JSON (<see cref="TracedLlm.WireFormat"/>).
+    /// </summary>
     WireFormat = 1,
 
     /// <summary>
-    /// RFC 7807 problem details (<c>application/problem+json</c>) with <c>status</c>, <c>title</c>,
-    /// <c>detail</c> and the error's <c>code</c>, written through ASP.NET Core's
-    /// <c>IProblemDetailsService</c> when the app registers it (<c>AddProblemDetails()</c>: its
-    /// customizations and its <c>traceId</c> apply), else in the same shape by the pipeline itself.
+    /// RFC 7807 problem details (<c>application/problem+json</c>) with <c>status</c>, <c>title</c>, <c>detail</c> and
+    /// the error's <c>code</c>.
     /// </summary>
+    /// <remarks>
+    /// Written through ASP.NET Core's <c>IProblemDetailsService</c> when the app registers it
+    /// (<c>AddProblemDetails()</c>: its customizations and its <c>traceId</c> apply), else in the same shape by the
+    /// pipeline itself.
+    /// </remarks>
     ProblemDetails = 2,
 
     /// <summary>The app's own <see cref="ILlmErrorWriter"/>, registered in DI.</summary>

@@ -6,18 +6,17 @@ using Microsoft.AspNetCore.Http;
 namespace TracedLlm;
 
 /// <summary>
-/// What one handler that serves both stream modes returns: its response, written as JSON; its
-/// chunks (<see cref="LlmResult.Stream{TChunk}"/>), written as server-sent events in the route's wire
-/// format; or an <see cref="IResult"/> that writes the response itself (<see cref="LlmResult.Http"/>),
-/// such as an error result. The handler reads <see cref="LlmCall.IsStreaming"/> to know which the
-/// client asked for:
-/// <code>
-/// [TracedLlmRoute("POST", "/v1/chat/completions")]
-/// public static async Task&lt;LlmResult&lt;ChatResponse, ChatChunk&gt;&gt; Chat(ChatRequest request, LlmCall call, Upstream upstream) =>
-///     call.IsStreaming ? LlmResult.Stream(upstream.StreamAsync(request, call)) : await upstream.CompleteAsync(request, call);
-/// </code>
-/// A response converts to it implicitly, and so do the values <see cref="LlmResult"/> makes.
+/// What one handler that serves both stream modes returns: its response, written as JSON; its chunks
+/// (<see cref="LlmResult.Stream{TChunk}"/>), written as server-sent events in the route's wire format.
 /// </summary>
+/// <remarks>
+/// Or an <see cref="IResult"/> that writes the response itself (<see cref="LlmResult.Http"/>), such as an error result.
+/// The handler reads <see cref="LlmCall.IsStreaming"/> to know which the client asked for: <code>
+/// [TracedLlmRoute("POST", "/v1/chat/completions")] public static async Task&lt;LlmResult&lt;ChatResponse,
+/// ChatChunk&gt;&gt; Chat(ChatRequest request, LlmCall call, Upstream upstream) => call.IsStreaming ?
+/// LlmResult.Stream(upstream.StreamAsync(request, call)) : await upstream.CompleteAsync(request, call); </code> A
+/// response converts to it implicitly, and so do the values <see cref="LlmResult"/> makes.
+/// </remarks>
 /// <typeparam name="TResponse">The response written as JSON (status 200).</typeparam>
 /// <typeparam name="TChunk">One chunk of a streamed response.</typeparam>
 public readonly struct LlmResult<TResponse, TChunk>
@@ -39,7 +38,8 @@ public readonly struct LlmResult<TResponse, TChunk>
 
     /// <summary>The chunks to stream; empty when the handler returned something else. For generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public IAsyncEnumerable<TChunk> Chunks => _chunks ?? throw new InvalidOperationException("The handler returned no stream.");
+    public IAsyncEnumerable<TChunk> Chunks =>
+        _chunks ?? throw new InvalidOperationException("The handler returned no stream.");
 
     /// <summary>The result that writes the response itself, or null. For generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -54,17 +54,34 @@ public readonly struct LlmResult<TResponse, TChunk>
 
     /// <summary>The handler's chunks, written as server-sent events.</summary>
     public static implicit operator LlmResult<TResponse, TChunk>(LlmChunks<TChunk> stream) =>
-        new(default!, stream.Chunks ?? throw new ArgumentException("The stream has no chunks: make it with LlmResult.Stream(chunks).", nameof(stream)), null);
+        new(
+            default!,
+            stream.Chunks
+                ?? throw new ArgumentException(
+                    "The stream has no chunks: make it with LlmResult.Stream(chunks).",
+                    nameof(stream)),
+            null);
 
     /// <summary>A result that writes the response itself.</summary>
     public static implicit operator LlmResult<TResponse, TChunk>(LlmHttpResult result) =>
-        new(default!, null, result.Result ?? throw new ArgumentException("The result is empty: make it with LlmResult.Http(result).", nameof(result)));
+        new(
+            default!,
+            null,
+            result.Result
+                ?? throw new ArgumentException(
+                    "The result is empty: make it with LlmResult.Http(result).",
+                    nameof(result)));
 }
 
-/// <summary>Makes the values a handler returns as <see cref="LlmResult{TResponse, TChunk}"/> besides its response.</summary>
+/// <summary>
+/// Makes the values a handler returns as <see cref="LlmResult{TResponse, TChunk}"/> besides its response.
+/// </summary>
 public static class LlmResult
 {
-    /// <summary>Chunks to write as server-sent events in the route's wire format (return it when <see cref="LlmCall.IsStreaming"/>).</summary>
+    /// <summary>
+    /// Chunks to write as server-sent events in the route's wire format (return it when
+    /// <see cref="LlmCall.IsStreaming"/>).
+    /// </summary>
     public static LlmChunks<TChunk> Stream<TChunk>(IAsyncEnumerable<TChunk> chunks)
     {
         ArgumentNullException.ThrowIfNull(chunks);
@@ -83,7 +100,10 @@ public static class LlmResult
     }
 }
 
-/// <summary>A handler's chunks on their way to an <see cref="LlmResult{TResponse, TChunk}"/>; made by <see cref="LlmResult.Stream{TChunk}"/>.</summary>
+/// <summary>
+/// A handler's chunks on their way to an <see cref="LlmResult{TResponse, TChunk}"/>; made by
+/// <see cref="LlmResult.Stream{TChunk}"/>.
+/// </summary>
 /// <typeparam name="TChunk">One chunk of the streamed response.</typeparam>
 public readonly struct LlmChunks<TChunk>
 {
@@ -95,7 +115,10 @@ public readonly struct LlmChunks<TChunk>
     internal IAsyncEnumerable<TChunk>? Chunks { get; }
 }
 
-/// <summary>An <see cref="IResult"/> on its way to an <see cref="LlmResult{TResponse, TChunk}"/>; made by <see cref="LlmResult.Http"/>.</summary>
+/// <summary>
+/// An <see cref="IResult"/> on its way to an <see cref="LlmResult{TResponse, TChunk}"/>; made by
+/// <see cref="LlmResult.Http"/>.
+/// </summary>
 public readonly struct LlmHttpResult
 {
     internal LlmHttpResult(IResult result)

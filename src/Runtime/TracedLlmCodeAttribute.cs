@@ -13,7 +13,11 @@ namespace TracedLlm;
 /// The attribute has no effect at run time. A route's own project needs none: its routes are the roots.
 /// </remarks>
 [AttributeUsage(
-    AttributeTargets.Assembly | AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Interface | AttributeTargets.Method,
+    AttributeTargets.Assembly
+        | AttributeTargets.Class
+        | AttributeTargets.Struct
+        | AttributeTargets.Interface
+        | AttributeTargets.Method,
     AllowMultiple = false,
     Inherited = false)]
 public sealed class TracedLlmCodeAttribute : Attribute

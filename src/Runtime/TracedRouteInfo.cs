@@ -6,7 +6,8 @@ namespace TracedLlm;
 /// <summary>What the generator knows about one traced route, available at run time.</summary>
 /// <param name="HttpMethod">The HTTP method.</param>
 /// <param name="Pattern">The route template.</param>
-/// <param name="MetadataSlot">The body property that carries gateway metadata on this route; empty when it has none (<see cref="MetadataSlots.None"/>).</param>
+/// <param name="MetadataSlot">The body property that carries gateway metadata on this route; empty when it has none
+/// (<see cref="MetadataSlots.None"/>).</param>
 /// <param name="ErrorFormat">The wire format of error responses (never <see cref="WireFormat.Default"/>).</param>
 /// <param name="Operation">The <c>gen_ai.operation.name</c> of the LLM span.</param>
 /// <param name="Handler">The handler, as <c>Namespace.Type.Method</c>.</param>
@@ -18,10 +19,15 @@ public sealed record TracedRouteInfo(
     string Operation,
     string Handler)
 {
-    /// <summary>Whose the metadata slot is: the gateway's, or shared with the provider's own field of that name.</summary>
+    /// <summary>
+    /// Whose the metadata slot is: the gateway's, or shared with the provider's own field of that name.
+    /// </summary>
     public MetadataSlotMode MetadataSlotMode { get; init; }
 
-    /// <summary>How the pipeline writes the errors it answers itself on this route; <see cref="LlmErrorResponses.Default"/> takes the options'.</summary>
+    /// <summary>
+    /// How the pipeline writes the errors it answers itself on this route; <see cref="LlmErrorResponses.Default"/>
+    /// takes the options'.
+    /// </summary>
     public LlmErrorResponses ErrorResponses { get; init; }
 
     /// <summary>
@@ -31,10 +37,15 @@ public sealed record TracedRouteInfo(
     /// </summary>
     public Type? RequestType { get; init; }
 
-    /// <summary>The regular handler's result type, written as JSON with status 200; null for a streaming-only route or an <c>IResult</c>.</summary>
+    /// <summary>
+    /// The regular handler's result type, written as JSON with status 200; null for a streaming-only route or an
+    /// <c>IResult</c>.
+    /// </summary>
     public Type? ResponseType { get; init; }
 
-    /// <summary>The streaming handler's chunk type, written as server-sent events; null when the route does not stream.</summary>
+    /// <summary>
+    /// The streaming handler's chunk type, written as server-sent events; null when the route does not stream.
+    /// </summary>
     public Type? StreamChunkType { get; init; }
 
     /// <summary>
@@ -43,9 +54,11 @@ public sealed record TracedRouteInfo(
     public bool RefusesStream { get; init; }
 
     /// <summary>
-    /// True when a slot value of the wrong JSON type is left as the client sent it instead of refused: the
-    /// body type has no member of the slot's name (<see cref="TracedLlmOptions.StrictMetadata"/> refuses it still).
+    /// True when a slot value of the wrong JSON type is left as the client sent it instead of refused.
     /// </summary>
+    /// <remarks>
+    /// The body type has no member of the slot's name (<see cref="TracedLlmOptions.StrictMetadata"/> refuses it still).
+    /// </remarks>
     public bool LenientMetadata { get; init; }
 
     /// <summary>The handlers' parameters and where each comes from.</summary>

@@ -8,7 +8,9 @@ public enum TracedParameterSource
     /// <summary>The request body: the <c>[FromBody]</c> parameter.</summary>
     Body,
 
-    /// <summary>A class or struct with no attribute: a service when DI has its type (decided at start-up), else the body.</summary>
+    /// <summary>
+    /// A class or struct with no attribute: a service when DI has its type (decided at start-up), else the body.
+    /// </summary>
     BodyOrService,
 
     /// <summary>The request's <see cref="TracedLlm.LlmCall"/>.</summary>
@@ -29,7 +31,10 @@ public enum TracedParameterSource
     /// <summary>The request's cancellation token (<see cref="LlmCall.CancellationToken"/>).</summary>
     CancellationToken,
 
-    /// <summary>A service from DI: <c>[FromServices]</c>, an interface or abstract class, or any other type once a <c>[FromBody]</c> parameter is the body.</summary>
+    /// <summary>
+    /// A service from DI: <c>[FromServices]</c>, an interface or abstract class, or any other type once a
+    /// <c>[FromBody]</c> parameter is the body.
+    /// </summary>
     Service,
 
     /// <summary>A keyed service from DI (<c>[FromKeyedServices(key)]</c>).</summary>
@@ -45,7 +50,10 @@ public enum TracedParameterSource
     Header,
 }
 
-/// <summary>One parameter of a traced route's handler, as the generator bound it; the route builder checks them when the app starts.</summary>
+/// <summary>
+/// One parameter of a traced route's handler, as the generator bound it; the route builder checks them when the app
+/// starts.
+/// </summary>
 /// <param name="Handler">The handler's method name (a route may have a regular and a streaming handler).</param>
 /// <param name="Name">The parameter's name.</param>
 /// <param name="Type">The parameter's type.</param>

@@ -21,7 +21,9 @@ public enum RelayBodyMode
     /// <summary>No guardrail runs after the call: the bytes go on as they come.</summary>
     Pass,
 
-    /// <summary>Incremental post-call checks: event by event, an unfinished event and the terminal one held back.</summary>
+    /// <summary>
+    /// Incremental post-call checks: event by event, an unfinished event and the terminal one held back.
+    /// </summary>
     HoldBack,
 
     /// <summary>Post-call checks on the whole answer: nothing goes on before the body ended.</summary>
@@ -56,7 +58,9 @@ public enum RelayedAnswer
     /// <summary>What went on, then an error event in the route's format.</summary>
     ErrorEvent,
 
-    /// <summary>What went on, then the connection is cut: no event can follow those bytes (coded, or ending inside an event).</summary>
+    /// <summary>
+    /// What went on, then the connection is cut: no event can follow those bytes (coded, or ending inside an event).
+    /// </summary>
     Cut,
 }
 
@@ -70,8 +74,10 @@ public enum RelayedAnswer
 /// </summary>
 public sealed class RelayBodyMatrixTests : RelayTestBase
 {
-    private const string ChatStreamBody = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
-    private const string MessagesStreamBody = """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+    private const string ChatStreamBody =
+        """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+    private const string MessagesStreamBody =
+        """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""";
     private const string Comments = ": processing\n\n: processing\n\n";
 
     public static IEnumerable<object[]> Cells =>
@@ -83,7 +89,13 @@ public sealed class RelayBodyMatrixTests : RelayTestBase
     [Fact]
     public void EveryModeAndShapeMeetsEachAnswerSomewhere()
     {
-        var answers = Cells.Select(c => Expected((RelayBodyMode)c[0], (RelayedShape)c[1], Sent((RelayedShape)c[1], WireSamples.ChatStream).Bytes).Answer).ToHashSet();
+        var answers = Cells
+            .Select(c =>
+                Expected(
+                    (RelayBodyMode)c[0],
+                    (RelayedShape)c[1],
+                    Sent((RelayedShape)c[1], WireSamples.ChatStream).Bytes).Answer)
+            .ToHashSet();
         Assert.Equal(Enum.GetValues<RelayedAnswer>().ToHashSet(), answers);
     }
 
@@ -109,7 +121,9 @@ public sealed class RelayBodyMatrixTests : RelayTestBase
         // comes (a reset discards what the gateway has not read yet).
         using (var warm = await host.PostAsync(path, body))
         {
-            Assert.Equal(anthropic ? WireSamples.AnthropicStream : WireSamples.ChatStream, await warm.Content.ReadAsStringAsync());
+            Assert.Equal(
+                anthropic ? WireSamples.AnthropicStream : WireSamples.ChatStream,
+                await warm.Content.ReadAsStringAsync());
         }
 
         await Spans.SingleTraceAsync();
@@ -138,7 +152,8 @@ public sealed class RelayBodyMatrixTests : RelayTestBase
                 var error = text[before.Length..];
                 Assert.StartsWith(anthropic ? "event: error\ndata: " : "data: ", error, StringComparison.Ordinal);
                 Assert.EndsWith("\n\n", error, StringComparison.Ordinal);
-                using (var json = JsonDocument.Parse(error[(error.IndexOf("data: ", StringComparison.Ordinal) + 6)..].TrimEnd('\n')))
+                using (var json = JsonDocument.Parse(
+                        error[(error.IndexOf("data: ", StringComparison.Ordinal) + 6)..].TrimEnd('\n')))
                 {
                     AssertTruncated(json.RootElement, anthropic);
                 }
@@ -169,7 +184,9 @@ public sealed class RelayBodyMatrixTests : RelayTestBase
         // The next request on the same host is whole, as the one before the fault was.
         using var next = await host.PostAsync(path, body);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        Assert.Equal(anthropic ? WireSamples.AnthropicStream : WireSamples.ChatStream, await next.Content.ReadAsStringAsync());
+        Assert.Equal(
+            anthropic ? WireSamples.AnthropicStream : WireSamples.ChatStream,
+            await next.Content.ReadAsStringAsync());
     }
 
     /// <summary>
@@ -185,14 +202,20 @@ public sealed class RelayBodyMatrixTests : RelayTestBase
             : mode == RelayBodyMode.HoldBack && shape == RelayedShape.MidEvent ? WholeEvents(sent)
             : sent.Length;
         return released == 0 ? (RelayedAnswer.Json, 0)
-            : mode == RelayBodyMode.Pass && shape is RelayedShape.MidEvent or RelayedShape.Gzip ? (RelayedAnswer.Cut, released)
+            : mode == RelayBodyMode.Pass && shape is RelayedShape.MidEvent or RelayedShape.Gzip
+                ? (RelayedAnswer.Cut, released)
             : (RelayedAnswer.ErrorEvent, released);
     }
 
     private static void AssertTruncated(JsonElement root, bool anthropic)
     {
         var error = root.GetProperty("error");
-        Assert.True(error.GetProperty("message").GetString()!.Contains("response was cut off before its end.", StringComparison.Ordinal), root.ToString());
+        Assert.True(
+            error
+                .GetProperty("message")
+                .GetString()!
+                .Contains("response was cut off before its end.", StringComparison.Ordinal),
+            root.ToString());
         if (anthropic)
         {
             Assert.Equal("error", root.GetProperty("type").GetString());
@@ -236,5 +259,6 @@ public sealed class RelayBodyMatrixTests : RelayTestBase
     }
 
     // The bytes of the whole events at the start of a stream.
-    private static int WholeEvents(byte[] sent) => Encoding.UTF8.GetString(sent).LastIndexOf("\n\n", StringComparison.Ordinal) + 2;
+    private static int WholeEvents(byte[] sent) =>
+        Encoding.UTF8.GetString(sent).LastIndexOf("\n\n", StringComparison.Ordinal) + 2;
 }

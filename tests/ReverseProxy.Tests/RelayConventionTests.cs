@@ -15,8 +15,12 @@ namespace TracedLlm.ReverseProxy.Tests;
 public sealed class RelayConventionTests : RelayTestBase
 {
     [Theory]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""", "Hello", "stop")]
-    [InlineData("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""", "Hello world", "length")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"messages":["""
+            + """{"role":"user","content":"hi"}]}""", "Hello", "stop")]
+    [InlineData("/v1/messages",
+        """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+        "Hello world", "length")]
     [InlineData("/v1/responses", """{"model":"gpt-4.1","input":"hi","stream":true}""", "Hi you", "stop")]
     public async Task ARelayedStreamsTextIsTheOutputMessage(string path, string body, string text, string finishReason)
     {
@@ -26,27 +30,38 @@ public sealed class RelayConventionTests : RelayTestBase
         var llm = Generation(await Spans.SingleTraceAsync());
 
         Assert.Equal(true, llm.GetTagItem(AttributeNames.GenAiRequestStream));
-        var message = Assert.Single(JsonNode.Parse((string)llm.GetTagItem(AttributeNames.GenAiOutputMessages)!)!.AsArray())!;
+        var message = Assert.Single(
+            JsonNode.Parse((string)llm.GetTagItem(AttributeNames.GenAiOutputMessages)!)!.AsArray()
+        )!;
         Assert.Equal("assistant", (string?)message["role"]);
         Assert.Equal(text, (string?)message["parts"]![0]!["content"]);
         Assert.Equal(finishReason, (string?)message["finish_reason"]);
-        Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"hi"}]}]""", llm.GetTagItem(AttributeNames.GenAiInputMessages));
+        Assert.Equal("""[{"role":"user","parts":[{"type":"text","content":"hi"}]}]""",
+            llm.GetTagItem(AttributeNames.GenAiInputMessages));
 
-        // Langfuse reads its own output key before the conventions' messages (its input key is set): the same text is there.
-        Assert.Equal(llm.GetTagItem(AttributeNames.GenAiOutputMessages), llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
+        // Langfuse reads its own output key before the conventions' messages (its input key is set): the same text is
+        // there.
+        Assert.Equal(
+            llm.GetTagItem(AttributeNames.GenAiOutputMessages),
+            llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
     }
 
     [Fact]
     public async Task ARelayedJsonAnswerIsStructuredWithItsToolCall()
     {
         await using var host = await LatestHost();
-        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":64,"system":"be brief","messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await host.PostAsync("/v1/messages",
+            """{"model":"claude-sonnet-4","max_tokens":64,"system":"be brief","messages":"""
+            + """[{"role":"user","content":"hi"}]}""");
         Assert.Equal(WireSamples.AnthropicMessage, await response.Content.ReadAsStringAsync());
         var llm = Generation(await Spans.SingleTraceAsync());
 
-        Assert.Equal("""[{"type":"text","content":"be brief"}]""", llm.GetTagItem(AttributeNames.GenAiSystemInstructions));
+        Assert.Equal("""[{"type":"text","content":"be brief"}]""",
+            llm.GetTagItem(AttributeNames.GenAiSystemInstructions));
         Assert.Equal(
-            """[{"role":"assistant","parts":[{"type":"text","content":"Hi there"},{"type":"tool_call","id":"toolu_1","name":"get","arguments":{"text":"not output"}}],"finish_reason":"stop"}]""",
+            """[{"role":"assistant","parts":[{"type":"text","content":"Hi there"},"""
+            + """{"type":"tool_call","id":"toolu_1","name":"get","arguments":{"text":"not output"}}]"""
+            + ""","finish_reason":"stop"}]""",
             llm.GetTagItem(AttributeNames.GenAiOutputMessages));
     }
 
@@ -55,8 +70,11 @@ public sealed class RelayConventionTests : RelayTestBase
     {
         await using var host = await RelayHost.StartAsync(
             new RelayUpstreams { Addresses = new[] { Upstream.Address } },
-            services: services => services.Configure<TracedLlmOptions>(options => options.CaptureMessageContent = true));
-        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+            services: services => services.Configure<TracedLlmOptions>(options =>
+                options.CaptureMessageContent = true));
+        using var response = await host.PostAsync("/v1/messages",
+            """{"model":"claude-sonnet-4","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]"""
+            + """}""");
         await response.Content.ReadAsStringAsync();
         var llm = Generation(await Spans.SingleTraceAsync());
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiOutputMessages));

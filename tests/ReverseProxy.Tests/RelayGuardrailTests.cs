@@ -19,25 +19,31 @@ namespace TracedLlm.ReverseProxy.Tests;
 public sealed class RelayGuardrailTests : RelayTestBase
 {
     private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}""";
-    private const string ChatStreamBody = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
+    private const string ChatStreamBody =
+        """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}""";
 
 
     [Fact]
     public async Task AHostWithPostCallGuardrailsAndNoChoiceDoesNotStart()
     {
-        var failure = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => Host(null, new WordGuardrail(GuardrailMode.PostCall, "x", "response-check")));
+        var failure = await Assert.ThrowsAnyAsync<OptionsValidationException>(() =>
+            Host(null, new WordGuardrail(GuardrailMode.PostCall, "x", "response-check")));
         Assert.Contains("TracedLlm:Relay:PostCallGuardrails is not chosen", failure.Message, StringComparison.Ordinal);
         Assert.Contains("'response-check'", failure.Message, StringComparison.Ordinal);
         Assert.Contains("Buffer", failure.Message, StringComparison.Ordinal);
         Assert.Contains("Incremental", failure.Message, StringComparison.Ordinal);
 
-        var route = await Assert.ThrowsAnyAsync<OptionsValidationException>(() => Host(
-            options =>
-            {
-                options.PostCallGuardrails = RelayPostCallGuardrails.Buffer;
-                options.Routes["/v1/messages"] = new LlmRelayRouteOptions { PostCallGuardrails = RelayPostCallGuardrails.Refuse };
-            },
-            new WordGuardrail(GuardrailMode.PostCall, "x")));
+        var route = await Assert.ThrowsAnyAsync<OptionsValidationException>(() =>
+            Host(
+                options =>
+                {
+                    options.PostCallGuardrails = RelayPostCallGuardrails.Buffer;
+                    options.Routes["/v1/messages"] = new LlmRelayRouteOptions
+                    {
+                        PostCallGuardrails = RelayPostCallGuardrails.Refuse
+                    };
+                },
+                new WordGuardrail(GuardrailMode.PostCall, "x")));
         Assert.Contains("Routes:/v1/messages:PostCallGuardrails is Refuse", route.Message, StringComparison.Ordinal);
     }
 
@@ -45,20 +51,27 @@ public sealed class RelayGuardrailTests : RelayTestBase
     public async Task ABufferedResponseIsCheckedWholeBeforeAnyOfItIsSent()
     {
         var guardrail = new WordGuardrail(GuardrailMode.PostCall, "there");
-        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, guardrail);
+        await using var host = await Host(
+            options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer,
+            guardrail);
         using var blocked = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
         var body = await blocked.Content.ReadAsStringAsync();
         Assert.Contains("guardrail_blocked", body, StringComparison.Ordinal);
         Assert.DoesNotContain("chatcmpl-abc", body, StringComparison.Ordinal);
-        Assert.False(blocked.Headers.Contains("x-request-id"), "the held response's headers went out with the gateway's error");
+        Assert.False(
+            blocked.Headers.Contains("x-request-id"),
+            "the held response's headers went out with the gateway's error");
         Assert.Equal("Hello \"there\" é\n😀", Assert.Single(guardrail.Seen));
         var trace = await Spans.SingleTraceAsync();
-        Assert.Equal(GuardrailStatuses.Intervened, trace.Single(SpanNames.Guardrail).GetTagItem(AttributeNames.GuardrailStatus));
+        Assert.Equal(
+            GuardrailStatuses.Intervened,
+            trace.Single(SpanNames.Guardrail).GetTagItem(AttributeNames.GuardrailStatus));
         Spans.AssertAllEnded();
 
         // A stream, held whole: checked, then sent at once with the upstream's headers.
-        using var allowed = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
+        using var allowed = await host.PostAsync("/v1/messages",
+            """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         Assert.Equal(WireSamples.AnthropicStream, await allowed.Content.ReadAsStringAsync());
         Assert.Equal("req_upstream_1", Assert.Single(allowed.Headers.GetValues("x-request-id")));
@@ -69,8 +82,12 @@ public sealed class RelayGuardrailTests : RelayTestBase
     [Fact]
     public async Task AHeldJsonAnswerGoesOutWithItsLengthNotRechunked()
     {
-        const string Answer = """{"id":"chatcmpl-held","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}""";
-        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
+        const string Answer =
+            """{"id":"chatcmpl-held","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":"""
+            + """0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":"""
+            + """3,"completion_tokens":1,"total_tokens":4}}""";
+        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer,
+            new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
 
         // The upstream sends its answer chunked: the held answer goes out whole, with its length.
         Upstream.Then(Reply.Answer(200, Answer));
@@ -96,14 +113,17 @@ public sealed class RelayGuardrailTests : RelayTestBase
     [Fact]
     public async Task AHeldAnswerWithNoBodyGoesOutWithItsStatusAlone()
     {
-        // A 204 (or 304) has no body to frame: a length or a write for it fails the response (a 500 and a reset connection).
+        // A 204 (or 304) has no body to frame: a length or a write for it fails the response (a 500 and a reset
+        // connection).
         Upstream.Then(context =>
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             context.Response.Headers["x-request-id"] = "req_204";
             return Task.CompletedTask;
         });
-        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
+        await using var host = await Host(
+            options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer,
+            new WordGuardrail(GuardrailMode.PostCall, "forbidden"));
         using var response = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Equal("req_204", Assert.Single(response.Headers.GetValues("x-request-id")));
@@ -117,11 +137,14 @@ public sealed class RelayGuardrailTests : RelayTestBase
         // The upstream's reason phrase is part of the answer that was blocked, as its headers are.
         Upstream.Then(async context =>
         {
-            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase = "Here It Is";
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase =
+                "Here It Is";
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(WireSamples.ChatCompletion);
         });
-        await using var host = await Host(options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer, new WordGuardrail(GuardrailMode.PostCall, "there"));
+        await using var host = await Host(
+            options => options.PostCallGuardrails = RelayPostCallGuardrails.Buffer,
+            new WordGuardrail(GuardrailMode.PostCall, "there"));
         using var blocked = await host.PostAsync("/v1/chat/completions", ChatBody);
         Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
         Assert.Equal("Bad Request", blocked.ReasonPhrase);
@@ -146,7 +169,9 @@ public sealed class RelayGuardrailTests : RelayTestBase
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("guardrail_blocked", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.False(response.Headers.Contains("x-request-id"), "the blocked attempt's headers went out with the gateway's error");
+        Assert.False(
+            response.Headers.Contains("x-request-id"),
+            "the blocked attempt's headers went out with the gateway's error");
         Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-retries")));
         Assert.Equal("0", Assert.Single(response.Headers.GetValues("x-litellm-attempted-fallbacks")));
     }
@@ -172,8 +197,10 @@ public sealed class RelayGuardrailTests : RelayTestBase
     public async Task AnIncrementalCheckThatPassesLetsTheWholeStreamThroughAndChecksItOnceMoreWhole()
     {
         var guardrail = new WordGuardrail(GuardrailMode.PostCall, "forbidden");
-        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 2; }, guardrail);
-        using var response = await host.PostAsync("/v1/chat/completions", """{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[]}""");
+        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental;
+            options.IncrementalCheckBytes = 2; }, guardrail);
+        using var response = await host.PostAsync("/v1/chat/completions",
+            """{"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[]}""");
         Assert.Equal(WireSamples.ChatStream, await response.Content.ReadAsStringAsync());
         Assert.Equal("Hello", guardrail.Seen[^1]);
         Assert.True(guardrail.Seen.Count >= 2);
@@ -186,7 +213,9 @@ public sealed class RelayGuardrailTests : RelayTestBase
         // The upstream answered well; the guardrail checking it broke. The stream ends with the
         // gateway's error event (500: the guardrail's own failure), and the attempt is not blamed for it:
         // it succeeded, as it does when a check blocks, and its span names no failure of the upstream.
-        var body = await CheckedIncrementallyAsync(ChunkStream(i => "word" + i), new ThrowingGuardrail(GuardrailMode.PostCall, "word3"));
+        var body = await CheckedIncrementallyAsync(
+            ChunkStream(i => "word" + i),
+            new ThrowingGuardrail(GuardrailMode.PostCall, "word3"));
 
         // Chunks read together under load are checked together: which words went out before the
         // check that threw depends on the reads, not on the relay, so only the stream's start is asserted.
@@ -194,7 +223,9 @@ public sealed class RelayGuardrailTests : RelayTestBase
         Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
         Assert.EndsWith("\"code\":\"internal_error\"}}\n\n", body, StringComparison.Ordinal);
         var trace = await Spans.SingleTraceAsync();
-        Assert.Equal(typeof(InvalidOperationException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(InvalidOperationException).FullName,
+            trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         var attempt = trace.Single(SpanNames.UpstreamAttempt);
         Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Null(attempt.GetTagItem(AttributeNames.ErrorType));
@@ -206,11 +237,16 @@ public sealed class RelayGuardrailTests : RelayTestBase
     {
         var late = new LateGuardrail();
         await using var host = await Host(null, late);
-        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
+        using var response = await host.PostAsync("/v1/messages",
+            """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("event: content_block_delta", body, StringComparison.Ordinal);
         Assert.DoesNotContain("message_stop", body, StringComparison.Ordinal);
-        Assert.EndsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Too late.\"}}\n\n", body, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "event: error\ndata: "
+            + "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"Too late.\"}}\n\n",
+            body,
+            StringComparison.Ordinal);
 
         // The upstream was asked not to compress: the terminal event is found in the bytes as they come.
         Assert.Equal("identity", Assert.Single(Upstream.Received).Headers["Accept-Encoding"]);
@@ -221,14 +257,20 @@ public sealed class RelayGuardrailTests : RelayTestBase
     [InlineData(RelayPostCallGuardrails.Incremental, GuardrailMode.PostCall)]
     [InlineData(RelayPostCallGuardrails.Refuse, GuardrailMode.DuringCall)]
     [InlineData(RelayPostCallGuardrails.Refuse, GuardrailMode.PreCall)]
-    public async Task AStreamLongerThanTheAttemptTimeoutWithNoPauseAsLongIsRelayedWholeHeldOrNot(RelayPostCallGuardrails choice, GuardrailMode modes)
+    public async Task AStreamLongerThanTheAttemptTimeoutWithNoPauseAsLongIsRelayedWholeHeldOrNot(
+        RelayPostCallGuardrails choice,
+        GuardrailMode modes)
     {
         // The attempt timeout is the longest wait for the upstream's next bytes, never the stream's whole length:
         // seven pauses of 0.7 s (4.9 s in all) under an attempt timeout of 2 s, the stream held whole for a
         // post-call guardrail, held back event by event for an incremental or during-call one, or passed on.
         var guardrail = new WordGuardrail(modes, "forbidden");
         await using var host = await RelayHost.StartAsync(
-            new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromSeconds(2) } },
+            new RelayUpstreams
+            {
+                Addresses = new[] { Upstream.Address },
+                Policy = new LlmRetryPolicy { AttemptTimeout = TimeSpan.FromSeconds(2) }
+            },
             options => options.PostCallGuardrails = choice,
             new[] { guardrail });
         const string Body = """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""";
@@ -253,7 +295,10 @@ public sealed class RelayGuardrailTests : RelayTestBase
         const string Body = """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""";
 
         await WarmAsync(host, Body);
-        var events = WireSamples.AnthropicStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e + "\n\n").ToArray();
+        var events = WireSamples.AnthropicStream
+            .Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e + "\n\n")
+            .ToArray();
         Upstream.Then(async context =>
         {
             context.Response.ContentType = "text/event-stream";
@@ -273,15 +318,19 @@ public sealed class RelayGuardrailTests : RelayTestBase
     [Fact]
     public async Task AHeldRunStillWaitsForTheHeadersNoLongerThanTheDestinationsOwnActivityTimeout()
     {
-        // The forwarder is given no activity timeout when the bodies are held: the relay keeps the destination's own until the headers.
+        // The forwarder is given no activity timeout when the bodies are held: the relay keeps the destination's own
+        // until the headers.
         Upstream.Then(Reply.Slow(TimeSpan.FromSeconds(30), WireSample));
         await using var host = await RelayHost.StartAsync(
             new RelayUpstreams { Addresses = new[] { Upstream.Address }, ActivityTimeout = TimeSpan.FromSeconds(1.5) },
             guardrails: new[] { new WordGuardrail(GuardrailMode.DuringCall, "forbidden") });
-        using var response = await host.PostAsync("/v1/messages", """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
+        using var response = await host.PostAsync("/v1/messages",
+            """{"model":"claude-sonnet-4","max_tokens":8,"stream":true,"messages":[]}""");
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Contains("timeout_error", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal("The upstream provider did not answer in time.", (await Spans.SingleTraceAsync()).Single(SpanNames.Failure).StatusDescription);
+        Assert.Equal(
+            "The upstream provider did not answer in time.",
+            (await Spans.SingleTraceAsync()).Single(SpanNames.Failure).StatusDescription);
         Spans.AssertAllEnded();
     }
 
@@ -301,7 +350,8 @@ public sealed class RelayGuardrailTests : RelayTestBase
         // waited for. A guardrail that wraps whatever its backend threw (its cancellation included) then
         // fails because of that stop: the stop is the pipeline's, so the client still gets the upstream's
         // answer, not a 500 of the guardrail's.
-        const string Answer = """{"error":{"message":"Unsupported parameter","type":"invalid_request_error","code":"bad_param"}}""";
+        const string Answer =
+            """{"error":{"message":"Unsupported parameter","type":"invalid_request_error","code":"bad_param"}}""";
         Upstream.Then(Reply.Answer(400, Answer));
         var guardrail = new GuardrailThatWrapsItsFailures();
         await using var host = await Host(null, guardrail);
@@ -323,17 +373,32 @@ public sealed class RelayGuardrailTests : RelayTestBase
     private async Task<string> CheckedIncrementallyAsync(string stream, ILlmGuardrail guardrail)
     {
         Upstream.Then(Reply.Stream(stream, delayMs: 50));
-        await using var host = await Host(options => { options.PostCallGuardrails = RelayPostCallGuardrails.Incremental; options.IncrementalCheckBytes = 10; }, guardrail);
+        await using var host = await Host(
+            options =>
+            {
+                options.PostCallGuardrails = RelayPostCallGuardrails.Incremental;
+                options.IncrementalCheckBytes = 10;
+            },
+            guardrail);
         using var response = await host.PostAsync("/v1/chat/completions", ChatStreamBody);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>A chat stream of six text chunks (<paramref name="word"/> of each index), then the finish and <c>[DONE]</c>.</summary>
+    /// <summary>
+    /// A chat stream of six text chunks (<paramref name="word"/> of each index), then the finish and <c>[DONE]</c>.
+    /// </summary>
     private static string ChunkStream(Func<int, string> word) =>
-        string.Concat(Enumerable.Range(0, 6).Select(i =>
-            $"data: {{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{word(i)} \"}},\"finish_reason\":null}}]}}\n\n"))
-        + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+        string.Concat(
+            Enumerable
+                .Range(0, 6)
+                .Select(i =>
+                    $"data: "
+                    + $"{{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{{\"index\":0,"
+                    + $"\"delta\":{{\"content\":\"{word(i)} \"}},\"finish_reason\":null}}]}}\n\n"))
+        + "data: "
+            + "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,"
+            + "\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
 
     /// <summary>The request's one trace: no failure span, the server span's status, every span ended.</summary>
     private async Task AssertAnsweredWithoutFailureAsync(int status)
@@ -355,7 +420,8 @@ public sealed class RelayGuardrailTests : RelayTestBase
         {
             using var response = await host.PostAsync("/v1/messages", body);
             var whole = await response.Content.ReadAsStringAsync() == WireSamples.AnthropicStream;
-            await Spans.WaitForAsync(stopped => stopped.Count(s => s.DisplayName == SpanNames.Server) == sent ? stopped : null);
+            await Spans.WaitForAsync(stopped =>
+                stopped.Count(s => s.DisplayName == SpanNames.Server) == sent ? stopped : null);
             if (whole || sent == 3)
             {
                 break;
@@ -378,7 +444,9 @@ public sealed class RelayGuardrailTests : RelayTestBase
 
         public GuardrailMode Modes => GuardrailMode.DuringCall;
 
-        public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+        public async ValueTask<GuardrailVerdict> CheckAsync(
+            GuardrailContext context,
+            CancellationToken cancellationToken)
         {
             try
             {
@@ -412,7 +480,9 @@ public sealed class RelayGuardrailTests : RelayTestBase
 
         public GuardrailMode Modes => GuardrailMode.DuringCall;
 
-        public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
+        public async ValueTask<GuardrailVerdict> CheckAsync(
+            GuardrailContext context,
+            CancellationToken cancellationToken)
         {
             await Task.Delay(700, cancellationToken);
             return GuardrailVerdict.Block("Too late.");

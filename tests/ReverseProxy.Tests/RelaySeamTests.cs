@@ -29,7 +29,9 @@ public sealed class RelaySeamTests
 
         Assert.Contains("TracedLlm.LlmCall", referenced);
         Assert.Contains("TracedLlm.ILlmCallRelay", referenced);
-        Assert.DoesNotContain(referenced, name => name.StartsWith("TracedLlm.Pipeline.", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            referenced,
+            name => name.StartsWith("TracedLlm.Pipeline.", System.StringComparison.Ordinal));
         Assert.DoesNotContain("TracedLlm.TracedLlmGateway", referenced);
     }
 
@@ -38,9 +40,17 @@ public sealed class RelaySeamTests
     {
         var relayOnly = new HashSet<string>
         {
-            "BeginRelay", "CompleteRelay", "ReportRelayedBodyTakesEvents", "ExecuteTimedByOperationAsync",
-            "CapturesOutput", "CapturesStructuredOutput", "RecordOutputContent", "RecordPartialUsage", "RecordResponseFacts",
-            "RecordStreamedOutput", "WriteAttemptHeaders",
+            "BeginRelay",
+            "CompleteRelay",
+            "ReportRelayedBodyTakesEvents",
+            "ExecuteTimedByOperationAsync",
+            "CapturesOutput",
+            "CapturesStructuredOutput",
+            "RecordOutputContent",
+            "RecordPartialUsage",
+            "RecordResponseFacts",
+            "RecordStreamedOutput",
+            "WriteAttemptHeaders",
         };
         var exposed = new[] { typeof(StreamStage), typeof(LlmStage), typeof(ResultStage) }
             .SelectMany(stage => stage.GetMethods(BindingFlags.Public | BindingFlags.Static))
@@ -50,6 +60,17 @@ public sealed class RelaySeamTests
         Assert.Empty(exposed.Intersect(relayOnly));
 
         // What generated code calls, and the two hooks of a hand-written result, stay.
-        Assert.Superset(new HashSet<string> { "StartSpan", "EndSpan", "RunGuardrailsAsync", "WriteAsync", "CompleteAsync", "ReportStatus", "ReportEventWritten" }, exposed);
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "StartSpan",
+                "EndSpan",
+                "RunGuardrailsAsync",
+                "WriteAsync",
+                "CompleteAsync",
+                "ReportStatus",
+                "ReportEventWritten"
+            },
+            exposed);
     }
 }

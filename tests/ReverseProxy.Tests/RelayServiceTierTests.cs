@@ -21,7 +21,10 @@ public sealed class RelayServiceTierTests : RelayTestBase
         var answer = stream ? WireSamples.ChatPriorityStream : WireSamples.ChatPriorityCompletion;
         Upstream.Then(stream ? Reply.Stream(answer) : Reply.Answer(200, answer));
         await using var host = await Host();
-        var body = "{\"model\":\"gpt-4o\",\"service_tier\":\"priority\"," + (stream ? "\"stream\":true," : string.Empty) + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        var body =
+            "{\"model\":\"gpt-4o\",\"service_tier\":\"priority\","
+            + (stream ? "\"stream\":true," : string.Empty)
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         using var response = await host.PostAsync("/v1/chat/completions", body);
         Assert.Equal(answer, await response.Content.ReadAsStringAsync());
 
@@ -39,7 +42,10 @@ public sealed class RelayServiceTierTests : RelayTestBase
         var answer = stream ? WireSamples.AnthropicCachedStream : WireSamples.AnthropicCachedMessage;
         Upstream.Then(stream ? Reply.Stream(answer) : Reply.Answer(200, answer));
         await using var host = await Host();
-        var body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"service_tier\":\"auto\"," + (stream ? "\"stream\":true," : string.Empty) + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        var body =
+            "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":64,\"service_tier\":\"auto\","
+            + (stream ? "\"stream\":true," : string.Empty)
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         using var response = await host.PostAsync("/v1/messages", body);
         Assert.Equal(answer, await response.Content.ReadAsStringAsync());
 
@@ -61,7 +67,10 @@ public sealed class RelayServiceTierTests : RelayTestBase
         var answer = WireSamples.ChatPriorityCompletion.Replace("\"priority\"", tier);
         Upstream.Then(Reply.Answer(200, answer));
         await using var host = await Host();
-        var body = "{\"model\":\"gpt-4o\",\"service_tier\":" + tier + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        var body =
+            "{\"model\":\"gpt-4o\",\"service_tier\":"
+            + tier
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         using var response = await host.PostAsync("/v1/chat/completions", body);
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal(answer, await response.Content.ReadAsStringAsync());
@@ -74,5 +83,6 @@ public sealed class RelayServiceTierTests : RelayTestBase
     }
 
     private Task<RelayHost> Host() =>
-        RelayHost.StartAsync(new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = LlmRetryPolicy.None });
+        RelayHost.StartAsync(
+            new RelayUpstreams { Addresses = new[] { Upstream.Address }, Policy = LlmRetryPolicy.None });
 }

@@ -20,14 +20,21 @@ public abstract class RelayTestBase : IAsyncLifetime
         Spans.Dispose();
     }
 
-    /// <summary>The provider's wire sample for the path asked for (chat completions, messages, responses), streamed when the body asks for a stream.</summary>
+    /// <summary>
+    /// The provider's wire sample for the path asked for (chat completions, messages, responses), streamed when the
+    /// body asks for a stream.
+    /// </summary>
     internal static Task WireSample(UpstreamStub stub, HttpContext context, bool streaming)
     {
         var path = context.Request.Path.Value ?? string.Empty;
-        var (json, events) = path.EndsWith("/messages", StringComparison.Ordinal) ? (WireSamples.AnthropicMessage, WireSamples.AnthropicStream)
+        var (json, events) =
+            path.EndsWith("/messages", StringComparison.Ordinal)
+                ? (WireSamples.AnthropicMessage, WireSamples.AnthropicStream)
             : path.EndsWith("/responses", StringComparison.Ordinal) ? (WireSamples.Response, WireSamples.ResponseStream)
             : (WireSamples.ChatCompletion, WireSamples.ChatStream);
         context.Response.Headers["x-request-id"] = "req_upstream_1";
-        return streaming ? UpstreamStub.Reply.Stream(events)(stub, context, streaming) : UpstreamStub.Reply.Answer(200, json)(stub, context, streaming);
+        return streaming
+            ? UpstreamStub.Reply.Stream(events)(stub, context, streaming)
+            : UpstreamStub.Reply.Answer(200, json)(stub, context, streaming);
     }
 }

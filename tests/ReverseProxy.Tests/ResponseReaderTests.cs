@@ -19,14 +19,86 @@ public sealed class ResponseReaderTests
     /// Each wire shape with what must be read from it: format, id, model, finish reasons, input and output tokens,
     /// text, events (-1: not a stream).
     /// </summary>
-    private static readonly (string Name, BodyKind Kind, string Body, ResponseFormat Format, string Id, string Model, string Finish, long Input, long Output, string Text, int Events)[] Shapes =
+    private static readonly (
+        string Name,
+        BodyKind Kind,
+        string Body,
+        ResponseFormat Format,
+        string Id,
+        string Model,
+        string Finish,
+        long Input,
+        long Output,
+        string Text,
+        int Events
+    )[] Shapes =
     {
-        ("chat", BodyKind.Json, WireSamples.ChatCompletion, ResponseFormat.OpenAIChatCompletions, "chatcmpl-abc", "gpt-4o-mini-2024-07-18", "stop", 12, 6, "Hello \"there\" é\n😀", -1),
-        ("chat-stream", BodyKind.EventStream, WireSamples.ChatStream, ResponseFormat.OpenAIChatCompletions, "chatcmpl-s1", "gpt-4o-mini", "stop", 9, 2, "Hello", 4),
-        ("messages", BodyKind.Json, WireSamples.AnthropicMessage, ResponseFormat.AnthropicMessages, "msg_01", "claude-sonnet-4-20250514", "end_turn", 21, 7, "Hi there", -1),
-        ("messages-stream", BodyKind.EventStream, WireSamples.AnthropicStream, ResponseFormat.AnthropicMessages, "msg_s1", "claude-sonnet-4", "max_tokens", 25, 15, "Hello world", 8),
-        ("responses", BodyKind.Json, WireSamples.Response, ResponseFormat.OpenAIResponses, "resp_1", "gpt-4.1", "max_output_tokens", 30, 16, "Partial", -1),
-        ("responses-stream", BodyKind.EventStream, WireSamples.ResponseStream, ResponseFormat.OpenAIResponses, "resp_s1", "gpt-4.1", "completed", 11, 3, "Hi you", 5),
+        ("chat",
+            BodyKind.Json,
+            WireSamples.ChatCompletion,
+            ResponseFormat.OpenAIChatCompletions,
+            "chatcmpl-abc",
+            "gpt-4o-mini-2024-07-18",
+            "stop",
+            12,
+            6,
+            "Hello \"there\" é\n😀",
+            -1),
+        ("chat-stream",
+            BodyKind.EventStream,
+            WireSamples.ChatStream,
+            ResponseFormat.OpenAIChatCompletions,
+            "chatcmpl-s1",
+            "gpt-4o-mini",
+            "stop",
+            9,
+            2,
+            "Hello",
+            4),
+        ("messages",
+            BodyKind.Json,
+            WireSamples.AnthropicMessage,
+            ResponseFormat.AnthropicMessages,
+            "msg_01",
+            "claude-sonnet-4-20250514",
+            "end_turn",
+            21,
+            7,
+            "Hi there",
+            -1),
+        ("messages-stream",
+            BodyKind.EventStream,
+            WireSamples.AnthropicStream,
+            ResponseFormat.AnthropicMessages,
+            "msg_s1",
+            "claude-sonnet-4",
+            "max_tokens",
+            25,
+            15,
+            "Hello world",
+            8),
+        ("responses",
+            BodyKind.Json,
+            WireSamples.Response,
+            ResponseFormat.OpenAIResponses,
+            "resp_1",
+            "gpt-4.1",
+            "max_output_tokens",
+            30,
+            16,
+            "Partial",
+            -1),
+        ("responses-stream",
+            BodyKind.EventStream,
+            WireSamples.ResponseStream,
+            ResponseFormat.OpenAIResponses,
+            "resp_s1",
+            "gpt-4.1",
+            "completed",
+            11,
+            3,
+            "Hi you",
+            5),
     };
 
     /// <summary>Every shape, in pieces of 1, 2, 3, 7 and 64 bytes and of random sizes (0).</summary>
@@ -72,7 +144,10 @@ public sealed class ResponseReaderTests
     [Fact]
     public void AStreamThatStatesNoUsageLeavesItUnknown()
     {
-        var noUsage = WireSamples.ChatStream.Replace(",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}", string.Empty, StringComparison.Ordinal);
+        var noUsage = WireSamples.ChatStream.Replace(
+            ",\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}",
+            string.Empty,
+            StringComparison.Ordinal);
         var (facts, _, _) = Read(BodyKind.EventStream, noUsage, 5);
         Assert.Null(facts.InputTokens);
         Assert.Null(facts.OutputTokens);
@@ -84,7 +159,8 @@ public sealed class ResponseReaderTests
     public void CarriageReturnsCommentsAndDataOnSeveralLinesAreOneEvent()
     {
         var stream = ": keep-alive\r\n\r\n"
-            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\r\ndata: \"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}\r\n\r\n"
+            + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\r\ndata: "
+            + "\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}\r\n\r\n"
             + "data:[DONE]\r\r";
         var (facts, text, events) = Read(BodyKind.EventStream, stream, 1);
         Assert.Equal("c", facts.ResponseId);
@@ -99,7 +175,9 @@ public sealed class ResponseReaderTests
     [Fact]
     public void AStreamCutMidEventEndsMidEvent()
     {
-        var cut = WireSamples.AnthropicStream[..(WireSamples.AnthropicStream.IndexOf("message_delta", StringComparison.Ordinal) + 40)];
+        var cut = WireSamples.AnthropicStream[
+            ..(WireSamples.AnthropicStream.IndexOf("message_delta", StringComparison.Ordinal) + 40)
+        ];
         var (facts, _, _) = Read(BodyKind.EventStream, cut, 3);
         Assert.True(facts.EndedMidEvent);
         Assert.False(facts.Terminal);
@@ -150,7 +228,9 @@ public sealed class ResponseReaderTests
     [Fact]
     public void AnErrorInTheStreamIsReported()
     {
-        var anthropic = "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+        var anthropic =
+            "event: error\ndata: "
+            + "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
         Assert.True(Read(BodyKind.EventStream, anthropic, 3).Facts.ReportedError);
         var openAi = "data: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n";
         Assert.True(Read(BodyKind.EventStream, openAi, 3).Facts.ReportedError);
@@ -217,7 +297,9 @@ public sealed class ResponseReaderTests
     [Fact]
     public void AnotherKindOfBodyGivesItsUsageAndNoFormat()
     {
-        var embeddings = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1,-2.5e-3]}],\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}";
+        var embeddings =
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.1,-2.5e-3]}],"
+            + "\"model\":\"text-embedding-3-small\",\"usage\":{\"prompt_tokens\":5,\"total_tokens\":5}}";
         var (facts, _, _) = Read(BodyKind.Json, embeddings, 3);
         Assert.Equal(ResponseFormat.Unknown, facts.Format);
         Assert.Equal(5, facts.InputTokens);
@@ -231,7 +313,10 @@ public sealed class ResponseReaderTests
         var body = WireSamples.Utf8(WireSamples.AnthropicStream);
         var reader = new ResponseReader(BodyKind.EventStream, null, null);
         reader.Write(body);
-        var stop = Encoding.UTF8.GetByteCount(WireSamples.AnthropicStream[..WireSamples.AnthropicStream.IndexOf("event: message_stop", StringComparison.Ordinal)]);
+        var stop = Encoding.UTF8.GetByteCount(
+            WireSamples.AnthropicStream[
+                ..WireSamples.AnthropicStream.IndexOf("event: message_stop", StringComparison.Ordinal)
+            ]);
         Assert.Equal(stop, reader.TerminalEventStart);
         Assert.Equal(body.Length, reader.EventBoundary);
 
@@ -248,7 +333,8 @@ public sealed class ResponseReaderTests
     public void AHugeCompletionIsReadInFixedMemoryAndItsUsageStillFound()
     {
         // Eight megabytes of content, then the usage: the reader keeps none of the content.
-        var head = "{\"id\":\"big\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"";
+        var head =
+            "{\"id\":\"big\",\"object\":\"chat.completion\",\"model\":\"m\",\"choices\":[{\"message\":{\"content\":\"";
         var tail = "\"},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":4000000}}";
         var reader = new ResponseReader(BodyKind.Json, null, null);
         var chunk = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("lorem \\\"ipsum\\\" ", 4096)));
@@ -309,7 +395,11 @@ public sealed class ResponseReaderTests
     [InlineData("br")]
     public void ACompressedBodyIsReadOnTheSide(string coding)
     {
-        foreach (var (kind, body) in new[] { (BodyKind.EventStream, WireSamples.AnthropicStream), (BodyKind.Json, WireSamples.ChatCompletion) })
+        foreach (var (kind, body) in new[]
+            {
+                (BodyKind.EventStream, WireSamples.AnthropicStream),
+                (BodyKind.Json, WireSamples.ChatCompletion)
+            })
         {
             var compressed = Compress(coding, WireSamples.Utf8(body));
             var text = new TextSink(1024);
@@ -380,16 +470,46 @@ public sealed class ResponseReaderTests
     /// Cache and reasoning counts on the providers' wire samples: input counted with the cached tokens (Anthropic's
     /// added, OpenAI's already in), reasoning within output.
     /// </summary>
-    private static readonly (string Name, BodyKind Kind, string Body, long Input, long Output, long? CacheRead, long? CacheCreation, long? Reasoning)[] UsageShapes =
+    private static readonly (
+        string Name,
+        BodyKind Kind,
+        string Body,
+        long Input,
+        long Output,
+        long? CacheRead,
+        long? CacheCreation,
+        long? Reasoning
+    )[] UsageShapes =
     {
         ("anthropic-cache-read", BodyKind.Json, WireSamples.AnthropicCachedMessage, 14 + 2186, 9, 2186, 0, null),
-        ("anthropic-cache-write-stream", BodyKind.EventStream, WireSamples.AnthropicCachedStream, 3 + 1854, 27, 0, 1854, null),
+        ("anthropic-cache-write-stream",
+            BodyKind.EventStream,
+            WireSamples.AnthropicCachedStream,
+            3 + 1854,
+            27,
+            0,
+            1854,
+            null),
         ("openai-chat-cached", BodyKind.Json, WireSamples.ChatCachedCompletion, 2006, 300, 1920, null, 0),
         ("openai-chat-cached-stream", BodyKind.EventStream, WireSamples.ChatCachedStream, 1536, 2, 1408, null, 0),
         ("openai-chat-reasoning", BodyKind.Json, WireSamples.ChatReasoningCompletion, 75, 1186, 0, null, 1024),
         ("responses-cached-reasoning", BodyKind.Json, WireSamples.ResponseCachedReasoning, 3072, 610, 2944, null, 576),
-        ("responses-cached-reasoning-stream", BodyKind.EventStream, WireSamples.ResponseCachedReasoningStream, 3072, 610, 2944, null, 576),
-        ("anthropic-no-cache-fields-stream", BodyKind.EventStream, WireSamples.AnthropicStream, 25, 15, null, null, null),
+        ("responses-cached-reasoning-stream",
+            BodyKind.EventStream,
+            WireSamples.ResponseCachedReasoningStream,
+            3072,
+            610,
+            2944,
+            null,
+            576),
+        ("anthropic-no-cache-fields-stream",
+            BodyKind.EventStream,
+            WireSamples.AnthropicStream,
+            25,
+            15,
+            null,
+            null,
+            null),
     };
 
     public static TheoryData<string, int> UsageShapesInPieces
@@ -435,11 +555,23 @@ public sealed class ResponseReaderTests
         ("anthropic-message", BodyKind.Json, WireSamples.AnthropicCachedMessage, "standard"),
         ("anthropic-stream", BodyKind.EventStream, WireSamples.AnthropicCachedStream, "standard"),
         ("none-stated", BodyKind.EventStream, WireSamples.ChatStream, null),
-        ("not-a-token", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"pri ority\""), null),
-        ("too-long", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"" + new string('p', 33) + "\""), null),
-        ("not-a-string", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "{\"tier\":\"priority\"}"), null),
+        ("not-a-token",
+            BodyKind.Json,
+            WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"pri ority\""),
+            null),
+        ("too-long",
+            BodyKind.Json,
+            WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"" + new string('p', 33) + "\""),
+            null),
+        ("not-a-string",
+            BodyKind.Json,
+            WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "{\"tier\":\"priority\"}"),
+            null),
         ("an-array", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "[\"priority\"]"), null),
-        ("escaped", BodyKind.Json, WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"\\u0070riority\""), "priority"),
+        ("escaped",
+            BodyKind.Json,
+            WireSamples.ChatPriorityCompletion.Replace("\"priority\"", "\"\\u0070riority\""),
+            "priority"),
     };
 
     public static TheoryData<string, int> ServiceTierShapesInPieces

@@ -53,8 +53,10 @@ public sealed class YarpGatewayTests : RelayTestBase
 
         await using var host = await StartAsync(
             configuration, new LlmRetryPolicy { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5) });
-        host.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "client-key");
-        using var response = await host.PostAsync("/v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"yarp"}}""");
+        host.Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", "client-key");
+        using var response = await host.PostAsync("/v1/chat/completions",
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"yarp"}}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(WireSamples.ChatCompletion, await response.Content.ReadAsStringAsync());
@@ -70,11 +72,15 @@ public sealed class YarpGatewayTests : RelayTestBase
         // The cluster's destinations are the attempts: the load-balanced one first, the other as fallback.
         var trace = await Spans.SingleTraceAsync();
         var attempts = trace.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
-        Assert.Equal(new object?[] { "initial", "retry", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(
+            new object?[] { "initial", "retry", "fallback" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.All(attempts, a => Assert.Equal("azure.ai.openai", a.GetTagItem(AttributeNames.GenAiProviderName)));
         Assert.Equal(typeof(UpstreamUnreachableException).FullName, attempts[0].GetTagItem(AttributeNames.ErrorType));
         Assert.Equal("success", attempts[2].GetTagItem(AttributeNames.AttemptOutcome));
-        Assert.Equal("gpt-4o-mini-2024-07-18", trace.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiResponseModel));
+        Assert.Equal(
+            "gpt-4o-mini-2024-07-18",
+            trace.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiResponseModel));
         Spans.AssertAllEnded();
 
         // YARP's own route still forwards, untraced.

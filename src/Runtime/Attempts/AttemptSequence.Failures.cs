@@ -10,7 +10,9 @@ namespace TracedLlm;
 internal abstract partial class AttemptSequence
 {
     /// <summary>
-    /// What an attempt's exception means for the gateway (<see cref="UpstreamFailures.Classify(Exception, bool, bool, Func{Exception, bool, UpstreamTimeoutException})"/>),
+    /// What an attempt's exception means for the gateway
+    /// (<see cref="UpstreamFailures.Classify(Exception, bool, bool,
+    /// Func{Exception, bool, UpstreamTimeoutException})"/>),
     /// its timeouts named by what ran out: the attempt timeout, the deadline, or the upstream.
     /// </summary>
     public Exception Classify(Exception exception, CancellationToken attemptToken)
@@ -29,7 +31,10 @@ internal abstract partial class AttemptSequence
         return failure;
     }
 
-    /// <summary>The call's failure once the pipeline gave up: an open circuit or a deadline passed outside an attempt are named too.</summary>
+    /// <summary>
+    /// The call's failure once the pipeline gave up: an open circuit or a deadline passed outside an attempt are named
+    /// too.
+    /// </summary>
     private Exception FinalFailure(Exception exception) => exception switch
     {
         BrokenCircuitException => UpstreamFailures.CircuitOpen(exception, CurrentTarget)!,
@@ -41,14 +46,20 @@ internal abstract partial class AttemptSequence
     /// or dependency of the provider timing out) just the upstream. The relay's timeouts are named
     /// here too (<see cref="LlmAttempt.TimedOut"/>).
     /// </summary>
-    internal UpstreamTimeoutException Timeout(Exception? exception, bool attemptTimedOut) => DeadlinePassed
-        ? new UpstreamTimeoutException($"The upstream provider did not answer within the request's deadline of {Seconds(Policy.TotalTimeout!.Value)}.", deadline: true, exception)
-        : new UpstreamTimeoutException(
-            attemptTimedOut && Policy.AttemptTimeout is { } timeout
-                ? $"The upstream provider did not answer within the attempt timeout of {Seconds(timeout)}."
-                : "The upstream provider did not answer in time.",
-            deadline: false,
-            exception);
+    internal UpstreamTimeoutException Timeout(Exception? exception, bool attemptTimedOut) =>
+        DeadlinePassed
+            ? new UpstreamTimeoutException(
+                "The upstream provider did not answer within the request's deadline of "
+                + $"{Seconds(Policy.TotalTimeout!.Value)}.",
+                deadline: true,
+                exception)
+            : new UpstreamTimeoutException(
+                attemptTimedOut && Policy.AttemptTimeout is { } timeout
+                    ? $"The upstream provider did not answer within the attempt timeout of {Seconds(timeout)}."
+                    : "The upstream provider did not answer in time.",
+                deadline: false,
+                exception);
 
-    private static string Seconds(TimeSpan value) => string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###} s");
+    private static string Seconds(TimeSpan value) =>
+        string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:0.###} s");
 }

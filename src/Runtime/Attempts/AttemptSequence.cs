@@ -5,18 +5,17 @@ using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Polly;
-using Polly.CircuitBreaker;
 using TracedLlm.Telemetry;
 
 namespace TracedLlm;
 
-/// <summary>
-/// One upstream call as it runs through the policy's Polly pipelines: which target and kind the next
-/// attempt has and why, the call's deadline, how failures are classified, and the LiteLLM-compatible
-/// response headers once it is over. The targets are fixed up front (a primary and fallbacks) or
-/// chosen by the gateway after each failure (<see cref="TargetSource"/>). The pipelines' callbacks
-/// find it in the Polly context.
-/// </summary>
+/// <summary>One upstream call as it runs through the policy's Polly pipelines.</summary>
+/// <remarks>
+/// Which target and kind the next attempt has and why, the call's deadline, how failures are classified, and the
+/// LiteLLM-compatible response headers once it is over. The targets are fixed up front (a primary and fallbacks) or
+/// chosen by the gateway after each failure (<see cref="TargetSource"/>). The pipelines' callbacks find it in the Polly
+/// context.
+/// </remarks>
 internal abstract partial class AttemptSequence : IDisposable
 {
     private readonly TargetSource _targets;
@@ -64,14 +63,20 @@ internal abstract partial class AttemptSequence : IDisposable
     public LlmRetryPolicy Policy { get; }
 
     /// <summary>
-    /// The operation keeps the policy's attempt timeout itself (the relay: until the answer's headers,
-    /// then between reads of its body, on the one source it already has for the forwarder), so the
-    /// pipeline's timeout strategy does not time the attempt a second time.
+    /// The operation keeps the policy's attempt timeout itself, so the pipeline's timeout strategy does not time the
+    /// attempt a second time.
     /// </summary>
+    /// <remarks>
+    /// The relay does: until the answer's headers, then between reads of its body, on the one source it already has for
+    /// the forwarder.
+    /// </remarks>
     public bool OperationTimesAttempts { get; init; }
 
-    /// <summary>The attempt timeout the pipeline's timeout strategy applies: none when the operation keeps it.</summary>
-    internal TimeSpan PipelineAttemptTimeout => OperationTimesAttempts ? System.Threading.Timeout.InfiniteTimeSpan : Policy.AttemptTimeout!.Value;
+    /// <summary>
+    /// The attempt timeout the pipeline's timeout strategy applies: none when the operation keeps it.
+    /// </summary>
+    internal TimeSpan PipelineAttemptTimeout =>
+        OperationTimesAttempts ? System.Threading.Timeout.InfiniteTimeSpan : Policy.AttemptTimeout!.Value;
 
     /// <summary>Cancelled when the client goes away, a during-call guardrail blocks, or the deadline passes.</summary>
     public CancellationToken Token => _deadline?.Token ?? Call.CancellationToken;
@@ -108,7 +113,10 @@ internal abstract partial class AttemptSequence : IDisposable
             context.Properties.Set(UpstreamPipeline.SequenceKey, this);
             try
             {
-                outcome = await Policy.PipelineFor(first, CanFallBack).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this).ConfigureAwait(false);
+                outcome = await Policy
+                    .PipelineFor(first, CanFallBack)
+                    .ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this)
+                    .ConfigureAwait(false);
             }
             finally
             {
@@ -123,7 +131,10 @@ internal abstract partial class AttemptSequence : IDisposable
                 {
                     // A during-call guardrail that failed (or a client that left) stopped the gateway's own
                     // routing: the failure path names that, as it does for any call its cancellation ended.
-                    throw new OperationCanceledException("The call was cancelled before the gateway chose its next target.", exception, Call.CancellationToken);
+                    throw new OperationCanceledException(
+                        "The call was cancelled before the gateway chose its next target.",
+                        exception,
+                        Call.CancellationToken);
                 }
 
                 var failure = FinalFailure(exception);
@@ -147,7 +158,9 @@ internal abstract partial class AttemptSequence : IDisposable
         }
     }
 
-    /// <summary>One attempt: the innermost callback of the pipeline. Never throws; a failure is classified and returned.</summary>
+    /// <summary>
+    /// One attempt: the innermost callback of the pipeline. Never throws; a failure is classified and returned.
+    /// </summary>
     public abstract ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context);
 
     protected LlmAttempt NextAttempt()
@@ -167,7 +180,9 @@ internal abstract partial class AttemptSequence : IDisposable
         };
     }
 
-    /// <summary>Ends the attempt as failed with the classified failure, which the next attempt names as its reason.</summary>
+    /// <summary>
+    /// Ends the attempt as failed with the classified failure, which the next attempt names as its reason.
+    /// </summary>
     protected Exception Fail(LlmAttempt attempt, Exception exception, CancellationToken attemptToken)
     {
         var failure = Classify(exception, attemptToken);
@@ -176,116 +191,11 @@ internal abstract partial class AttemptSequence : IDisposable
         return failure;
     }
 
-    public bool ShouldRetry(Exception? failure)
-    {
-        if (failure is null || StopsForCancellation(failure) || DeadlinePassed || failure is BrokenCircuitException || !Policy.IsRetryable(failure))
-        {
-            return false;
-        }
-
-        // The gateway retries by choosing the target that just failed.
-        if (_targets.IsChosen && !Equals(Choose(failure), CurrentTarget))
-        {
-            return false;
-        }
-
-        return RetryAfterFits(failure);
-    }
-
-    // An upstream that asks for a longer wait than the policy allows, or than the deadline leaves, will not be ready in time.
-    private bool RetryAfterFits(Exception failure) =>
-        failure is not UpstreamException { RetryAfter: { } wait } || (wait <= Policy.MaxRetryAfter && wait < RemainingTime());
-
-    public void PrepareRetry(TimeSpan delay)
-    {
-        _retries++;
-        _retriesOnTarget++;
-        _nextKind = AttemptKind.Retry;
-        _nextDelay = delay;
-    }
-
-    public bool ShouldFallBack(Exception? failure)
-    {
-        if (failure is null || StopsForCancellation(failure) || DeadlinePassed)
-        {
-            return false;
-        }
-
-        if (failure is BrokenCircuitException broken)
-        {
-            // No attempt was made: the fallback names the open circuit as its reason.
-            failure = _lastFailure = new UpstreamCircuitOpenException(CurrentTarget, broken.RetryAfter, broken);
-            if (!_targets.IsChosen)
-            {
-                return _fallbackIndex < _targets.FallbackCount;
-            }
-        }
-        else if (!Policy.ShouldFallBack(failure) || (!_targets.IsChosen && _fallbackIndex >= _targets.FallbackCount))
-        {
-            return false;
-        }
-
-        // A gateway that chose the failed target again has retried already, or may not: the call ends.
-        return !_targets.IsChosen || Choose(failure) is { } next && !next.Equals(CurrentTarget);
-    }
-
-    public ValueTask<Outcome<object?>> FallBackAsync(ResilienceContext context)
-    {
-        _current = _targets.IsChosen ? _choice! : _targets.Fallback(_fallbackIndex++);
-        _fallbacksUsed++;
-        _retriesOnTarget = 0;
-        _nextKind = AttemptKind.Fallback;
-        _nextDelay = TimeSpan.Zero;
-        return Policy.PipelineFor(CurrentTarget, CanFallBack).ExecuteOutcomeAsync(UpstreamPipeline.RunAttempt, context, this);
-    }
-
-    /// <summary>
-    /// True when the call was cancelled: nothing more is tried. A failure after which the gateway's
-    /// chooser would have been asked, or had chosen a target, is then not the call's failure: the
-    /// cancellation is (see <see cref="_cancelledBeforeChoice"/>).
-    /// </summary>
-    private bool StopsForCancellation(Exception failure)
-    {
-        if (!CallCancelled)
-        {
-            return false;
-        }
-
-        // Unless the chooser had already answered that no target was left: the failure was the call's then.
-        _cancelledBeforeChoice |= _targets.IsChosen && failure is not OperationCanceledException && (!ReferenceEquals(failure, _choiceFor) || _choice is not null);
-        return true;
-    }
-
-    /// <summary>
-    /// The gateway's next target after <paramref name="failure"/> (asked once per failure, with it,
-    /// so the gateway can mark its health), or null: none, or the call's attempts are spent.
-    /// </summary>
-    private LlmTarget? Choose(Exception failure)
-    {
-        if (!ReferenceEquals(failure, _choiceFor))
-        {
-            _choiceFor = failure;
-            _choice = null;
-            var attempt = _lastAttempt is { } last && ReferenceEquals(last.Failure, failure) ? last : null;
-            var canRetry = _attempts < Policy.MaxAttempts && _retriesOnTarget < Policy.MaxRetries && failure is not BrokenCircuitException
-                && !CallCancelled && !DeadlinePassed && Policy.IsRetryable(failure) && RetryAfterFits(failure);
-            try
-            {
-                var choice = _targets.Choose(new LlmAttemptFailure(CurrentTarget, failure, attempt, canRetry));
-                _choice = _attempts < Policy.MaxAttempts ? choice : null;
-            }
-            catch (Exception exception)
-            {
-                // Thrown from inside Polly's predicates: kept, and thrown as the call's failure once the pipeline is out.
-                _chooserFailure = ExceptionDispatchInfo.Capture(exception);
-            }
-        }
-
-        return _choice;
-    }
-
     public bool CountsAgainstCircuit(Exception? failure) =>
-        failure is not null && !CallCancelled && Policy.CircuitBreaker is { } breaker && breaker.CountsAsFailure(failure);
+        failure is not null
+        && !CallCancelled
+        && Policy.CircuitBreaker is { } breaker
+        && breaker.CountsAsFailure(failure);
 
     /// <summary>Records how many retries and fallbacks it took, on the LLM span and as response headers.</summary>
     private void Finish()
@@ -308,10 +218,13 @@ internal abstract partial class AttemptSequence : IDisposable
 
     /// <summary>
     /// LiteLLM's <c>x-litellm-attempted-retries</c> / <c>-fallbacks</c> (and, after a retry,
-    /// <c>x-litellm-max-retries</c>) with the counts so far, when the call writes them and the
-    /// response has not started: once the call is over, or earlier when an attempt's answer starts
-    /// the response itself (the relay's, through <see cref="Pipeline.ResultStage.WriteAttemptHeaders"/>).
+    /// <c>x-litellm-max-retries</c>) with the counts so far, when the call writes them and the response has not
+    /// started.
     /// </summary>
+    /// <remarks>
+    /// Once the call is over, or earlier when an attempt's answer starts the response itself (the relay's, through
+    /// <see cref="Pipeline.ResultStage.WriteAttemptHeaders"/>).
+    /// </remarks>
     internal void WriteResponseHeaders()
     {
         var response = Call.HttpContext.Response;

@@ -10,13 +10,19 @@ internal sealed class ExecuteSequence<T> : AttemptSequence
 {
     private readonly Func<LlmAttempt, CancellationToken, Task<T>> _operation;
 
-    public ExecuteSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, Task<T>> operation)
+    public ExecuteSequence(
+        LlmCall call,
+        TargetSource targets,
+        LlmRetryPolicy policy,
+        Func<LlmAttempt, CancellationToken, Task<T>> operation)
         : base(call, targets, policy)
     {
         _operation = operation;
     }
 
-    /// <summary>Runs the call to its end, the sequence (its deadline) disposed then: no async frame of its own around the run.</summary>
+    /// <summary>
+    /// Runs the call to its end, the sequence (its deadline) disposed then: no async frame of its own around the run.
+    /// </summary>
     public Task<T> RunAsync() => RunToResultAsync<T>(endsCall: true);
 
     public override async ValueTask<Outcome<object?>> RunAttemptAsync(ResilienceContext context)

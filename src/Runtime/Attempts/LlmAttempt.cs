@@ -24,12 +24,18 @@ public enum AttemptKind
 /// <see cref="LlmCall.StartAttempt(LlmTarget)"/> in the gateway's own loop.
 /// Upstream calls made through it carry its <c>traceparent</c>.
 /// </summary>
-public sealed class LlmAttempt : IDisposable
+public sealed partial class LlmAttempt : IDisposable
 {
     private readonly Activity? _parent;
     private bool _ended;
 
-    internal LlmAttempt(LlmCall call, LlmTarget target, AttemptKind kind, string? reason, TimeSpan? delay, long maxResponseBytes)
+    internal LlmAttempt(
+        LlmCall call,
+        LlmTarget target,
+        AttemptKind kind,
+        string? reason,
+        TimeSpan? delay,
+        long maxResponseBytes)
     {
         Call = call;
         Target = target;
@@ -93,9 +99,11 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>
     /// The attempt the running code is inside (the operation given to <c>LlmCall.ExecuteAsync</c>
     /// or <c>LlmCall.StreamAsync</c>, or after <see cref="LlmCall.StartAttempt(LlmTarget)"/>) while it
-    /// has not ended, else null. Flows once <see cref="LlmCall.EnableCurrent"/> was called (see <see cref="LlmCall.Current"/>).
+    /// has not ended, else null. Flows once <see cref="LlmCall.EnableCurrent"/> was called (see
+    /// <see cref="LlmCall.Current"/>).
     /// </summary>
-    public static LlmAttempt? Current => AmbientLlmScope.Current is LlmAttempt { _ended: false } attempt ? attempt : null;
+    public static LlmAttempt? Current =>
+        AmbientLlmScope.Current is LlmAttempt { _ended: false } attempt ? attempt : null;
 
     /// <summary>The request this attempt belongs to.</summary>
     public LlmCall Call { get; }
@@ -112,14 +120,17 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>Why this attempt was made (the previous attempt's error type), or null for the first.</summary>
     public string? Reason { get; }
 
-    /// <summary>
-    /// How long was waited before this attempt: the policy's backoff or the upstream's Retry-After,
-    /// or, for an attempt the gateway started itself after a failed one, the time since that one
-    /// ended. Zero for the first.
-    /// </summary>
+    /// <summary>How long was waited before this attempt.</summary>
+    /// <remarks>
+    /// The policy's backoff or the upstream's Retry-After, or, for an attempt the gateway started itself after a failed
+    /// one, the time since that one ended. Zero for the first.
+    /// </remarks>
     public TimeSpan Delay { get; }
 
-    /// <summary>What this attempt failed with (as classified for the policy when a policy ran it), or null while it has not failed.</summary>
+    /// <summary>
+    /// What this attempt failed with (as classified for the policy when a policy ran it), or null while it has not
+    /// failed.
+    /// </summary>
     public Exception? Failure { get; private set; }
 
     /// <summary>
@@ -139,7 +150,10 @@ public sealed class LlmAttempt : IDisposable
     public UpstreamTimeoutException TimedOut(Exception? cause) =>
         Sequence?.Timeout(cause, attemptTimedOut: true) ?? new UpstreamTimeoutException(innerException: cause);
 
-    /// <summary>The policy-run call this attempt is one of, or null for one the gateway started itself (<see cref="LlmCall.StartAttempt(LlmTarget)"/>).</summary>
+    /// <summary>
+    /// The policy-run call this attempt is one of, or null for one the gateway started itself
+    /// (<see cref="LlmCall.StartAttempt(LlmTarget)"/>).
+    /// </summary>
     internal AttemptSequence? Sequence { get; init; }
 
     /// <summary>True once the attempt ended as a success.</summary>
@@ -148,15 +162,18 @@ public sealed class LlmAttempt : IDisposable
     /// <summary>True once the attempt ended, in any way.</summary>
     internal bool Ended => _ended;
 
-    /// <summary>When the attempt started (a <see cref="Stopwatch"/> timestamp), in the latest convention mode; else 0.</summary>
+    /// <summary>
+    /// When the attempt started (a <see cref="Stopwatch"/> timestamp), in the latest convention mode; else 0.
+    /// </summary>
     internal long StartTimestamp { get; }
 
     /// <summary>When the attempt ended (a <see cref="Stopwatch"/> timestamp), or 0 while it runs.</summary>
     internal long EndTimestamp { get; private set; }
 
     /// <summary>
-    /// The most bytes this attempt may read of the upstream's response body (<see cref="LlmRetryPolicy.MaxResponseBytes"/>):
-    /// pass it to <see cref="UpstreamHttp.ReadBodyAsync"/> / <see cref="UpstreamHttp.ReadEventsAsync{T}"/>.
+    /// The most bytes this attempt may read of the upstream's response body
+    /// (<see cref="LlmRetryPolicy.MaxResponseBytes"/>): pass it to <see cref="UpstreamHttp.ReadBodyAsync"/> /
+    /// <see cref="UpstreamHttp.ReadEventsAsync{T}"/>.
     /// </summary>
     public long MaxResponseBytes { get; }
 
@@ -173,7 +190,10 @@ public sealed class LlmAttempt : IDisposable
         MarkSent();
     }
 
-    /// <summary>A target not called because its circuit was open: the attempt the next one names as its reason (<see cref="LlmCall.RefuseAttempt"/>).</summary>
+    /// <summary>
+    /// A target not called because its circuit was open: the attempt the next one names as its reason
+    /// (<see cref="LlmCall.RefuseAttempt"/>).
+    /// </summary>
     internal static LlmAttempt Refused(LlmCall call, LlmTarget target, Exception failure) => new(call, target, failure);
 
     /// <summary>
@@ -201,40 +221,6 @@ public sealed class LlmAttempt : IDisposable
         }
 
         Dispose();
-    }
-
-    /// <summary>
-    /// Records the response model and this attempt's usage on the attempt span. The usage goes under
-    /// <c>tracedllm.attempt.usage.*</c>, not <c>gen_ai.usage.*</c>: Langfuse prices every observation
-    /// with a model and <c>gen_ai.usage.*</c>, whatever its type, and the request's usage is already
-    /// on its one generation (<see cref="LlmCall.RecordUsage(LlmUsage)"/>), so the trace's sum stays the upstream's.
-    /// </summary>
-    public void RecordResponse(string? responseModel, long? inputTokens = null, long? outputTokens = null)
-    {
-        if (AttemptMetrics.Records(Call) && (inputTokens is not null || outputTokens is not null))
-        {
-            Call.AttemptTokensRecorded = true;
-            AttemptMetrics.RecordUsage(this, inputTokens, outputTokens);
-        }
-
-        if (Span is { IsAllDataRequested: true } span)
-        {
-            if (responseModel is not null)
-            {
-                // The upstream's answer may echo the client's model: bounded like any client value.
-                new FirstTags(span, Call).AddClient(AttributeNames.GenAiResponseModel, responseModel);
-            }
-
-            if (inputTokens is { } input)
-            {
-                span.SetTag(AttributeNames.AttemptUsageInputTokens, input);
-            }
-
-            if (outputTokens is { } output)
-            {
-                span.SetTag(AttributeNames.AttemptUsageOutputTokens, output);
-            }
-        }
     }
 
     /// <summary>Ends the attempt as a success.</summary>
@@ -274,77 +260,4 @@ public sealed class LlmAttempt : IDisposable
             End(abandoned: true);
         }
     }
-
-    private void End(Exception? failure = null, bool abandoned = false)
-    {
-        if (_ended)
-        {
-            return;
-        }
-
-        _ended = true;
-        Failure = failure;
-        Succeeded = failure is null && !abandoned;
-        EndTimestamp = Stopwatch.GetTimestamp();
-        var errorType = failure is not null ? ErrorTypeOf(failure) : null;
-        if (AttemptMetrics.Records(Call))
-        {
-            AttemptMetrics.RecordEnded(this, StartTimestamp, EndTimestamp, errorType ?? (abandoned ? "abandoned" : null));
-        }
-
-        if (Span is not { } span)
-        {
-            return;
-        }
-
-        var outcome = abandoned ? "abandoned" : failure is null ? "success" : "failure";
-        if (span.IsAllDataRequested)
-        {
-            span.SetTag(AttributeNames.AttemptOutcome, outcome);
-            if (failure is not null)
-            {
-                span.SetTag(AttributeNames.ErrorType, errorType);
-                if (failure is UpstreamException upstream)
-                {
-                    if (upstream.UpstreamStatusCode >= 400)
-                    {
-                        span.SetTag(AttributeNames.HttpResponseStatusCode, upstream.UpstreamStatusCode);
-                    }
-
-                    if (upstream.RetryAfter is { } retryAfter)
-                    {
-                        span.SetTag(AttributeNames.AttemptRetryAfter, retryAfter.TotalSeconds);
-                    }
-                }
-
-                TelemetryText.AddException(span, failure, Call);
-            }
-        }
-
-        if (failure is not null || abandoned)
-        {
-            var options = Call.Gateway.Options;
-            span.SetStatus(ActivityStatusCode.Error, failure is GatewayException known ? TelemetryText.Bound(known.Message, options.Limits.MaxAttributeValueLength, options.Redaction) : outcome);
-        }
-
-        Spans.End(span, _parent);
-    }
-
-    /// <summary>
-    /// A failure's <c>error.type</c>, on the attempt's span and its metrics alike: the upstream's HTTP
-    /// status when it answered with one (the conventions' example <c>500</c>: a 429 and a 503 stay
-    /// apart on a dashboard), else the exception's type. The span's <c>exception</c> event keeps the
-    /// type in either case (<c>exception.type</c>).
-    /// </summary>
-    private static string ErrorTypeOf(Exception failure) =>
-        failure is UpstreamException { UpstreamStatusCode: >= 400 } upstream
-            ? upstream.UpstreamStatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : failure.GetType().FullName ?? failure.GetType().Name;
-
-    internal static string KindName(AttemptKind kind) => kind switch
-    {
-        AttemptKind.Retry => "retry",
-        AttemptKind.Fallback => "fallback",
-        _ => "initial",
-    };
 }

@@ -40,14 +40,20 @@ public sealed class LlmRetryPolicy
     private readonly TimeSpan _maxRetryAfter = TimeSpan.FromSeconds(30);
     private readonly long _maxResponseBytes = DefaultMaxResponseBytes;
 
-    /// <summary>No retries, no fallbacks, no circuit breaker: one attempt (with the default timeouts and size limit).</summary>
+    /// <summary>
+    /// No retries, no fallbacks, no circuit breaker: one attempt (with the default timeouts and size limit).
+    /// </summary>
     public static LlmRetryPolicy None { get; } = new();
 
     /// <summary>Retries per target after the first attempt. Default 0.</summary>
     public int MaxRetries
     {
         get => _maxRetries;
-        init => _maxRetries = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxRetries), value, "Retries cannot be negative.");
+        init =>
+            _maxRetries =
+                value >= 0
+                    ? value
+                    : throw new ArgumentOutOfRangeException(nameof(MaxRetries), value, "Retries cannot be negative.");
     }
 
     /// <summary>
@@ -59,7 +65,14 @@ public sealed class LlmRetryPolicy
     public int MaxAttempts
     {
         get => _maxAttempts;
-        init => _maxAttempts = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxAttempts), value, "A call makes at least one attempt.");
+        init =>
+            _maxAttempts =
+                value >= 1
+                    ? value
+                    : throw new ArgumentOutOfRangeException(
+                        nameof(MaxAttempts),
+                        value,
+                        "A call makes at least one attempt.");
     }
 
     /// <summary>The first backoff; it doubles on each retry, up to <see cref="MaxDelay"/>. Default 200 ms.</summary>
@@ -76,7 +89,10 @@ public sealed class LlmRetryPolicy
         init => _maxDelay = InRange(value, TimeSpan.Zero, nameof(MaxDelay));
     }
 
-    /// <summary>Spreads the backoff randomly around its exponential value (Polly's decorrelated jitter), so that clients failing together do not retry together. Default true.</summary>
+    /// <summary>
+    /// Spreads the backoff randomly around its exponential value (Polly's decorrelated jitter), so that clients failing
+    /// together do not retry together. Default true.
+    /// </summary>
     public bool UseJitter { get; init; } = true;
 
     /// <summary>
@@ -99,7 +115,10 @@ public sealed class LlmRetryPolicy
     public TimeSpan? AttemptTimeout
     {
         get => _attemptTimeout;
-        init => _attemptTimeout = value is { } timeout ? InRange(timeout, TimeSpan.FromMilliseconds(10), nameof(AttemptTimeout)) : null;
+        init =>
+            _attemptTimeout = value is { } timeout
+                ? InRange(timeout, TimeSpan.FromMilliseconds(10), nameof(AttemptTimeout))
+                : null;
     }
 
     /// <summary>
@@ -110,7 +129,10 @@ public sealed class LlmRetryPolicy
     public TimeSpan? TotalTimeout
     {
         get => _totalTimeout;
-        init => _totalTimeout = value is { } timeout ? InRange(timeout, TimeSpan.FromMilliseconds(10), nameof(TotalTimeout)) : null;
+        init =>
+            _totalTimeout = value is { } timeout
+                ? InRange(timeout, TimeSpan.FromMilliseconds(10), nameof(TotalTimeout))
+                : null;
     }
 
     /// <summary>
@@ -122,7 +144,14 @@ public sealed class LlmRetryPolicy
     public long MaxResponseBytes
     {
         get => _maxResponseBytes;
-        init => _maxResponseBytes = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(MaxResponseBytes), value, "The response limit must be positive.");
+        init =>
+            _maxResponseBytes =
+                value > 0
+                    ? value
+                    : throw new ArgumentOutOfRangeException(
+                        nameof(MaxResponseBytes),
+                        value,
+                        "The response limit must be positive.");
     }
 
     /// <summary>A circuit breaker per target, or null for none (the default).</summary>
@@ -131,10 +160,15 @@ public sealed class LlmRetryPolicy
     /// <summary>Targets tried in order once the previous one is exhausted (unless the call names its own).</summary>
     public IReadOnlyList<LlmTarget> Fallbacks { get; init; } = Array.Empty<LlmTarget>();
 
-    /// <summary>Which failures are worth another attempt on the same target. Default: <see cref="IsTransient"/>.</summary>
+    /// <summary>
+    /// Which failures are worth another attempt on the same target. Default: <see cref="IsTransient"/>.
+    /// </summary>
     public Func<Exception, bool> IsRetryable { get; init; } = IsTransient;
 
-    /// <summary>Which failures, once retries are spent, are worth trying the next fallback. Default: <see cref="IsUpstreamFault"/>.</summary>
+    /// <summary>
+    /// Which failures, once retries are spent, are worth trying the next fallback. Default:
+    /// <see cref="IsUpstreamFault"/>.
+    /// </summary>
     public Func<Exception, bool> ShouldFallBack { get; init; } = IsUpstreamFault;
 
     /// <summary>Timeouts, connection failures, a cut-off response, and 408, 429 and 5xx from upstream.</summary>
@@ -172,7 +206,8 @@ public sealed class LlmRetryPolicy
     /// The target's pipeline, with the fallback strategy when the call can still fall back: built
     /// once, with its own circuit when there is a breaker.
     /// </summary>
-    internal ResiliencePipeline<object?> PipelineFor(LlmTarget target, bool canFallBack) => PipelinesFor(target).For(canFallBack);
+    internal ResiliencePipeline<object?> PipelineFor(LlmTarget target, bool canFallBack) =>
+        PipelinesFor(target).For(canFallBack);
 
     private UpstreamPipeline PipelinesFor(LlmTarget target)
     {

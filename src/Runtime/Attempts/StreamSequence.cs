@@ -6,12 +6,18 @@ using Polly;
 
 namespace TracedLlm;
 
-/// <summary>A streamed call: attempts are retried and fall back until one yields its first chunk (or ends empty).</summary>
+/// <summary>
+/// A streamed call: attempts are retried and fall back until one yields its first chunk (or ends empty).
+/// </summary>
 internal sealed class StreamSequence<T> : AttemptSequence
 {
     private readonly Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> _operation;
 
-    public StreamSequence(LlmCall call, TargetSource targets, LlmRetryPolicy policy, Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
+    public StreamSequence(
+        LlmCall call,
+        TargetSource targets,
+        LlmRetryPolicy policy,
+        Func<LlmAttempt, CancellationToken, IAsyncEnumerable<T>> operation)
         : base(call, targets, policy)
     {
         _operation = operation;
@@ -36,7 +42,11 @@ internal sealed class StreamSequence<T> : AttemptSequence
         try
         {
             bool started;
-            using (context.CancellationToken == Token ? default : context.CancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), cancellation))
+            using (context.CancellationToken == Token
+                    ? default
+                    : context.CancellationToken.UnsafeRegister(
+                        static source => ((CancellationTokenSource)source!).Cancel(),
+                        cancellation))
             {
                 // Inside the try: a provider that throws before its first await still ends its attempt.
                 chunks = _operation(attempt, cancellation.Token).GetAsyncEnumerator(cancellation.Token);

@@ -13,7 +13,8 @@ namespace TracedLlm;
 public class UpstreamTimeoutException : UpstreamException
 {
     /// <summary>Creates the exception.</summary>
-    /// <param name="message">What ran out; sent to the client. Default: "The upstream provider did not answer in time."</param>
+    /// <param name="message">What ran out; sent to the client. Default: "The upstream provider did not answer in
+    /// time."</param>
     /// <param name="deadline">True when the request's total deadline ran out, false for one attempt's timeout.</param>
     /// <param name="innerException">The cancellation or timeout that was observed.</param>
     public UpstreamTimeoutException(string? message = null, bool deadline = false, Exception? innerException = null)
@@ -35,7 +36,10 @@ public class UpstreamTimeoutException : UpstreamException
     public override string? Code => "upstream_timeout";
 }
 
-/// <summary>The upstream could not be reached (connection refused or reset, name not resolved, TLS failed). Retryable. Answered 502 <c>upstream_unreachable</c>.</summary>
+/// <summary>
+/// The upstream could not be reached (connection refused or reset, name not resolved, TLS failed). Retryable. Answered
+/// 502 <c>upstream_unreachable</c>.
+/// </summary>
 public class UpstreamUnreachableException : UpstreamException
 {
     /// <summary>Creates the exception.</summary>
@@ -80,14 +84,14 @@ public class UpstreamResponseTooLargeException : UpstreamException
     public override string? Code => "upstream_response_too_large";
 }
 
-/// <summary>
-/// The upstream answered with something that is not what was asked for: a body that is not a
-/// completion, a streaming answer that is not an event stream, an event that cannot be read
-/// (<c>upstream_bad_response</c>); or a response cut off before its end — the connection broke, or
-/// a stream ended without its terminal event (<c>upstream_response_truncated</c>, <see cref="Truncated"/>).
-/// Answered 502 before a stream's first chunk, as an error event in the stream after it. A truncated
-/// response is retried (before a stream's first chunk); a bad one is not, but a fallback is tried.
-/// </summary>
+/// <summary>The upstream answered with something that is not what was asked for.</summary>
+/// <remarks>
+/// A body that is not a completion, a streaming answer that is not an event stream, an event that cannot be read
+/// (<c>upstream_bad_response</c>); or a response cut off before its end — the connection broke, or a stream ended
+/// without its terminal event (<c>upstream_response_truncated</c>, <see cref="Truncated"/>). Answered 502 before a
+/// stream's first chunk, as an error event in the stream after it. A truncated response is retried (before a stream's
+/// first chunk); a bad one is not, but a fallback is tried.
+/// </remarks>
 public class UpstreamBadResponseException : UpstreamException
 {
     /// <summary>Creates the exception.</summary>
@@ -121,7 +125,10 @@ public class UpstreamCircuitOpenException : UpstreamException
 {
     /// <summary>Creates the exception.</summary>
     public UpstreamCircuitOpenException(LlmTarget target, TimeSpan? retryAfter = null, Exception? innerException = null)
-        : base(0, "The upstream provider failed too often lately; the gateway is not calling it for now.", innerException)
+        : base(
+            0,
+            "The upstream provider failed too often lately; the gateway is not calling it for now.",
+            innerException)
     {
         Target = target;
         RetryAfter = retryAfter;

@@ -7,10 +7,12 @@ using TracedLlm.Telemetry;
 namespace TracedLlm;
 
 /// <summary>
-/// A stream past its first chunk, read outside the pipeline: each chunk within the attempt timeout,
-/// the provider resuming under its attempt's span; a failure now fails the stream (no retry can
-/// follow a chunk the client has seen) and its attempt.
+/// A stream past its first chunk, read outside the pipeline: each chunk within the attempt timeout, the provider
+/// resuming under its attempt's span.
 /// </summary>
+/// <remarks>
+/// A failure now fails the stream (no retry can follow a chunk the client has seen) and its attempt.
+/// </remarks>
 internal sealed class UpstreamStream<T> : IAsyncDisposable
 {
     private readonly AttemptSequence _sequence;
@@ -19,7 +21,12 @@ internal sealed class UpstreamStream<T> : IAsyncDisposable
     private readonly CancellationTokenSource _cancellation;
     private bool _ended;
 
-    public UpstreamStream(AttemptSequence sequence, LlmAttempt attempt, IAsyncEnumerator<T> chunks, CancellationTokenSource cancellation, bool started)
+    public UpstreamStream(
+        AttemptSequence sequence,
+        LlmAttempt attempt,
+        IAsyncEnumerator<T> chunks,
+        CancellationTokenSource cancellation,
+        bool started)
     {
         _sequence = sequence;
         _attempt = attempt;
@@ -100,7 +107,10 @@ internal sealed class UpstreamStream<T> : IAsyncDisposable
         }
     }
 
-    /// <summary>Disposes a provider's enumerator; a failure while it cleans up is recorded on the attempt, not thrown over the failure that matters.</summary>
+    /// <summary>
+    /// Disposes a provider's enumerator; a failure while it cleans up is recorded on the attempt, not thrown over the
+    /// failure that matters.
+    /// </summary>
     public static async ValueTask DisposeQuietlyAsync(IAsyncEnumerator<T> chunks, LlmAttempt attempt)
     {
         try

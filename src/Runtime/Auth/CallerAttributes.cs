@@ -6,14 +6,13 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm;
 
-/// <summary>
-/// The caller's identity on its request's spans, once it is authenticated: LiteLLM's
-/// <c>user_api_key_*</c> attributes on the <c>auth</c> span, the same values as Langfuse trace
-/// metadata (<c>langfuse.trace.metadata.user_api_key_*</c>) on every span, the caller itself on the
-/// server span for the export's routing (<see cref="LlmCaller.From"/>), and the export sample rate
-/// the request asked for. A client's own <c>trace_metadata</c> entry under one of these names is
-/// left out: the authenticator alone says who the caller is.
-/// </summary>
+/// <summary>The caller's identity on its request's spans, once it is authenticated.</summary>
+/// <remarks>
+/// LiteLLM's <c>user_api_key_*</c> attributes on the <c>auth</c> span, the same values as Langfuse trace metadata
+/// (<c>langfuse.trace.metadata.user_api_key_*</c>) on every span, the caller itself on the server span for the export's
+/// routing (<see cref="LlmCaller.From"/>), and the export sample rate the request asked for. A client's own
+/// <c>trace_metadata</c> entry under one of these names is left out: the authenticator alone says who the caller is.
+/// </remarks>
 internal static class CallerAttributes
 {
     /// <summary>The metadata key a request lowers its export sample rate with (0 to 1).</summary>
@@ -32,11 +31,13 @@ internal static class CallerAttributes
     };
 
     /// <summary>
-    /// Puts the authenticated caller in the request's trace tags (replacing any client imitation of
-    /// its names, also when nothing records: an unsampled request's failure record carries them), and
-    /// on the server span its trace tags, the caller for the export, and the sample rate the request
-    /// asked for. Runs once, right after the server span started, before any of its children.
+    /// Puts the authenticated caller in the request's trace tags, and on the server span its trace tags, the caller for
+    /// the export and the asked sample rate.
     /// </summary>
+    /// <remarks>
+    /// It replaces any client imitation of its names, also when nothing records: an unsampled request's failure record
+    /// carries them. Runs once, right after the server span started, before any of its children.
+    /// </remarks>
     public static void Apply(LlmCall call, Activity? server)
     {
         if (call.Trust == CallerTrust.Unauthenticated)
@@ -54,7 +55,9 @@ internal static class CallerAttributes
         }
 
         var recorded = server is { IsAllDataRequested: true };
-        var entries = new KeyValuePair<string, object?>[traceTags.Length - imitated + (caller is null ? 0 : Identity.Length)];
+        var entries = new KeyValuePair<string, object?>[
+            traceTags.Length - imitated + (caller is null ? 0 : Identity.Length)
+        ];
         var count = 0;
         var placed = false;
         var dropped = 0;
@@ -125,7 +128,10 @@ internal static class CallerAttributes
         }
     }
 
-    /// <summary>The sample rate a request's metadata asks for, when it is a number from 0 to below 1 (1 and above lower nothing).</summary>
+    /// <summary>
+    /// The sample rate a request's metadata asks for, when it is a number from 0 to below 1 (1 and above lower
+    /// nothing).
+    /// </summary>
     public static double? RequestedSampleRate(LlmMetadata metadata) =>
         metadata.ObservationMetadata.Count > 0
         && metadata.ObservationMetadata.TryGetValue(SampleRateKey, out var text)
@@ -142,7 +148,12 @@ internal static class CallerAttributes
         }
     }
 
-    private static int AddIdentity(LlmCall call, LlmCaller? caller, KeyValuePair<string, object?>[] entries, int count, ref int dropped)
+    private static int AddIdentity(
+        LlmCall call,
+        LlmCaller? caller,
+        KeyValuePair<string, object?>[] entries,
+        int count,
+        ref int dropped)
     {
         if (caller is null)
         {
@@ -152,7 +163,8 @@ internal static class CallerAttributes
         var maxLength = call.Gateway.Options.Limits.MaxAttributeValueLength;
         foreach (var (_, traceKey, value) in Identity)
         {
-            if (value(caller) is { } text && TelemetryText.ForSpan(call, traceKey, text, maxLength, ref dropped) is { } bounded)
+            if (value(caller) is { } text
+                && TelemetryText.ForSpan(call, traceKey, text, maxLength, ref dropped) is { } bounded)
             {
                 entries[count++] = new(traceKey, bounded);
             }

@@ -9,7 +9,9 @@ namespace TracedLlm;
 /// </summary>
 public enum CallerTrust
 {
-    /// <summary>No <see cref="ILlmAuthenticator"/> is registered: the route is open and every caller is trusted.</summary>
+    /// <summary>
+    /// No <see cref="ILlmAuthenticator"/> is registered: the route is open and every caller is trusted.
+    /// </summary>
     Open,
 
     /// <summary>The authenticator accepted the caller.</summary>
@@ -28,7 +30,9 @@ internal struct AuthenticationState
     /// <summary>How far the caller is trusted.</summary>
     public CallerTrust Trust;
 
-    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamps of the authenticator's run; 0 when nothing listens.</summary>
+    /// <summary>
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamps of the authenticator's run; 0 when nothing listens.
+    /// </summary>
     public long StartTimestamp;
 
     public long EndTimestamp;
@@ -36,7 +40,9 @@ internal struct AuthenticationState
     /// <summary>Why the caller was refused, raised once the spans exist.</summary>
     public ExceptionDispatchInfo? Failure;
 
-    /// <summary>Who the authenticator says the caller is, when authenticated (its key fingerprint is <c>user_api_key_hash</c>).</summary>
+    /// <summary>
+    /// Who the authenticator says the caller is, when authenticated (its key fingerprint is <c>user_api_key_hash</c>).
+    /// </summary>
     public LlmCaller? Caller;
 
     /// <summary>The caller's key fingerprint (<c>user_api_key_hash</c>), when authenticated.</summary>

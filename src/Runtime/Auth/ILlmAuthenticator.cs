@@ -29,7 +29,10 @@ public readonly record struct AuthResult
     /// <summary>True when the caller is authenticated.</summary>
     public bool Succeeded { get; }
 
-    /// <summary>Who the caller is (its key's fingerprint and alias, user, team, organisation, end user), when the authenticator says.</summary>
+    /// <summary>
+    /// Who the caller is (its key's fingerprint and alias, user, team, organisation, end user), when the authenticator
+    /// says.
+    /// </summary>
     public LlmCaller? Caller { get; }
 
     /// <summary>A hash of the caller's key (recorded as <c>user_api_key_hash</c>); never the key.</summary>
@@ -46,7 +49,11 @@ public readonly record struct AuthResult
 
     /// <summary>The caller is authenticated.</summary>
     public static AuthResult Success(string? keyHash = null, string? userId = null) =>
-        new(true, keyHash is null && userId is null ? null : new LlmCaller { KeyHash = keyHash, UserId = userId }, null, false);
+        new(
+            true,
+            keyHash is null && userId is null ? null : new LlmCaller { KeyHash = keyHash, UserId = userId },
+            null,
+            false);
 
     /// <summary>
     /// The caller is authenticated as <paramref name="caller"/>: recorded on the request's spans, and

@@ -18,7 +18,10 @@ public sealed class LlmCaller : IEquatable<LlmCaller>
     /// </summary>
     public const string ActivityPropertyName = "TracedLlm.Caller";
 
-    /// <summary>A keyed fingerprint of the caller's key (<c>user_api_key_hash</c>, <see cref="LlmCall.ApiKeyFingerprint"/>); never the key.</summary>
+    /// <summary>
+    /// A keyed fingerprint of the caller's key (<c>user_api_key_hash</c>, <see cref="LlmCall.ApiKeyFingerprint"/>);
+    /// never the key.
+    /// </summary>
     public string? KeyHash { get; init; }
 
     /// <summary>The name the gateway gave the caller's key (<c>user_api_key_alias</c>).</summary>
@@ -40,7 +43,14 @@ public sealed class LlmCaller : IEquatable<LlmCaller>
     public string? EndUserId { get; init; }
 
     /// <summary>True when no value is set.</summary>
-    public bool IsEmpty => KeyHash is null && KeyAlias is null && UserId is null && TeamId is null && TeamAlias is null && OrganizationId is null && EndUserId is null;
+    public bool IsEmpty =>
+        KeyHash is null
+        && KeyAlias is null
+        && UserId is null
+        && TeamId is null
+        && TeamAlias is null
+        && OrganizationId is null
+        && EndUserId is null;
 
     /// <summary>
     /// The caller of the request whose server span (<c>Received Proxy Server Request</c>) is
@@ -55,14 +65,21 @@ public sealed class LlmCaller : IEquatable<LlmCaller>
 
     /// <inheritdoc />
     public bool Equals(LlmCaller? other) =>
-        other is not null && KeyHash == other.KeyHash && KeyAlias == other.KeyAlias && UserId == other.UserId && TeamId == other.TeamId
-        && TeamAlias == other.TeamAlias && OrganizationId == other.OrganizationId && EndUserId == other.EndUserId;
+        other is not null
+        && KeyHash == other.KeyHash
+        && KeyAlias == other.KeyAlias
+        && UserId == other.UserId
+        && TeamId == other.TeamId
+        && TeamAlias == other.TeamAlias
+        && OrganizationId == other.OrganizationId
+        && EndUserId == other.EndUserId;
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as LlmCaller);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(KeyHash, KeyAlias, UserId, TeamId, TeamAlias, OrganizationId, EndUserId);
+    public override int GetHashCode() =>
+        HashCode.Combine(KeyHash, KeyAlias, UserId, TeamId, TeamAlias, OrganizationId, EndUserId);
 
     /// <summary>The values set, by their LiteLLM names.</summary>
     public override string ToString()

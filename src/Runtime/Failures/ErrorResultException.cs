@@ -11,8 +11,8 @@ namespace TracedLlm;
 /// <c>TypedResults.BadRequest(...)</c>, ...) or a relayed upstream error. The client got the result's
 /// own status and body; this is how the failure path records it and how the failure loggers see it
 /// (<see cref="FailureContext.Exception"/>). An MVC action's result of such a status, and MVC's own
-/// answer to a request that failed its model validation, are recorded the same way. It is made, never thrown, so it has no stack trace, and
-/// no <c>exception</c> event is recorded for it.
+/// answer to a request that failed its model validation, are recorded the same way. It is made, never thrown, so it has
+/// no stack trace, and no <c>exception</c> event is recorded for it.
 /// </summary>
 public sealed class ErrorResultException : GatewayException
 {
@@ -24,7 +24,9 @@ public sealed class ErrorResultException : GatewayException
         Result = result;
     }
 
-    /// <summary>An MVC action's answer: its result (or MVC's own, for a validation error), which MVC executed.</summary>
+    /// <summary>
+    /// An MVC action's answer: its result (or MVC's own, for a validation error), which MVC executed.
+    /// </summary>
     internal ErrorResultException(int statusCode, string? errorType, string? description, IActionResult? actionResult)
         : base(description ?? DefaultDescription(statusCode))
     {
@@ -49,7 +51,9 @@ public sealed class ErrorResultException : GatewayException
     /// <summary>The handler's result; null for an MVC action's (<see cref="ActionResult"/>).</summary>
     public IResult? Result { get; }
 
-    /// <summary>An MVC action's result, as MVC executed it (a validation error's is MVC's own); null for a static handler's.</summary>
+    /// <summary>
+    /// An MVC action's result, as MVC executed it (a validation error's is MVC's own); null for a static handler's.
+    /// </summary>
     public IActionResult? ActionResult { get; }
 
     internal static string DefaultDescription(int statusCode) =>

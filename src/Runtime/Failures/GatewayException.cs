@@ -57,11 +57,17 @@ public enum GatewayErrorKind
     Timeout,
 }
 
-/// <summary>The client's request is invalid: bad JSON, wrong types, missing fields, unknown model. Answered with 400.</summary>
+/// <summary>
+/// The client's request is invalid: bad JSON, wrong types, missing fields, unknown model. Answered with 400.
+/// </summary>
 public class InvalidLlmRequestException : GatewayException
 {
     /// <summary>Creates the exception with a message that names the problem.</summary>
-    public InvalidLlmRequestException(string message, Exception? innerException = null, int statusCode = 400, string? code = null)
+    public InvalidLlmRequestException(
+        string message,
+        Exception? innerException = null,
+        int statusCode = 400,
+        string? code = null)
         : base(message, innerException)
     {
         StatusCode = statusCode;
@@ -84,15 +90,19 @@ public class InvalidLlmRequestException : GatewayException
     internal string? JsonPath { get; init; }
 
     /// <summary>
-    /// True when the body is not a JSON object the pipeline can read (cut off, not JSON, not UTF-8): the
-    /// app's own binder has an answer for such a body, and an MVC action leaves the answer to it.
+    /// True when the body is not a JSON object the pipeline can read (cut off, not JSON, not UTF-8).
     /// </summary>
+    /// <remarks>
+    /// The app's own binder has an answer for such a body, and an MVC action leaves the answer to it.
+    /// </remarks>
     internal bool NotReadable { get; init; }
 
     /// <summary>
-    /// The body the pipeline could not read, as it came (decoded), for the reader that had it before adoption: a
-    /// handler that reads the body itself gets these bytes (docs/handlers.md, "A body the pipeline cannot read").
+    /// The body the pipeline could not read, as it came (decoded), for the reader that had it before adoption.
     /// </summary>
+    /// <remarks>
+    /// A handler that reads the body itself gets these bytes (docs/handlers.md, "A body the pipeline cannot read").
+    /// </remarks>
     internal ReadOnlyMemory<byte> UnreadBody { get; init; }
 }
 
@@ -133,7 +143,9 @@ public class GuardrailBlockedException : GatewayException
     /// <summary>The guardrail that blocked.</summary>
     public string GuardrailName { get; }
 
-    /// <summary>True once a guardrail span has recorded this block, so the failure path does not record it twice.</summary>
+    /// <summary>
+    /// True once a guardrail span has recorded this block, so the failure path does not record it twice.
+    /// </summary>
     public bool SpanRecorded { get; internal set; }
 
     /// <inheritdoc />

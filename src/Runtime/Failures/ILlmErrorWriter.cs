@@ -10,6 +10,8 @@ namespace TracedLlm;
 /// </summary>
 public interface ILlmErrorWriter
 {
-    /// <summary>Writes the response's status, headers and body; called only while the response has not started.</summary>
+    /// <summary>
+    /// Writes the response's status, headers and body; called only while the response has not started.
+    /// </summary>
     ValueTask WriteAsync(LlmErrorContext context);
 }

@@ -18,7 +18,8 @@ public interface ILlmFailureLogger
 
 /// <summary>One failed request, as the failure path saw it.</summary>
 /// <param name="Call">The request's context.</param>
-/// <param name="Exception">The exception that failed the request (an <see cref="ErrorResultException"/>, never thrown, for the handler's own error result).</param>
+/// <param name="Exception">The exception that failed the request (an <see cref="ErrorResultException"/>, never thrown,
+/// for the handler's own error result).</param>
 /// <param name="StatusCode">
 /// The status of the failure: the response's status, or the status of the error event that ended a
 /// stream that had already started (its status line said 200), or 499 when the client went away.

@@ -9,7 +9,13 @@ namespace TracedLlm;
 /// </summary>
 public sealed class LlmErrorContext
 {
-    internal LlmErrorContext(HttpContext httpContext, TracedRouteInfo route, int statusCode, GatewayErrorKind kind, string? code, string message)
+    internal LlmErrorContext(
+        HttpContext httpContext,
+        TracedRouteInfo route,
+        int statusCode,
+        GatewayErrorKind kind,
+        string? code,
+        string message)
     {
         HttpContext = httpContext;
         Route = route;
@@ -31,7 +37,9 @@ public sealed class LlmErrorContext
     /// <summary>The kind of failure, as the wire formats' error types name it.</summary>
     public GatewayErrorKind Kind { get; }
 
-    /// <summary>The error's code (<c>guardrail_blocked</c>, <c>upstream_timeout</c>, <c>internal_error</c>...), or null.</summary>
+    /// <summary>
+    /// The error's code (<c>guardrail_blocked</c>, <c>upstream_timeout</c>, <c>internal_error</c>...), or null.
+    /// </summary>
     public string? Code { get; }
 
     /// <summary>What went wrong, for the client: the message the wire formats send.</summary>

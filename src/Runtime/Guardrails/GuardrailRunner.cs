@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using TracedLlm.Telemetry;
@@ -12,13 +11,18 @@ namespace TracedLlm;
 /// recorded where the guardrail runs, on every outcome, so a block is never left without one
 /// (the failure LiteLLM had when its failure logger skipped the guardrail's exception type).
 /// </summary>
-internal static class GuardrailRunner
+internal static partial class GuardrailRunner
 {
     /// <summary>
     /// Runs the guardrails one after another; the first block is thrown. Guardrails that answer
     /// synchronously (most do) run without an async state machine.
     /// </summary>
-    public static ValueTask RunInOrderAsync(LlmCall call, ILlmGuardrail[] guardrails, GuardrailMode mode, object? request, object? response)
+    public static ValueTask RunInOrderAsync(
+        LlmCall call,
+        ILlmGuardrail[] guardrails,
+        GuardrailMode mode,
+        object? request,
+        object? response)
     {
         for (var i = 0; i < guardrails.Length; i++)
         {
@@ -37,7 +41,14 @@ internal static class GuardrailRunner
         return ValueTask.CompletedTask;
     }
 
-    private static async ValueTask ContinueInOrderAsync(ValueTask<GuardrailBlockedException?> pending, LlmCall call, ILlmGuardrail[] guardrails, int next, GuardrailMode mode, object? request, object? response)
+    private static async ValueTask ContinueInOrderAsync(
+        ValueTask<GuardrailBlockedException?> pending,
+        LlmCall call,
+        ILlmGuardrail[] guardrails,
+        int next,
+        GuardrailMode mode,
+        object? request,
+        object? response)
     {
         if (await pending.ConfigureAwait(false) is { } first)
         {
@@ -46,7 +57,9 @@ internal static class GuardrailRunner
 
         for (var i = next; i < guardrails.Length; i++)
         {
-            if (await RunOneAsync(call, guardrails[i], mode, request, response, call.CancellationToken).ConfigureAwait(false) is { } block)
+            if (await RunOneAsync(call, guardrails[i], mode, request, response, call.CancellationToken)
+                    .ConfigureAwait(false) is
+                { } block)
             {
                 throw block;
             }
@@ -59,7 +72,11 @@ internal static class GuardrailRunner
     /// <paramref name="handlerCancellation"/>), else the cancellation that stopped a guardrail (the
     /// client left, the request timed out, the pipeline stopped it), else null.
     /// </summary>
-    public static async Task<Exception?> RunConcurrentlyAsync(LlmCall call, ILlmGuardrail[] guardrails, object? request, CancellationTokenSource handlerCancellation)
+    public static async Task<Exception?> RunConcurrentlyAsync(
+        LlmCall call,
+        ILlmGuardrail[] guardrails,
+        object? request,
+        CancellationTokenSource handlerCancellation)
     {
         var runs = new Task<DuringCallOutcome>[guardrails.Length];
         for (var i = 0; i < guardrails.Length; i++)
@@ -79,11 +96,22 @@ internal static class GuardrailRunner
         return failure ?? stopped;
     }
 
-    private static async Task<DuringCallOutcome> RunGuardedAsync(LlmCall call, ILlmGuardrail guardrail, object? request, CancellationTokenSource handlerCancellation)
+    private static async Task<DuringCallOutcome> RunGuardedAsync(
+        LlmCall call,
+        ILlmGuardrail guardrail,
+        object? request,
+        CancellationTokenSource handlerCancellation)
     {
         try
         {
-            var block = await RunOneAsync(call, guardrail, GuardrailMode.DuringCall, request, null, handlerCancellation.Token).ConfigureAwait(false);
+            var block = await RunOneAsync(
+                    call,
+                    guardrail,
+                    GuardrailMode.DuringCall,
+                    request,
+                    null,
+                    handlerCancellation.Token)
+                .ConfigureAwait(false);
             if (block is not null)
             {
                 await handlerCancellation.CancelAsync().ConfigureAwait(false);
@@ -116,10 +144,21 @@ internal static class GuardrailRunner
     /// Runs one guardrail; returns the block, if any, with its span already recorded. Any other
     /// exception is recorded on the span and rethrown to the pipeline's single failure path.
     /// </summary>
-    private static ValueTask<GuardrailBlockedException?> RunOneAsync(LlmCall call, ILlmGuardrail guardrail, GuardrailMode mode, object? request, object? response, CancellationToken cancellationToken)
+    private static ValueTask<GuardrailBlockedException?> RunOneAsync(
+        LlmCall call,
+        ILlmGuardrail guardrail,
+        GuardrailMode mode,
+        object? request,
+        object? response,
+        CancellationToken cancellationToken)
     {
         var parent = call.Span;
-        var span = Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail);
+        var span = Spans.StartChild(
+            call,
+            SpanNames.Guardrail,
+            ActivityKind.Internal,
+            parent,
+            LangfuseObservationTypes.Guardrail);
         ValueTask<GuardrailVerdict> check;
         try
         {
@@ -135,7 +174,13 @@ internal static class GuardrailRunner
             : AwaitVerdictAsync(call, check, span, parent, guardrail, mode);
     }
 
-    private static async ValueTask<GuardrailBlockedException?> AwaitVerdictAsync(LlmCall call, ValueTask<GuardrailVerdict> check, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode)
+    private static async ValueTask<GuardrailBlockedException?> AwaitVerdictAsync(
+        LlmCall call,
+        ValueTask<GuardrailVerdict> check,
+        Activity? span,
+        Activity? parent,
+        ILlmGuardrail guardrail,
+        GuardrailMode mode)
     {
         GuardrailVerdict verdict;
         try
@@ -149,112 +194,12 @@ internal static class GuardrailRunner
 
         return Answered(call, span, parent, guardrail, mode, verdict);
     }
-
-    /// <summary>The guardrail answered: allowed, or blocked with its reason.</summary>
-    private static GuardrailBlockedException? Answered(LlmCall call, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, GuardrailVerdict verdict)
-    {
-        if (!verdict.Blocked)
-        {
-            Record(call, span, parent, guardrail.Name, mode, GuardrailStatuses.Success, reason: null);
-            return null;
-        }
-
-        return Blocked(call, span, parent, guardrail.Name, mode, new GuardrailBlockedException(guardrail.Name, verdict.Reason ?? $"Blocked by guardrail '{guardrail.Name}'."));
-    }
-
-    /// <summary>The guardrail threw: a thrown block is its block; anything else is recorded and fails the request.</summary>
-    private static GuardrailBlockedException Failed(LlmCall call, Activity? span, Activity? parent, ILlmGuardrail guardrail, GuardrailMode mode, Exception exception)
-    {
-        if (exception is GuardrailBlockedException thrown)
-        {
-            return Blocked(call, span, parent, guardrail.Name, mode, thrown);
-        }
-
-        if (span is not null)
-        {
-            TelemetryText.AddException(span, exception, call);
-        }
-
-        Record(call, span, parent, guardrail.Name, mode, GuardrailStatuses.FailedToRespond, reason: null, errorType: exception.GetType().FullName);
-        ExceptionDispatchInfo.Throw(exception);
-        return null!;
-    }
-
-    private static GuardrailBlockedException Blocked(LlmCall call, Activity? span, Activity? parent, string name, GuardrailMode mode, GuardrailBlockedException block)
-    {
-        block.SpanRecorded = span is not null;
-        Record(call, span, parent, name, mode, GuardrailStatuses.Intervened, block.Message);
-        return block;
-    }
-
-    /// <summary>Records the guardrail span of a block thrown outside a registered guardrail (by a handler, say).</summary>
-    internal static void RecordUnspannedBlock(LlmCall call, GuardrailBlockedException block, Activity? parent) =>
-        Blocked(call, Spans.StartChild(call, SpanNames.Guardrail, ActivityKind.Internal, parent, LangfuseObservationTypes.Guardrail), parent, block.GuardrailName, GuardrailMode.None, block);
-
-    /// <summary>The one place a guardrail span gets its attributes, its status, and its end.</summary>
-    private static void Record(LlmCall call, Activity? span, Activity? parent, string name, GuardrailMode mode, string status, string? reason, string? errorType = null)
-    {
-        if (span is null)
-        {
-            return;
-        }
-
-        // A guardrail's reason may quote what it judged (the prompt, a key it found): the span gets it
-        // redacted and bounded, as the failure path gives the client and the other spans the same text.
-        var options = call.Gateway.Options;
-        reason = reason is null ? null : TelemetryText.Bound(reason, options.Limits.MaxAttributeValueLength, options.Redaction);
-        if (span.IsAllDataRequested)
-        {
-            var tags = new FirstTags(span, call);
-            tags.Add(AttributeNames.OpenInferenceSpanKind, "GUARDRAIL");
-            tags.Add(AttributeNames.GuardrailName, name);
-            tags.Add(AttributeNames.GuardrailMode, ModeName(mode));
-            tags.Add(AttributeNames.GuardrailStatus, status);
-            tags.Add(AttributeNames.GuardrailResponse, reason);
-
-            // Langfuse maps none of them: mirrored where its observation metadata filters can read them.
-            tags.Add(AttributeNames.LangfuseMetadataGuardrailName, name);
-            tags.Add(AttributeNames.LangfuseMetadataGuardrailStatus, status);
-        }
-
-        // The 1.41 conventions' evaluation result, beside the guardrail span: an event on the span the guardrail judged.
-        if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental
-            && parent is { IsAllDataRequested: true } && TelemetryText.HasRoomForEvent(parent, call.Gateway.Options.Limits.MaxEventsPerSpan))
-        {
-            parent.AddEvent(new ActivityEvent(AttributeNames.GenAiEvaluationResultEvent, tags: new ActivityTagsCollection
-            {
-                [AttributeNames.GenAiEvaluationName] = name,
-                [AttributeNames.GenAiEvaluationScoreLabel] = status switch
-                {
-                    GuardrailStatuses.Success => EvaluationLabels.Pass,
-                    GuardrailStatuses.Intervened => EvaluationLabels.Fail,
-                    _ => EvaluationLabels.Error,
-                },
-                [AttributeNames.GuardrailMode] = ModeName(mode),
-
-                // 1.41 events.yaml: conditionally required when the evaluation ended in an error.
-                [AttributeNames.ErrorType] = errorType,
-            }));
-        }
-
-        if (status != GuardrailStatuses.Success)
-        {
-            span.SetStatus(ActivityStatusCode.Error, reason ?? status);
-        }
-
-        Spans.End(span, parent);
-    }
-
-    internal static string ModeName(GuardrailMode mode) => mode switch
-    {
-        GuardrailMode.PreCall => "pre_call",
-        GuardrailMode.DuringCall => "during_call",
-        GuardrailMode.PostCall => "post_call",
-        _ => "unknown",
-    };
 }
 
-/// <summary>The <c>gen_ai.evaluation.score.label</c> a guardrail's run records (convention mode <c>gen_ai_latest_experimental</c>).</summary>
+/// <summary>
+/// The <c>gen_ai.evaluation.score.label</c> a guardrail's run records (convention mode
+/// <c>gen_ai_latest_experimental</c>).
+/// </summary>
 internal static class EvaluationLabels
 {
     public const string Pass = "pass";

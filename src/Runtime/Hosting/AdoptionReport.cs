@@ -17,12 +17,14 @@ using TracedLlm.Pipeline;
 namespace TracedLlm;
 
 /// <summary>
-/// The adoption report: per traced route, every answer the pipeline gives that the app did not give
-/// before it adopted TracedLlm (a refusal, a limit, the error format of the pipeline's own errors,
-/// headers), each with the setting that changes it. Logged once at start and served in the manifest
-/// as <c>adoption</c> (docs/porting.md, "What clients see"). Computed from the running app's endpoints,
-/// options and services, never on a request's path.
+/// The adoption report: per traced route, every answer the pipeline gives that the app did not give before it adopted
+/// TracedLlm.
 /// </summary>
+/// <remarks>
+/// A refusal, a limit, the error format of the pipeline's own errors, headers; each with the setting that changes it.
+/// Logged once at start and served in the manifest as <c>adoption</c> (docs/porting.md, "What clients see"). Computed
+/// from the running app's endpoints, options and services, never on a request's path.
+/// </remarks>
 internal static class AdoptionReport
 {
     private const string FormatSetting = "ErrorResponses on [TracedLlmRoute], or TracedLlm:ErrorResponses";

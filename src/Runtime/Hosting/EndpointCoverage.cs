@@ -11,15 +11,13 @@ using Microsoft.AspNetCore.Routing.Template;
 
 namespace TracedLlm;
 
-/// <summary>
-/// The application's endpoints that look like LLM API paths but are not traced: each endpoint a
-/// POST can reach (YARP's routes included, they are endpoints too) is matched against the paths
-/// clients call LLM APIs on (OpenAI, Azure OpenAI, Anthropic, Gemini, Ollama, Bedrock), and its own
-/// template against the operations those paths end in. A path a traced route serves is covered; an
-/// untraced endpoint that would take another is a gap, listed in the served manifest and,
-/// optionally, logged at start (<see cref="TracedLlmOptions.LogStartupReport"/>).
-/// </summary>
+/// <summary>The application's endpoints that look like LLM API paths but are not traced.</summary>
 /// <remarks>
+/// Each endpoint a POST can reach (YARP's routes included, they are endpoints too) is matched against the paths clients
+/// call LLM APIs on (OpenAI, Azure OpenAI, Anthropic, Gemini, Ollama, Bedrock), and its own template against the
+/// operations those paths end in. A path a traced route serves is covered; an untraced endpoint that would take another
+/// is a gap, listed in the served manifest and, optionally, logged at start
+/// (<see cref="TracedLlmOptions.LogStartupReport"/>).
 /// Route templates are matched without their constraints and without routing's precedence between
 /// two untraced endpoints: the list errs towards naming an endpoint. Computed from the endpoints as
 /// they are when asked (a YARP configuration that changes is seen on the next request), in
@@ -27,32 +25,59 @@ namespace TracedLlm;
 /// </remarks>
 internal static class EndpointCoverage
 {
-    /// <summary>Endpoints' metadata type that marks a YARP route (matched by name: the runtime does not depend on YARP).</summary>
+    /// <summary>
+    /// Endpoints' metadata type that marks a YARP route (matched by name: the runtime does not depend on YARP).
+    /// </summary>
     private const string YarpRouteModel = "Yarp.ReverseProxy.Model.RouteModel";
 
     /// <summary>LLM API paths as clients call them, a parameter filled with a sample value.</summary>
     internal static readonly string[] LlmApiPaths =
     {
         // OpenAI, and the OpenAI-compatible servers (vLLM, LiteLLM, OpenRouter...), with and without /v1.
-        "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses", "/v1/images/generations", "/v1/images/edits",
-        "/v1/audio/speech", "/v1/audio/transcriptions", "/v1/audio/translations", "/v1/moderations", "/v1/rerank",
-        "/chat/completions", "/completions", "/embeddings", "/responses",
-
+        "/v1/chat/completions",
+        "/v1/completions",
+        "/v1/embeddings",
+        "/v1/responses",
+        "/v1/images/generations",
+        "/v1/images/edits",
+        "/v1/audio/speech",
+        "/v1/audio/transcriptions",
+        "/v1/audio/translations",
+        "/v1/moderations",
+        "/v1/rerank",
+        "/chat/completions",
+        "/completions",
+        "/embeddings",
+        "/responses",
         // Azure OpenAI: deployments, and the v1 API.
-        "/openai/deployments/probe-deployment/chat/completions", "/openai/deployments/probe-deployment/completions",
-        "/openai/deployments/probe-deployment/embeddings", "/openai/deployments/probe-deployment/images/generations",
-        "/openai/deployments/probe-deployment/audio/speech", "/openai/deployments/probe-deployment/audio/transcriptions",
+        "/openai/deployments/probe-deployment/chat/completions",
+        "/openai/deployments/probe-deployment/completions",
+        "/openai/deployments/probe-deployment/embeddings",
+        "/openai/deployments/probe-deployment/images/generations",
+        "/openai/deployments/probe-deployment/audio/speech",
+        "/openai/deployments/probe-deployment/audio/transcriptions",
         "/openai/deployments/probe-deployment/audio/translations",
         "/openai/v1/chat/completions", "/openai/v1/responses", "/openai/v1/embeddings", "/openai/responses",
 
         // Anthropic, Gemini, Ollama, Bedrock.
-        "/v1/messages", "/v1/complete",
-        "/v1beta/models/probe-model:generateContent", "/v1beta/models/probe-model:streamGenerateContent", "/v1beta/models/probe-model:embedContent",
-        "/api/chat", "/api/generate", "/api/embed", "/api/embeddings",
-        "/model/probe-model/invoke", "/model/probe-model/invoke-with-response-stream", "/model/probe-model/converse", "/model/probe-model/converse-stream",
+        "/v1/messages",
+        "/v1/complete",
+        "/v1beta/models/probe-model:generateContent",
+        "/v1beta/models/probe-model:streamGenerateContent",
+        "/v1beta/models/probe-model:embedContent",
+        "/api/chat",
+        "/api/generate",
+        "/api/embed",
+        "/api/embeddings",
+        "/model/probe-model/invoke",
+        "/model/probe-model/invoke-with-response-stream",
+        "/model/probe-model/converse",
+        "/model/probe-model/converse-stream",
     };
 
-    /// <summary>The operations an LLM API path ends in, as literal segments: a gateway's own path that ends so looks like one.</summary>
+    /// <summary>
+    /// The operations an LLM API path ends in, as literal segments: a gateway's own path that ends so looks like one.
+    /// </summary>
     private static readonly string[][] Operations =
     {
         new[] { "chat", "completions" },
@@ -80,7 +105,9 @@ internal static class EndpointCoverage
                 continue;
             }
 
-            var matcher = new TemplateMatcher(new RouteTemplate(route.RoutePattern), new RouteValueDictionary(route.RoutePattern.Defaults));
+            var matcher = new TemplateMatcher(
+                new RouteTemplate(route.RoutePattern),
+                new RouteValueDictionary(route.RoutePattern.Defaults));
             if (route.Metadata.GetMetadata<TracedRouteInfo>() is not null)
             {
                 traced.Add(matcher);
@@ -113,7 +140,13 @@ internal static class EndpointCoverage
             if (paths.Count > 0)
             {
                 var yarp = endpoint.Metadata.Any(m => m?.GetType().FullName == YarpRouteModel);
-                found.Add(new UntracedEndpoint(Methods(endpoint), template, endpoint.DisplayName ?? template, yarp ? "yarp" : "endpoint", paths));
+                found.Add(
+                    new UntracedEndpoint(
+                        Methods(endpoint),
+                        template,
+                        endpoint.DisplayName ?? template,
+                        yarp ? "yarp" : "endpoint",
+                        paths));
             }
         }
 
@@ -151,15 +184,20 @@ internal static class EndpointCoverage
     }
 
     /// <summary>One line for the start-up log: each endpoint with the first LLM paths it would take.</summary>
-    public static string Describe(IReadOnlyList<UntracedEndpoint> endpoints) => string.Join("; ", endpoints.Select(endpoint =>
-    {
-        var shown = string.Join(", ", endpoint.LlmPaths.Take(4));
-        var more = endpoint.LlmPaths.Count > 4 ? $" and {endpoint.LlmPaths.Count - 4} more" : string.Empty;
-        var what = endpoint.Source == "yarp" ? $"YARP route '{endpoint.DisplayName}'" : $"'{endpoint.DisplayName}'";
-        return $"{what} ({endpoint.Method} {endpoint.Pattern}) takes {shown}{more}";
-    }));
+    public static string Describe(IReadOnlyList<UntracedEndpoint> endpoints) =>
+        string.Join(
+            "; ",
+            endpoints.Select(endpoint =>
+            {
+                var shown = string.Join(", ", endpoint.LlmPaths.Take(4));
+                var more = endpoint.LlmPaths.Count > 4 ? $" and {endpoint.LlmPaths.Count - 4} more" : string.Empty;
+                var what =
+                    endpoint.Source == "yarp" ? $"YARP route '{endpoint.DisplayName}'" : $"'{endpoint.DisplayName}'";
+                return $"{what} ({endpoint.Method} {endpoint.Pattern}) takes {shown}{more}";
+            }));
 
-    private static bool Matches(TemplateMatcher matcher, string path) => matcher.TryMatch(new PathString(path), new RouteValueDictionary());
+    private static bool Matches(TemplateMatcher matcher, string path) =>
+        matcher.TryMatch(new PathString(path), new RouteValueDictionary());
 
     private static bool AcceptsPost(RouteEndpoint endpoint) =>
         endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is not { } methods
@@ -167,9 +205,14 @@ internal static class EndpointCoverage
         || methods.HttpMethods.Contains(HttpMethods.Post, StringComparer.OrdinalIgnoreCase);
 
     private static string Methods(RouteEndpoint endpoint) =>
-        endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is { HttpMethods.Count: > 0 } methods ? string.Join(",", methods.HttpMethods) : "*";
+        endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is { HttpMethods.Count: > 0 } methods
+            ? string.Join(",", methods.HttpMethods)
+            : "*";
 
-    /// <summary>True when the template's last segments are the literal segments of an LLM operation (<c>.../chat/completions</c>).</summary>
+    /// <summary>
+    /// True when the template's last segments are the literal segments of an LLM operation
+    /// (<c>.../chat/completions</c>).
+    /// </summary>
     private static bool EndsInOperation(RoutePattern pattern)
     {
         var segments = pattern.PathSegments;
@@ -206,5 +249,11 @@ internal static class EndpointCoverage
 /// <param name="Pattern">Its route template.</param>
 /// <param name="DisplayName">Its display name (a YARP route's id).</param>
 /// <param name="Source"><c>yarp</c> for a YARP route, else <c>endpoint</c>.</param>
-/// <param name="LlmPaths">The LLM API paths it would take untraced: its own template when it ends in an LLM operation, and the well-known paths it matches that no traced route serves.</param>
-internal sealed record UntracedEndpoint(string Method, string Pattern, string DisplayName, string Source, IReadOnlyList<string> LlmPaths);
+/// <param name="LlmPaths">The LLM API paths it would take untraced: its own template when it ends in an LLM operation,
+/// and the well-known paths it matches that no traced route serves.</param>
+internal sealed record UntracedEndpoint(
+    string Method,
+    string Pattern,
+    string DisplayName,
+    string Source,
+    IReadOnlyList<string> LlmPaths);

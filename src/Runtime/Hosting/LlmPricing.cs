@@ -25,9 +25,13 @@ public sealed class LlmPricing
     /// Prices by model name (case-insensitive), e.g. <c>TracedLlm:Pricing:Models:gpt-4o:Input = 2.5</c>.
     /// A name a configuration key cannot hold (one with a <c>:</c>) goes in <see cref="LlmModelPrice.Model"/>.
     /// </summary>
-    public IDictionary<string, LlmModelPrice> Models { get; } = new Dictionary<string, LlmModelPrice>(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, LlmModelPrice> Models { get; } =
+        new Dictionary<string, LlmModelPrice>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The price of <paramref name="model"/> from <paramref name="provider"/>: an entry naming that provider first, then one naming none; null when there is none.</summary>
+    /// <summary>
+    /// The price of <paramref name="model"/> from <paramref name="provider"/>: an entry naming that provider first,
+    /// then one naming none; null when there is none.
+    /// </summary>
     internal LlmModelPrice? Find(string? provider, string? model)
     {
         if (model is null)
@@ -59,8 +63,12 @@ public sealed class LlmPricing
 
     // Copies of the entries: the table read once is not changed by an entry edited afterwards.
     private FrozenDictionary<string, LlmModelPrice[]> Compile() =>
-        Models.GroupBy(pair => ModelName(pair.Key, pair.Value), StringComparer.OrdinalIgnoreCase)
-            .ToFrozenDictionary(group => group.Key, group => group.Select(pair => Copy(pair.Value)).ToArray(), StringComparer.OrdinalIgnoreCase);
+        Models
+            .GroupBy(pair => ModelName(pair.Key, pair.Value), StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(
+                group => group.Key,
+                group => group.Select(pair => Copy(pair.Value)).ToArray(),
+                StringComparer.OrdinalIgnoreCase);
 
     private static LlmModelPrice Copy(LlmModelPrice price) => new()
     {
@@ -74,7 +82,8 @@ public sealed class LlmPricing
         Reasoning = price.Reasoning,
     };
 
-    internal static string ModelName(string key, LlmModelPrice price) => price.Model is { Length: > 0 } model ? model : key;
+    internal static string ModelName(string key, LlmModelPrice price) =>
+        price.Model is { Length: > 0 } model ? model : key;
 
     /// <summary>One message per wrong entry, naming its configuration key.</summary>
     internal void Validate(List<string> failures, string prefix)
@@ -109,7 +118,11 @@ public sealed class LlmPricing
             Price(failures, path, nameof(LlmModelPrice.Reasoning), price.Reasoning, required: false);
             if (!seen.Add((ModelName(key, price).ToUpperInvariant(), price.Provider?.ToUpperInvariant())))
             {
-                failures.Add($"{path} prices model '{ModelName(key, price)}'{(price.Provider is null ? string.Empty : $" of provider '{price.Provider}'")} a second time.");
+                failures.Add(
+                    $"{path} prices model "
+                        + $"'{ModelName(key, price)}"
+                        + $"'{(price.Provider is null ? string.Empty : $" of provider '{price.Provider}'")} a second "
+                        + $"time.");
             }
         }
     }
@@ -120,7 +133,9 @@ public sealed class LlmPricing
         {
             if (required)
             {
-                failures.Add($"{path}:{name} is missing: a priced model needs an input and an output price (per million tokens).");
+                failures.Add(
+                    $"{path}:{name} is missing: a priced model needs an input and an output price (per million "
+                    + "tokens).");
             }
         }
         else if (!double.IsFinite(value.Value) || value.Value < 0)
@@ -152,10 +167,16 @@ public sealed class LlmModelPrice
     /// <summary>Input tokens read from the provider's cache.</summary>
     public double? CacheRead { get; set; }
 
-    /// <summary>Input tokens written to the provider's cache (Anthropic's five-minute writes), and the one-hour writes when <see cref="CacheCreation1h"/> is not set.</summary>
+    /// <summary>
+    /// Input tokens written to the provider's cache (Anthropic's five-minute writes), and the one-hour writes when
+    /// <see cref="CacheCreation1h"/> is not set.
+    /// </summary>
     public double? CacheCreation { get; set; }
 
-    /// <summary>Input tokens written to a one-hour cache (<see cref="LlmUsage.CacheCreation1hInputTokens"/>; Anthropic prices them at twice the input).</summary>
+    /// <summary>
+    /// Input tokens written to a one-hour cache (<see cref="LlmUsage.CacheCreation1hInputTokens"/>; Anthropic prices
+    /// them at twice the input).
+    /// </summary>
     public double? CacheCreation1h { get; set; }
 
     /// <summary>Output tokens spent reasoning.</summary>
@@ -180,8 +201,25 @@ public sealed class LlmModelPrice
     }
 }
 
-/// <summary>A generation's cost per Langfuse usage key (<see cref="CacheCreation"/> is the cache writes the lifetime parts leave).</summary>
-internal readonly record struct LlmCost(double Input, double? CacheRead, double? CacheCreation, double? CacheCreation5m, double? CacheCreation1h, double Output, double? Reasoning)
+/// <summary>
+/// A generation's cost per Langfuse usage key (<see cref="CacheCreation"/> is the cache writes the lifetime parts
+/// leave).
+/// </summary>
+internal readonly record struct LlmCost(
+    double Input,
+    double? CacheRead,
+    double? CacheCreation,
+    double? CacheCreation5m,
+    double? CacheCreation1h,
+    double Output,
+    double? Reasoning)
 {
-    public double Total => Input + (CacheRead ?? 0) + (CacheCreation ?? 0) + (CacheCreation5m ?? 0) + (CacheCreation1h ?? 0) + Output + (Reasoning ?? 0);
+    public double Total =>
+        Input
+        + (CacheRead ?? 0)
+        + (CacheCreation ?? 0)
+        + (CacheCreation5m ?? 0)
+        + (CacheCreation1h ?? 0)
+        + Output
+        + (Reasoning ?? 0);
 }

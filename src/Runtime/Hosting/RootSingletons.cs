@@ -27,9 +27,15 @@ internal sealed class TracedLlmRegistrations(IServiceCollection services)
 /// asked for yet and would be a scope of this root (a multi-tenant host that gives a request a tenant's
 /// container sets them first, and is then asked).
 /// </summary>
-internal sealed class RootSingletons(IServiceCollection registrations, IServiceProvider root, IServiceScopeFactory scopes)
+internal sealed class RootSingletons(
+    IServiceCollection registrations,
+    IServiceProvider root,
+    IServiceScopeFactory scopes)
 {
-    /// <summary>The root's singletons, or null when <paramref name="services"/> is not Microsoft's container or <c>AddTracedLlm()</c> left no registrations.</summary>
+    /// <summary>
+    /// The root's singletons, or null when <paramref name="services"/> is not Microsoft's container or
+    /// <c>AddTracedLlm()</c> left no registrations.
+    /// </summary>
     public static RootSingletons? For(IServiceProvider services) =>
         services.GetType().Assembly == typeof(ServiceProvider).Assembly
         && services.GetService<TracedLlmRegistrations>() is { } collection
@@ -37,7 +43,9 @@ internal sealed class RootSingletons(IServiceCollection registrations, IServiceP
             ? new RootSingletons(collection.Services, services, factory)
             : null;
 
-    /// <summary>The singleton of type <paramref name="type"/>, or null when the request's services must give it.</summary>
+    /// <summary>
+    /// The singleton of type <paramref name="type"/>, or null when the request's services must give it.
+    /// </summary>
     public object? Find(Type type)
     {
         for (var i = registrations.Count - 1; i >= 0; i--)
@@ -52,7 +60,9 @@ internal sealed class RootSingletons(IServiceCollection registrations, IServiceP
         return null;
     }
 
-    /// <summary>True when the request's services would be a new scope of this root: nothing has set them or asked for them.</summary>
+    /// <summary>
+    /// True when the request's services would be a new scope of this root: nothing has set them or asked for them.
+    /// </summary>
     public bool Serves(HttpContext httpContext) =>
         httpContext is DefaultHttpContext { ServiceScopeFactory: var requestScopes }
         && ReferenceEquals(requestScopes, scopes)

@@ -6,15 +6,18 @@ using Microsoft.Extensions.DependencyInjection;
 namespace TracedLlm;
 
 /// <summary>
-/// What only the app's services can tell about a traced route's parameters, checked when the route
-/// is mapped (as the app starts), so that a mistake fails the host naming the route and the
-/// parameter instead of failing every request: a class or struct with no attribute is a service
-/// when DI has its type, else the body (as minimal APIs decide it), and a route reads one body; a
-/// service the handler requires must be registered.
+/// What only the app's services can tell about a traced route's parameters, checked when the route is mapped.
 /// </summary>
+/// <remarks>
+/// It runs as the app starts, so that a mistake fails the host naming the route and the parameter instead of failing
+/// every request: a class or struct with no attribute is a service when DI has its type, else the body (as minimal APIs
+/// decide it), and a route reads one body; a service the handler requires must be registered.
+/// </remarks>
 internal static class RouteBindings
 {
-    /// <summary>Checks the route's parameters against the app's services; returns the route with the body type it reads.</summary>
+    /// <summary>
+    /// Checks the route's parameters against the app's services; returns the route with the body type it reads.
+    /// </summary>
     /// <exception cref="InvalidOperationException">A parameter cannot be bound in this app.</exception>
     public static TracedRouteInfo Check(TracedRouteInfo route, IServiceProvider services)
     {
@@ -27,12 +30,16 @@ internal static class RouteBindings
         var body = route.RequestType;
         foreach (var handler in route.Parameters.GroupBy(p => p.Handler))
         {
-            var bodies = handler.Where(p => p.Source == TracedParameterSource.BodyOrService && !serviceTypes.IsService(p.Type)).ToList();
+            var bodies = handler
+                .Where(p => p.Source == TracedParameterSource.BodyOrService && !serviceTypes.IsService(p.Type))
+                .ToList();
             if (bodies.Count > 1)
             {
                 throw new InvalidOperationException(
-                    $"{Describe(route, handler.Key)} cannot start: {List(bodies)} would each be read from the request body, because DI has none of their types, and a route reads one body. " +
-                    "Register the services among them before builder.Build(), or mark them [FromServices]; mark the body [FromBody].");
+                    $"{Describe(route, handler.Key)} cannot start: {List(bodies)} would each be read from the "
+                    + "request body, because DI has none of their types, and a route reads one body. "
+                        + "Register the services among them before builder.Build(), or mark them [FromServices]; "
+                        + "mark the body [FromBody].");
             }
 
             body ??= bodies.Count == 1 ? Nullable.GetUnderlyingType(bodies[0].Type) ?? bodies[0].Type : null;
@@ -41,8 +48,10 @@ internal static class RouteBindings
                 if (parameter.Source == TracedParameterSource.Service && !serviceTypes.IsService(parameter.Type))
                 {
                     throw new InvalidOperationException(
-                        $"{Describe(route, handler.Key)} cannot start: parameter `{parameter.Name}` takes {Display(parameter.Type)} from DI, but no service of that type is registered. " +
-                        $"Register it before builder.Build(), or make the parameter optional (`{Display(parameter.Type)}? {parameter.Name}`).");
+                        $"{Describe(route, handler.Key)} cannot start: parameter `{parameter.Name}` takes "
+                        + $"{Display(parameter.Type)} from DI, but no service of that type is registered. "
+                            + "Register it before builder.Build(), or make the parameter optional "
+                            + $"(`{Display(parameter.Type)}? {parameter.Name}`).");
                 }
 
                 if (parameter.Source == TracedParameterSource.KeyedService
@@ -50,8 +59,11 @@ internal static class RouteBindings
                     && !keyed.IsKeyedService(parameter.Type, parameter.ServiceKey))
                 {
                     throw new InvalidOperationException(
-                        $"{Describe(route, handler.Key)} cannot start: parameter `{parameter.Name}` takes the keyed service {Display(parameter.Type)} with key '{parameter.ServiceKey}' from DI, but none is registered. " +
-                        $"Register it before builder.Build(), or make the parameter optional (`{Display(parameter.Type)}? {parameter.Name}`).");
+                        $"{Describe(route, handler.Key)} cannot start: parameter `{parameter.Name}` takes the keyed "
+                        + $"service {Display(parameter.Type)} with key '{parameter.ServiceKey}' from DI, but none is "
+                        + "registered. "
+                            + "Register it before builder.Build(), or make the parameter optional "
+                            + $"(`{Display(parameter.Type)}? {parameter.Name}`).");
                 }
             }
         }
@@ -59,7 +71,9 @@ internal static class RouteBindings
         return body == route.RequestType ? route : route with { RequestType = body };
     }
 
-    /// <summary>The route and the handler, as a message starts: <c>Traced route 'POST /v1/chat' (Contoso.Routes.Chat)</c>.</summary>
+    /// <summary>
+    /// The route and the handler, as a message starts: <c>Traced route 'POST /v1/chat' (Contoso.Routes.Chat)</c>.
+    /// </summary>
     private static string Describe(TracedRouteInfo route, string handler)
     {
         var type = route.Handler[..Math.Max(0, route.Handler.LastIndexOf('.'))];
@@ -72,7 +86,10 @@ internal static class RouteBindings
         return string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];
     }
 
-    /// <summary>A type as C# names it: <c>Contoso.Router</c>, <c>System.Collections.Generic.IEnumerable&lt;Contoso.IGuard&gt;</c>.</summary>
+    /// <summary>
+    /// A type as C# names it: <c>Contoso.Router</c>,
+    /// <c>System.Collections.Generic.IEnumerable&lt;Contoso.IGuard&gt;</c>.
+    /// </summary>
     internal static string Display(Type type)
     {
         if (Nullable.GetUnderlyingType(type) is { } underlying)

@@ -5,13 +5,13 @@ using System.Text;
 
 namespace TracedLlm;
 
-/// <summary>
-/// What is redacted before anything a client sent reaches a span, a log line or the console: the
-/// value of every metadata key whose name looks like a secret (at any depth), and every value that
-/// has the shape of a credential wherever it appears (a model name, a trace name, an error message).
-/// Redacted text is replaced by <see cref="Marker"/>. The lists are read when the first request
-/// runs; change them in <c>AddTracedLlm(options =&gt; ...)</c>.
-/// </summary>
+/// <summary>What is redacted before anything a client sent reaches a span, a log line or the console.</summary>
+/// <remarks>
+/// The value of every metadata key whose name looks like a secret (at any depth), and every value that has the shape of
+/// a credential wherever it appears (a model name, a trace name, an error message). Redacted text is replaced by
+/// <see cref="Marker"/>. The lists are read when the first request runs; change them in <c>AddTracedLlm(options =&gt;
+/// ...)</c>.
+/// </remarks>
 public sealed class SecretRedaction
 {
     /// <summary>What a redacted value or token is replaced by.</summary>
@@ -28,24 +28,53 @@ public sealed class SecretRedaction
     /// contains one of these. Defaults cover API keys, authorization, bearer tokens, passwords,
     /// secrets, cookies, private keys, credentials and tokens.
     /// </summary>
-    public IList<string> KeyFragments { get; } = new List<string>
-    {
-        "apikey", "authorization", "bearer", "password", "passwd", "secret", "cookie", "privatekey", "credential", "token", "signature",
-    };
+    public IList<string> KeyFragments { get; } =
+        new List<string>
+        {
+            "apikey",
+            "authorization",
+            "bearer",
+            "password",
+            "passwd",
+            "secret",
+            "cookie",
+            "privatekey",
+            "credential",
+            "token",
+            "signature",
+        };
 
     /// <summary>
-    /// A value token that starts with one of these (case-insensitive, at a word boundary) and goes on
-    /// for at least 8 key characters is a credential: OpenAI and Anthropic (<c>sk-</c>, <c>sk-ant-</c>),
-    /// Langfuse (<c>sk-lf-</c>), Stripe, GitHub, Slack, AWS, Google and Hugging Face keys.
-    /// HTTP credentials (<c>Bearer …</c>, <c>Basic …</c>) and JSON Web Tokens (<c>eyJ….eyJ….…</c>)
-    /// are always recognized. A key a provider's error shows masked counts too, with one of these
-    /// prefixes (<c>sk-proj-****…abcd</c>) or none (<c>****b2c1</c>, <c>xa***Y2</c>: a token with a run
-    /// of three asterisks or more and at least two letters or digits).
+    /// A value token that starts with one of these (case-insensitive, at a word boundary) and goes on for at least 8
+    /// key characters is a credential.
     /// </summary>
-    public IList<string> ValuePrefixes { get; } = new List<string>
-    {
-        "sk-", "sk_", "rk_", "ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "xapp-", "AKIA", "ASIA", "AIza", "hf_",
-    };
+    /// <remarks>
+    /// OpenAI and Anthropic (<c>sk-</c>, <c>sk-ant-</c>), Langfuse (<c>sk-lf-</c>), Stripe, GitHub, Slack, AWS, Google
+    /// and Hugging Face keys. HTTP credentials (<c>Bearer …</c>, <c>Basic …</c>) and JSON Web Tokens
+    /// (<c>eyJ….eyJ….…</c>) are always recognized. A key a provider's error shows masked counts too, with one of these
+    /// prefixes (<c>sk-proj-****…abcd</c>) or none (<c>****b2c1</c>, <c>xa***Y2</c>: a token with a run of three
+    /// asterisks or more and at least two letters or digits).
+    /// </remarks>
+    public IList<string> ValuePrefixes { get; } =
+        new List<string>
+        {
+            "sk-",
+            "sk_",
+            "rk_",
+            "ghp_",
+            "gho_",
+            "ghs_",
+            "ghu_",
+            "github_pat_",
+            "glpat-",
+            "xoxb-",
+            "xoxp-",
+            "xapp-",
+            "AKIA",
+            "ASIA",
+            "AIza",
+            "hf_",
+        };
 
     /// <summary>True when <paramref name="key"/> names a secret.</summary>
     public bool IsSecretKey(ReadOnlySpan<char> key)
@@ -118,7 +147,8 @@ public sealed class SecretRedaction
 
             // At a word boundary: "task-runner" holds no "sk-" key, "gpt-sk-…" and "key=sk-…" do.
             start = at + found;
-            if ((start == 0 || !char.IsAsciiLetterOrDigit(value[start - 1])) && MatchAt(compiled, value, start) is var length and > 0)
+            if ((start == 0 || !char.IsAsciiLetterOrDigit(value[start - 1]))
+                && MatchAt(compiled, value, start) is var length and > 0)
             {
                 end = start + length;
                 return true;
@@ -131,13 +161,13 @@ public sealed class SecretRedaction
         return false;
     }
 
-    /// <summary>
-    /// The first masked key starting before <paramref name="before"/>: a token of key characters, at
-    /// least 6 long, holding a run of three asterisks or more and at least two letters or digits, that
-    /// does not both start and end with an asterisk. Providers quote the key they refused this way
-    /// (DeepSeek's <c>****b2c1</c>, xAI's <c>xa***Y2</c>), whatever its prefix; emphasis in prose
-    /// (<c>***bold***</c>) and a lone <c>***</c> are not keys.
-    /// </summary>
+    /// <summary>The first masked key starting before <paramref name="before"/>.</summary>
+    /// <remarks>
+    /// A token of key characters, at least 6 long, holding a run of three asterisks or more and at least two letters or
+    /// digits, that does not both start and end with an asterisk. Providers quote the key they refused this way
+    /// (DeepSeek's <c>****b2c1</c>, xAI's <c>xa***Y2</c>), whatever its prefix; emphasis in prose (<c>***bold***</c>)
+    /// and a lone <c>***</c> are not keys.
+    /// </remarks>
     private static bool NextMasked(ReadOnlySpan<char> value, int from, int before, out int start, out int end)
     {
         var at = from;
@@ -158,7 +188,10 @@ public sealed class SecretRedaction
 
             end = stars + 3 + Run(value[(stars + 3)..], IsKeyChar);
             var token = value[start..end];
-            if (start < before && token.Length >= 6 && !(token[0] == '*' && token[^1] == '*') && CountAlphanumerics(token) >= 2)
+            if (start < before
+                && token.Length >= 6
+                && !(token[0] == '*' && token[^1] == '*')
+                && CountAlphanumerics(token) >= 2)
             {
                 return true;
             }
@@ -248,7 +281,8 @@ public sealed class SecretRedaction
 
     private static bool IsBase64UrlChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
-    private static bool IsCredentialChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '+' or '/' or '=';
+    private static bool IsCredentialChar(char c) =>
+        char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '+' or '/' or '=';
 
     private static readonly string[] HttpSchemes = { "Bearer ", "Basic " };
 
@@ -262,7 +296,9 @@ public sealed class SecretRedaction
             var starts = new List<string>(Prefixes) { "eyJ" };
             starts.AddRange(HttpSchemes);
             ValueStarts = SearchValues.Create(starts.ToArray(), StringComparison.OrdinalIgnoreCase);
-            KeyFragments = SearchValues.Create(new List<string>(redaction.KeyFragments).ToArray(), StringComparison.OrdinalIgnoreCase);
+            KeyFragments = SearchValues.Create(
+                new List<string>(redaction.KeyFragments).ToArray(),
+                StringComparison.OrdinalIgnoreCase);
         }
 
         public string[] Prefixes { get; }

@@ -34,7 +34,10 @@ public sealed class TelemetryLimits
     /// </summary>
     public int MaxAttributesPerSpan { get; set; }
 
-    /// <summary>The most events TracedLlm adds to one span (exceptions, handled failures). Default: <c>OTEL_SPAN_EVENT_COUNT_LIMIT</c>, else 128.</summary>
+    /// <summary>
+    /// The most events TracedLlm adds to one span (exceptions, handled failures). Default:
+    /// <c>OTEL_SPAN_EVENT_COUNT_LIMIT</c>, else 128.
+    /// </summary>
     public int MaxEventsPerSpan { get; set; }
 
     /// <summary>
@@ -49,7 +52,9 @@ public sealed class TelemetryLimits
     /// </summary>
     public int MaxTelemetryBytesPerRequest { get; set; } = 128 * 1024;
 
-    /// <summary>Creates the limits with their defaults, reading the OpenTelemetry variables from the environment.</summary>
+    /// <summary>
+    /// Creates the limits with their defaults, reading the OpenTelemetry variables from the environment.
+    /// </summary>
     public TelemetryLimits()
         : this(Environment.GetEnvironmentVariable)
     {
@@ -63,27 +68,43 @@ public sealed class TelemetryLimits
         ReadVariables(variable);
     }
 
-    /// <summary>Takes the OpenTelemetry limit variables that are set (a configuration's, or the environment's).</summary>
+    /// <summary>
+    /// Takes the OpenTelemetry limit variables that are set (a configuration's, or the environment's).
+    /// </summary>
     internal void ReadVariables(Func<string, string?> variable)
     {
-        MaxAttributeValueLength = Read(variable, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", MaxAttributeValueLength);
-        MaxAttributesPerSpan = Read(variable, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT", MaxAttributesPerSpan);
+        MaxAttributeValueLength = Read(
+            variable,
+            "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            MaxAttributeValueLength);
+        MaxAttributesPerSpan = Read(
+            variable,
+            "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+            "OTEL_ATTRIBUTE_COUNT_LIMIT",
+            MaxAttributesPerSpan);
         MaxEventsPerSpan = Read(variable, "OTEL_SPAN_EVENT_COUNT_LIMIT", null, MaxEventsPerSpan);
     }
 
-    /// <summary>Creates the limits with their defaults read from any variable source (the environment, or a test's dictionary).</summary>
+    /// <summary>
+    /// Creates the limits with their defaults read from any variable source (the environment, or a test's dictionary).
+    /// </summary>
     public static TelemetryLimits FromVariables(Func<string, string?> variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
         return new TelemetryLimits(variable);
     }
 
-    /// <summary>A span-specific variable, else the general one, else the default; a value that is not a non-negative integer is ignored.</summary>
+    /// <summary>
+    /// A span-specific variable, else the general one, else the default; a value that is not a non-negative integer is
+    /// ignored.
+    /// </summary>
     private static int Read(Func<string, string?> variable, string specific, string? general, int fallback)
     {
         foreach (var name in new[] { specific, general })
         {
-            if (name is not null && int.TryParse(variable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            if (name is not null
+                && int.TryParse(variable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
             {
                 return value;
             }

@@ -58,7 +58,10 @@ public sealed class TracedLlmGateway
 
     internal JsonSerializerOptions JsonSerializerOptions { get; }
 
-    /// <summary>Which types DI can give (null for a container that cannot say): a handler's class with no attribute is a service when it can.</summary>
+    /// <summary>
+    /// Which types DI can give (null for a container that cannot say): a handler's class with no attribute is a service
+    /// when it can.
+    /// </summary>
     internal IServiceProviderIsService? ServiceTypes { get; }
 
     /// <summary>The application's singletons a handler takes (set when its routes are mapped), or null.</summary>
@@ -68,7 +71,8 @@ public sealed class TracedLlmGateway
     /// The singleton service of type <typeparamref name="T"/> from the application's root services (asked
     /// once per type and application), or null when the request's services must give it.
     /// </summary>
-    internal object? Singleton<T>() => LastGateway<T, object?>.Get(this, static gateway => gateway.Singletons?.Find(typeof(T)));
+    internal object? Singleton<T>() =>
+        LastGateway<T, object?>.Get(this, static gateway => gateway.Singletons?.Find(typeof(T)));
 
     /// <summary>
     /// The app's error writer for a route whose errors it writes (<see cref="LlmErrorResponses.Writer"/>).
@@ -76,7 +80,10 @@ public sealed class TracedLlmGateway
     /// </summary>
     internal ILlmErrorWriter ErrorWriter(TracedRouteInfo route) => _errorWriter ?? throw NoErrorWriter(route);
 
-    /// <summary>Fails the app's start when <paramref name="route"/>'s errors go to an <see cref="ILlmErrorWriter"/> and DI has none.</summary>
+    /// <summary>
+    /// Fails the app's start when <paramref name="route"/>'s errors go to an <see cref="ILlmErrorWriter"/> and DI has
+    /// none.
+    /// </summary>
     internal void ThrowIfErrorsUnwritable(TracedRouteInfo route)
     {
         if (_errorWriter is null && ErrorResponses.Of(route, Options) == LlmErrorResponses.Writer)
@@ -86,24 +93,33 @@ public sealed class TracedLlmGateway
     }
 
     private static InvalidOperationException NoErrorWriter(TracedRouteInfo route) =>
-        new($"Traced route '{route.HttpMethod} {route.Pattern}' ({route.Handler}) cannot start: its errors are written by the app's ILlmErrorWriter (LlmErrorResponses.Writer), but none is registered. " +
-            "Register one (services.AddSingleton<ILlmErrorWriter, MyErrorWriter>()), or choose LlmErrorResponses.ProblemDetails or WireFormat.");
+        new(
+            $"Traced route '{route.HttpMethod} {route.Pattern}' ({route.Handler}) cannot start: its errors are "
+            + "written by the app's ILlmErrorWriter (LlmErrorResponses.Writer), but none is registered. "
+                + "Register one (services.AddSingleton<ILlmErrorWriter, MyErrorWriter>()), or choose "
+                + "LlmErrorResponses.ProblemDetails or WireFormat.");
 
     /// <summary>The gateway of the request's application.</summary>
     /// <exception cref="InvalidOperationException"><c>AddTracedLlm()</c> was not called.</exception>
     public static TracedLlmGateway From(HttpContext httpContext) =>
         httpContext.RequestServices.GetService<TracedLlmGateway>() ?? throw NotRegistered();
 
-    /// <summary>The type info for <typeparamref name="T"/> from the application's JSON options (source-generated contexts included).</summary>
+    /// <summary>
+    /// The type info for <typeparamref name="T"/> from the application's JSON options (source-generated contexts
+    /// included).
+    /// </summary>
     public JsonTypeInfo<T> GetTypeInfo<T>() =>
-        LastGateway<T, JsonTypeInfo<T>>.Get(this, static gateway => (JsonTypeInfo<T>)gateway.JsonSerializerOptions.GetTypeInfo(typeof(T)));
+        LastGateway<T, JsonTypeInfo<T>>.Get(
+            this,
+            static gateway => (JsonTypeInfo<T>)gateway.JsonSerializerOptions.GetTypeInfo(typeof(T)));
 
     /// <summary>
     /// True when DI has a service of type <typeparamref name="T"/> (<see cref="IServiceProviderIsService"/>,
     /// as minimal APIs ask): a handler's parameter of that type with no attribute is then the service,
     /// not the body. Asked once per type and application, as the route builder asked it at start-up.
     /// </summary>
-    internal bool IsService<T>() => LastGateway<T, bool>.Get(this, static gateway => gateway.ServiceTypes?.IsService(typeof(T)) ?? false);
+    internal bool IsService<T>() =>
+        LastGateway<T, bool>.Get(this, static gateway => gateway.ServiceTypes?.IsService(typeof(T)) ?? false);
 
     /// <summary>
     /// The last gateway's answer for <typeparamref name="T"/>, one slot per answer type: its type info

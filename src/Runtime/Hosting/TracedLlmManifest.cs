@@ -27,7 +27,10 @@ internal static class TracedLlmManifest
         }
     }
 
-    /// <summary>The manifest to serve: the one document, or several merged into one with every route; null when no traced route was mapped.</summary>
+    /// <summary>
+    /// The manifest to serve: the one document, or several merged into one with every route; null when no traced route
+    /// was mapped.
+    /// </summary>
     public static string? Get(TracedLlmGateway gateway)
     {
         if (!Manifests.TryGetValue(gateway, out var entry))
@@ -51,7 +54,10 @@ internal static class TracedLlmManifest
     /// <c>conventionVersion</c>, its <c>schemaUrl</c>) and the application's <c>untracedEndpoints</c>
     /// added as its last properties.
     /// </summary>
-    public static string WithCoverage(string manifest, IReadOnlyList<UntracedEndpoint> untraced, SemanticConventionMode mode = SemanticConventionMode.Default)
+    public static string WithCoverage(
+        string manifest,
+        IReadOnlyList<UntracedEndpoint> untraced,
+        SemanticConventionMode mode = SemanticConventionMode.Default)
     {
         // The generator's document is one JSON object: the properties go before its closing brace.
         var end = manifest.LastIndexOf('}');

@@ -16,21 +16,25 @@ public static class TracedLlmManifestEndpointRouteBuilderExtensions
     public const string DefaultPattern = "/tracedllm/manifest";
 
     /// <summary>
-    /// Serves (GET, <c>application/json</c>) the telemetry manifest the generator wrote at build
-    /// time (the same document as <c>tracedllm-manifest.json</c> in the build output): every traced
-    /// route's method, path, metadata slot, wire format and handlers, and the spans with their
-    /// attribute keys; with, from the running application, <c>untracedEndpoints</c>: its endpoints
-    /// that look like LLM API paths but are not traced (YARP's routes included), so a coverage gap
-    /// shows, and <c>unattemptedModelRequests</c>: the model requests its traced requests sent outside
-    /// every upstream attempt so far (host, operation, count, the calling code). Opt-in, and it names
-    /// your handlers: protect it like any endpoint, e.g.
-    /// <c>.RequireAuthorization()</c> on the result. Answers 404 until <c>MapTracedLlmRoutes()</c> has run.
+    /// Serves (GET, <c>application/json</c>) the telemetry manifest the generator wrote at build time (the same
+    /// document as <c>tracedllm-manifest.json</c> in the build output).
     /// </summary>
-    public static IEndpointConventionBuilder MapTracedLlmManifest(this IEndpointRouteBuilder endpoints, [StringSyntax("Route")] string pattern = DefaultPattern)
+    /// <remarks>
+    /// Every traced route's method, path, metadata slot, wire format and handlers, and the spans with their attribute
+    /// keys; with, from the running application, <c>untracedEndpoints</c>: its endpoints that look like LLM API paths
+    /// but are not traced (YARP's routes included), so a coverage gap shows, and <c>unattemptedModelRequests</c>: the
+    /// model requests its traced requests sent outside every upstream attempt so far (host, operation, count, the
+    /// calling code). Opt-in, and it names your handlers: protect it like any endpoint, e.g.
+    /// <c>.RequireAuthorization()</c> on the result. Answers 404 until <c>MapTracedLlmRoutes()</c> has run.
+    /// </remarks>
+    public static IEndpointConventionBuilder MapTracedLlmManifest(
+        this IEndpointRouteBuilder endpoints,
+        [StringSyntax("Route")] string pattern = DefaultPattern)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
-        var gateway = endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
+        var gateway =
+            endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
         RequestDelegate serve = context =>
         {
             // Read per request: MapTracedLlmRoutes() may run after this call.

@@ -44,7 +44,8 @@ public sealed class TracedLlmOptions
     /// When true, an inbound W3C <c>traceparent</c> is not joined (metadata ids still are).
     /// Default: the <c>OTEL_IGNORE_CONTEXT_PROPAGATION</c> environment variable.
     /// </summary>
-    public bool IgnoreContextPropagation { get; set; } = IsTrue(Environment.GetEnvironmentVariable("OTEL_IGNORE_CONTEXT_PROPAGATION"));
+    public bool IgnoreContextPropagation { get; set; } =
+        IsTrue(Environment.GetEnvironmentVariable("OTEL_IGNORE_CONTEXT_PROPAGATION"));
 
     /// <summary>
     /// Records request and response content (<c>langfuse.observation.input</c> / <c>.output</c>) on the
@@ -63,18 +64,22 @@ public sealed class TracedLlmOptions
     public int MaxContentLength { get; set; } = 16 * 1024;
 
     /// <summary>
-    /// How long the failure path waits for a failed request's failure loggers, all of them
-    /// together; <see cref="FailureContext.CancellationToken"/> is cancelled then, and a logger
-    /// still running is recorded as failed and left behind (the response was already written).
-    /// Default 5 seconds.
+    /// How long the failure path waits for a failed request's failure loggers, all of them together.
     /// </summary>
+    /// <remarks>
+    /// <see cref="FailureContext.CancellationToken"/> is cancelled then, and a logger still running is recorded as
+    /// failed and left behind (the response was already written). Default 5 seconds.
+    /// </remarks>
     public TimeSpan FailureLoggerTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The <c>langfuse.environment</c> of traces whose metadata names none. Default:
     /// <c>LANGFUSE_TRACING_ENVIRONMENT</c>.
     /// </summary>
-    public string? DefaultEnvironment { get; set; } = Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment ? environment : null;
+    public string? DefaultEnvironment { get; set; } =
+        Environment.GetEnvironmentVariable("LANGFUSE_TRACING_ENVIRONMENT") is { Length: > 0 } environment
+            ? environment
+            : null;
 
     /// <summary>
     /// <see cref="DefaultEnvironment"/> folded as Langfuse keeps environment names, folded once per
@@ -131,14 +136,20 @@ public sealed class TracedLlmOptions
     /// unkeyed hash of a short key is recovered by brute force. Use a long random value and keep it
     /// as secret as the keys. Default: <c>TRACEDLLM_API_KEY_FINGERPRINT_SECRET</c>.
     /// </summary>
-    public string? ApiKeyFingerprintSecret { get; set; } = Environment.GetEnvironmentVariable("TRACEDLLM_API_KEY_FINGERPRINT_SECRET") is { Length: > 0 } secret ? secret : null;
+    public string? ApiKeyFingerprintSecret { get; set; } =
+        Environment.GetEnvironmentVariable("TRACEDLLM_API_KEY_FINGERPRINT_SECRET") is { Length: > 0 } secret
+            ? secret
+            : null;
 
     /// <summary>
-    /// When true, the caller's trace context (<c>traceparent</c>, metadata <c>existing_trace_id</c> /
-    /// <c>parent_observation_id</c>) is joined only when an <see cref="ILlmAuthenticator"/>
-    /// authenticated the request, so routes with no authenticator always start a trace of their own.
-    /// A request that fails authentication never joins, whatever this says. Default false.
+    /// When true, the caller's trace context is joined only when an <see cref="ILlmAuthenticator"/> authenticated the
+    /// request. Default false.
     /// </summary>
+    /// <remarks>
+    /// The context is <c>traceparent</c>, or metadata <c>existing_trace_id</c> / <c>parent_observation_id</c>; routes
+    /// with no authenticator then always start a trace of their own. A request that fails authentication never joins,
+    /// whatever this says.
+    /// </remarks>
     public bool RequireAuthenticationToJoinTrace { get; set; }
 
     /// <summary>
@@ -165,11 +176,13 @@ public sealed class TracedLlmOptions
     public LlmErrorResponses ErrorResponses { get; set; }
 
     /// <summary>
-    /// When true, the host logs one warning at start naming the application's endpoints that look
-    /// like LLM API paths but are not traced (YARP's routes included; the served manifest lists them
-    /// as <c>untracedEndpoints</c> either way), and, for a route whose metadata slot takes a field
-    /// the provider's own API defines, what the slot will consume. Default true.
+    /// When true, the host logs one warning at start naming the application's endpoints that look like LLM API paths
+    /// but are not traced. Default true.
     /// </summary>
+    /// <remarks>
+    /// YARP's routes are included; the served manifest lists them as <c>untracedEndpoints</c> either way. For a route
+    /// whose metadata slot takes a field the provider's own API defines, it also says what the slot will consume.
+    /// </remarks>
     public bool LogStartupReport { get; set; } = true;
 
     /// <summary>
@@ -178,7 +191,9 @@ public sealed class TracedLlmOptions
     /// names and attributes besides, docs/span-contract.md). Default: <c>OTEL_SEMCONV_STABILITY_OPT_IN</c>
     /// naming <c>gen_ai_latest_experimental</c>; configuration key <c>TracedLlm:SemanticConventions</c>.
     /// </summary>
-    public SemanticConventionMode SemanticConventions { get; set; } = TracedLlm.SemanticConventions.FromOptIn(Environment.GetEnvironmentVariable(TracedLlm.SemanticConventions.OptInVariable));
+    public SemanticConventionMode SemanticConventions { get; set; } =
+        TracedLlm.SemanticConventions.FromOptIn(
+            Environment.GetEnvironmentVariable(TracedLlm.SemanticConventions.OptInVariable));
 
     /// <summary>
     /// The standard variables these options honour, as a configuration (or the environment) holds them (<see

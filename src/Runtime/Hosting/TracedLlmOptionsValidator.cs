@@ -18,17 +18,28 @@ internal sealed class TracedLlmOptionsValidator : IValidateOptions<TracedLlmOpti
         AtLeast(failures, nameof(TracedLlmOptions.MaxMetadataBytes), options.MaxMetadataBytes, 1);
         AtLeast(failures, nameof(TracedLlmOptions.MaxMetadataDepth), options.MaxMetadataDepth, 1);
         AtLeast(failures, nameof(TracedLlmOptions.MaxContentLength), options.MaxContentLength, 0);
-        if (options.FailureLoggerTimeout <= TimeSpan.Zero && options.FailureLoggerTimeout != System.Threading.Timeout.InfiniteTimeSpan)
+        if (options.FailureLoggerTimeout <= TimeSpan.Zero
+            && options.FailureLoggerTimeout != System.Threading.Timeout.InfiniteTimeSpan)
         {
-            failures.Add($"{TracedLlmOptions.SectionName}:{nameof(TracedLlmOptions.FailureLoggerTimeout)} must be longer than zero, or -00:00:00.001 for no limit (it is {options.FailureLoggerTimeout}).");
+            failures.Add(
+                $"{TracedLlmOptions.SectionName}:{nameof(TracedLlmOptions.FailureLoggerTimeout)} must be longer "
+                + $"than zero, or -00:00:00.001 for no limit (it is {options.FailureLoggerTimeout}).");
         }
 
         var limits = options.Limits;
-        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxAttributeValueLength), limits.MaxAttributeValueLength, 0);
+        AtLeast(
+            failures,
+            "Limits:" + nameof(TelemetryLimits.MaxAttributeValueLength),
+            limits.MaxAttributeValueLength,
+            0);
         AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxAttributesPerSpan), limits.MaxAttributesPerSpan, 0);
         AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxEventsPerSpan), limits.MaxEventsPerSpan, 0);
         AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxMetadataKeys), limits.MaxMetadataKeys, 0);
-        AtLeast(failures, "Limits:" + nameof(TelemetryLimits.MaxTelemetryBytesPerRequest), limits.MaxTelemetryBytesPerRequest, 0);
+        AtLeast(
+            failures,
+            "Limits:" + nameof(TelemetryLimits.MaxTelemetryBytesPerRequest),
+            limits.MaxTelemetryBytesPerRequest,
+            0);
         options.Pricing.Validate(failures, TracedLlmOptions.SectionName + ":" + nameof(TracedLlmOptions.Pricing));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -19,7 +19,10 @@ namespace TracedLlm;
 /// </summary>
 public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
 {
-    /// <summary>The endpoint names handed out per application (one gateway per application), across every <c>MapTracedLlmRoutes()</c> call and route group.</summary>
+    /// <summary>
+    /// The endpoint names handed out per application (one gateway per application), across every
+    /// <c>MapTracedLlmRoutes()</c> call and route group.
+    /// </summary>
     private static readonly ConditionalWeakTable<TracedLlmGateway, EndpointNames> Names = new();
 
     private readonly List<IEndpointConventionBuilder> _builders = new();
@@ -39,7 +42,8 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     public static TracedLlmRouteBuilder Create(IEndpointRouteBuilder endpoints, string? manifestJson = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var gateway = endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
+        var gateway =
+            endpoints.ServiceProvider.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
         gateway.Singletons ??= RootSingletons.For(endpoints.ServiceProvider);
         if (manifestJson is not null)
         {
@@ -59,7 +63,10 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     /// wire format). For generated code.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public TracedLlmRouteBuilder Map(IEndpointRouteBuilder endpoints, TracedRouteInfo route, Func<HttpContext, TracedLlmGateway, Task> handler)
+    public TracedLlmRouteBuilder Map(
+        IEndpointRouteBuilder endpoints,
+        TracedRouteInfo route,
+        Func<HttpContext, TracedLlmGateway, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(route);
         ArgumentNullException.ThrowIfNull(handler);
@@ -68,12 +75,16 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
         route = RouteBindings.Check(route, endpoints.ServiceProvider);
         var gateway = _gateway;
         gateway.ThrowIfErrorsUnwritable(route);
-        var builder = endpoints.MapMethods(route.Pattern, new[] { route.HttpMethod }, context => handler(context, gateway))
+        var builder = endpoints
+            .MapMethods(route.Pattern, new[] { route.HttpMethod }, context => handler(context, gateway))
             .WithDisplayName($"{route.HttpMethod} {route.Pattern} (traced: {route.Handler})")
             .WithMetadata(route)
             .WithMetadata(handler.Method)
             .WithTags(TypeName(route.Handler));
-        foreach (var metadata in TracedRouteMetadata.For(route, authenticated: gateway.Authenticator is not null, Pipeline.ErrorResponses.Of(route, gateway.Options)))
+        foreach (var metadata in TracedRouteMetadata.For(
+                route,
+                authenticated: gateway.Authenticator is not null,
+                Pipeline.ErrorResponses.Of(route, gateway.Options)))
         {
             builder.WithMetadata(metadata);
         }
@@ -110,7 +121,10 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
 
     private static string MethodName(string handler) => handler[(handler.LastIndexOf('.') + 1)..];
 
-    /// <summary>The handler's type (without namespace): API descriptions group the routes by it, as they group other endpoints by their handler's type.</summary>
+    /// <summary>
+    /// The handler's type (without namespace): API descriptions group the routes by it, as they group other endpoints
+    /// by their handler's type.
+    /// </summary>
     private static string TypeName(string handler)
     {
         var type = handler[..Math.Max(0, handler.LastIndexOf('.'))];
@@ -118,10 +132,13 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
     }
 
     /// <summary>
-    /// One application's endpoint names: the handler's method name (an OpenAPI operation id), or
-    /// its full name when another traced route has a method of that name; the first endpoint of a
-    /// name keeps it, a later endpoint of the same name at another pattern gets the pattern appended.
+    /// One application's endpoint names: the handler's method name (an OpenAPI operation id), or its full name when
+    /// another traced route has a method of that name.
     /// </summary>
+    /// <remarks>
+    /// The first endpoint of a name keeps it, a later endpoint of the same name at another pattern gets the pattern
+    /// appended.
+    /// </remarks>
     private sealed class EndpointNames
     {
         private readonly List<TracedRouteInfo> _routes = new();
@@ -159,7 +176,10 @@ public sealed class TracedLlmRouteBuilder : IEndpointConventionBuilder
             }
         }
 
-        /// <summary>The pattern's letters and digits, other runs of characters as one <c>_</c>: <c>/v2/chat/completions</c> becomes <c>v2_chat_completions</c>.</summary>
+        /// <summary>
+        /// The pattern's letters and digits, other runs of characters as one <c>_</c>: <c>/v2/chat/completions</c>
+        /// becomes <c>v2_chat_completions</c>.
+        /// </summary>
         private static string Identifier(string pattern)
         {
             var text = new StringBuilder(pattern.Length);

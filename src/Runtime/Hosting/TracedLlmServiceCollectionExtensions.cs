@@ -21,7 +21,9 @@ public static class TracedLlmServiceCollectionExtensions
     /// fail when the host starts. Register an <see cref="ILlmAuthenticator"/>,
     /// <see cref="ILlmGuardrail"/>s and <see cref="ILlmFailureLogger"/>s in DI as well.
     /// </summary>
-    public static IServiceCollection AddTracedLlm(this IServiceCollection services, Action<TracedLlmOptions>? configure = null)
+    public static IServiceCollection AddTracedLlm(
+        this IServiceCollection services,
+        Action<TracedLlmOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddConfiguredOptions<TracedLlmOptions, TracedLlmOptionsValidator>(
@@ -56,7 +58,8 @@ public static class TracedLlmServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, ModelClientMarker>());
 
         // The error bodies' type info, for API descriptions (OpenAPI) where JSON has no reflection (Native AOT).
-        services.ConfigureHttpJsonOptions(static json => json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));
+        services.ConfigureHttpJsonOptions(static json =>
+            json.SerializerOptions.TypeInfoResolverChain.Add(TracedLlm.OpenApi.WireErrorJsonContext.Default));
         return services;
     }
 }

@@ -10,13 +10,12 @@ using TracedLlm.Generators;
 
 namespace TracedLlm;
 
-/// <summary>
-/// What the host logs once it has started (<see cref="TracedLlmOptions.LogStartupReport"/>): the
-/// endpoints that look like LLM API paths but are not traced (<see cref="EndpointCoverage"/>), and
-/// for each traced route whose metadata slot is a field of the provider's own API too (OpenAI's chat
-/// completions <c>metadata</c>), what the slot will consume. Once the host has started, every
-/// endpoint (YARP's routes loaded) is there to see.
-/// </summary>
+/// <summary>What the host logs once it has started (<see cref="TracedLlmOptions.LogStartupReport"/>).</summary>
+/// <remarks>
+/// The endpoints that look like LLM API paths but are not traced (<see cref="EndpointCoverage"/>), and for each traced
+/// route whose metadata slot is a field of the provider's own API too (OpenAI's chat completions <c>metadata</c>), what
+/// the slot will consume. Once the host has started, every endpoint (YARP's routes loaded) is there to see.
+/// </remarks>
 internal sealed class TracedLlmStartupReport(
     IOptions<TracedLlmOptions> options,
     ILoggerFactory loggers,
@@ -44,13 +43,15 @@ internal sealed class TracedLlmStartupReport(
             StartupLog.EnvironmentFolded(logger, folded, environment.Length);
         }
 
-        // A traced controller action MVC runs without its pipeline would answer untraced, silently: that fails the start.
+        // A traced controller action MVC runs without its pipeline would answer untraced, silently: that fails the
+        // start.
         if (endpoints is not null)
         {
             ThrowIfActionsUntraced(endpoints);
         }
 
-        // Read once started: the host validates every options type before (a wrong one fails the start with all of them).
+        // Read once started: the host validates every options type before (a wrong one fails the start with all of
+        // them).
         if (options.Value.LogStartupReport && endpoints is not null)
         {
             Report(endpoints, loggers.CreateLogger(LoggerCategory));
@@ -79,16 +80,19 @@ internal sealed class TracedLlmStartupReport(
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// Fails the start when an endpoint's action is marked <c>[TracedLlmRoute]</c> (MVC puts an
-    /// action's attributes in its endpoint's metadata) but has no traced route: MVC runs it, and
-    /// <c>AddControllers().AddTracedLlm()</c> was not called to run the pipeline around it.
+    /// Fails the start when an endpoint's action is marked <c>[TracedLlmRoute]</c> (MVC puts an action's attributes in
+    /// its endpoint's metadata) but has no traced route.
     /// </summary>
+    /// <remarks>
+    /// MVC runs it, and <c>AddControllers().AddTracedLlm()</c> was not called to run the pipeline around it.
+    /// </remarks>
     internal static void ThrowIfActionsUntraced(EndpointDataSource endpoints)
     {
         var untraced = new List<string>();
         foreach (var endpoint in endpoints.Endpoints)
         {
-            if (endpoint.Metadata.GetMetadata<TracedLlmRouteAttribute>() is not null && endpoint.Metadata.GetMetadata<TracedRouteInfo>() is null
+            if (endpoint.Metadata.GetMetadata<TracedLlmRouteAttribute>() is not null
+                && endpoint.Metadata.GetMetadata<TracedRouteInfo>() is null
                 && !untraced.Contains(endpoint.DisplayName ?? string.Empty))
             {
                 untraced.Add(endpoint.DisplayName ?? string.Empty);
@@ -98,8 +102,10 @@ internal sealed class TracedLlmStartupReport(
         if (untraced.Count > 0)
         {
             throw new InvalidOperationException(
-                $"{untraced.Count} controller action(s) marked [TracedLlmRoute] would run untraced: {string.Join(", ", untraced)}. " +
-                "Call AddTracedLlm() on the MVC builder (builder.Services.AddControllers().AddTracedLlm()) so that their pipeline runs inside MVC.");
+                $"{untraced.Count} controller action(s) marked [TracedLlmRoute] would run untraced: "
+                + $"{string.Join(", ", untraced)}. "
+                    + "Call AddTracedLlm() on the MVC builder (builder.Services.AddControllers().AddTracedLlm()) "
+                    + "so that their pipeline runs inside MVC.");
         }
     }
 
@@ -114,8 +120,10 @@ internal sealed class TracedLlmStartupReport(
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var endpoint in endpoints.Endpoints)
         {
-            if (endpoint is RouteEndpoint { Metadata: var metadata } route && metadata.GetMetadata<TracedRouteInfo>() is { } info
-                && RouteConventions.ProviderMetadataApi(info.Pattern) is { } api && info.MetadataSlot == MetadataSlots.Metadata
+            if (endpoint is RouteEndpoint { Metadata: var metadata } route
+                && metadata.GetMetadata<TracedRouteInfo>() is { } info
+                && RouteConventions.ProviderMetadataApi(info.Pattern) is { } api
+                && info.MetadataSlot == MetadataSlots.Metadata
                 && seen.Add(info.HttpMethod + " " + route.RoutePattern.RawText))
             {
                 var name = $"{info.HttpMethod} {route.RoutePattern.RawText}";
@@ -135,10 +143,23 @@ internal sealed class TracedLlmStartupReport(
 /// <summary>The start-up report as log messages.</summary>
 internal static partial class StartupLog
 {
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "The Langfuse environment (LANGFUSE_TRACING_ENVIRONMENT / TracedLlm:DefaultEnvironment, {Length} characters) is not in the shape Langfuse accepts (lowercase a-z, 0-9, '-', '_', at most 40, not starting with 'langfuse'): spans record it as '{Folded}', and a client's environment is folded the same way.")]
+    [LoggerMessage(
+        EventId = 4,
+        Level = LogLevel.Information,
+        Message = "The Langfuse environment (LANGFUSE_TRACING_ENVIRONMENT / TracedLlm:DefaultEnvironment, "
+            + "{Length} characters) is not in the shape Langfuse accepts (lowercase a-z, 0-9, '-', '_', at most 40, "
+            + "not starting with 'langfuse'): spans record it as '{Folded}', "
+            + "and a client's environment is folded the same way."
+    )]
     public static partial void EnvironmentFolded(ILogger logger, string folded, int length);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "{Count} endpoint(s) look like LLM API paths but are not traced, so their calls reach providers with no trace: {Endpoints}. Make them [TracedLlmRoute] handlers, or set TracedLlm:LogStartupReport=false; the served manifest lists them as untracedEndpoints.")]
+    [LoggerMessage(
+        EventId = 1,
+        Level = LogLevel.Warning,
+        Message = "{Count} endpoint(s) look like LLM API paths but are not traced, "
+            + "so their calls reach providers with no trace: {Endpoints}. Make them [TracedLlmRoute] handlers, "
+            + "or set TracedLlm:LogStartupReport=false; the served manifest lists them as untracedEndpoints."
+    )]
     public static partial void Untraced(ILogger logger, int count, string endpoints);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information,
@@ -154,6 +175,11 @@ internal static partial class StartupLog
         + "The served manifest lists them as adoption.")]
     public static partial void Adoption(ILogger logger, string route, string answers);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Route} shares 'metadata' with {Api}: the gateway takes only {Keys} (each of the JSON type it reads) and forwards every other key, and a value that is not an object, upstream.")]
+    [LoggerMessage(
+        EventId = 3,
+        Level = LogLevel.Information,
+        Message = "{Route} shares 'metadata' with {Api}: the gateway takes only {Keys} (each of the JSON type it "
+            + "reads) and forwards every other key, and a value that is not an object, upstream."
+    )]
     public static partial void SharedSlot(ILogger logger, string route, string api, string keys);
 }

@@ -6,15 +6,14 @@ using TracedLlm.Reading;
 
 namespace TracedLlm;
 
-/// <summary>
-/// A successful response's body on its way to the app, and the attempt that waits for it: the
-/// relay's <see cref="ResponseReader"/> reads each piece the app reads (decoded on the side when the
-/// body came compressed), and the attempt ends with the body: at its end, with what its end says
-/// (whole, cut off, not valid JSON, an error the provider reported inside it); on a read that fails
-/// (a timeout, a cut connection); when the app disposes it unread (abandoned, or whole when its last
-/// event had come); or, nobody having done either, when the request ends. The model, id, finish
-/// reasons and usage read go on the attempt and the request's generation.
-/// </summary>
+/// <summary>A successful response's body on its way to the app, and the attempt that waits for it.</summary>
+/// <remarks>
+/// The relay's <see cref="ResponseReader"/> reads each piece the app reads (decoded on the side when the body came
+/// compressed), and the attempt ends with the body: at its end, with what its end says (whole, cut off, not valid JSON,
+/// an error the provider reported inside it); on a read that fails (a timeout, a cut connection); when the app disposes
+/// it unread (abandoned, or whole when its last event had come); or, nobody having done either, when the request ends.
+/// The model, id, finish reasons and usage read go on the attempt and the request's generation.
+/// </remarks>
 internal sealed class AttemptBody : IDisposable
 {
     private readonly LlmAttempt _attempt;
@@ -28,7 +27,11 @@ internal sealed class AttemptBody : IDisposable
         _attempt = attempt;
         _reader = new ResponseReader(kind, text: null, onEvent: null);
         var codings = response.Content.Headers.ContentEncoding;
-        _unreadable = !ContentDecoder.TryCreate(codings.Count == 0 ? null : string.Join(",", codings), _reader, LlmRetryPolicy.DefaultMaxResponseBytes * 4, out _decoder);
+        _unreadable = !ContentDecoder.TryCreate(
+            codings.Count == 0 ? null : string.Join(",", codings),
+            _reader,
+            LlmRetryPolicy.DefaultMaxResponseBytes * 4,
+            out _decoder);
         attempt.Call.TrackOpenBody(this);
     }
 
@@ -55,7 +58,9 @@ internal sealed class AttemptBody : IDisposable
     /// <summary>The body ended: the attempt ends with what its end says.</summary>
     public void Complete() => End(EndKind.Whole, failure: null);
 
-    /// <summary>A read failed: the attempt fails with what the failure means, or is abandoned when the client left.</summary>
+    /// <summary>
+    /// A read failed: the attempt fails with what the failure means, or is abandoned when the client left.
+    /// </summary>
     public void Fail(Exception exception, bool readCancelled)
     {
         var call = _attempt.Call;
@@ -71,8 +76,12 @@ internal sealed class AttemptBody : IDisposable
         End(EndKind.Failed, meaning);
     }
 
-    /// <summary>The app disposed the body (or the request ended) before its end: whole when its last event had come, else abandoned.</summary>
-    public void Dispose() => End(_reader.Facts.Terminal && !_unreadable ? EndKind.Whole : EndKind.Abandoned, failure: null);
+    /// <summary>
+    /// The app disposed the body (or the request ended) before its end: whole when its last event had come, else
+    /// abandoned.
+    /// </summary>
+    public void Dispose() =>
+        End(_reader.Facts.Terminal && !_unreadable ? EndKind.Whole : EndKind.Abandoned, failure: null);
 
     private void End(EndKind kind, Exception? failure)
     {
@@ -122,7 +131,9 @@ internal sealed class AttemptBody : IDisposable
         }
     }
 
-    /// <summary>What the body stated, on the attempt and on the request's generation, through the call's one usage path.</summary>
+    /// <summary>
+    /// What the body stated, on the attempt and on the request's generation, through the call's one usage path.
+    /// </summary>
     private void Record(ResponseFacts facts)
     {
         _attempt.RecordResponse(facts.ResponseModel, facts.InputTokens, facts.OutputTokens);

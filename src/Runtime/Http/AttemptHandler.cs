@@ -9,18 +9,22 @@ using TracedLlm.Reading;
 namespace TracedLlm;
 
 /// <summary>
-/// The innermost handler of an HttpClient whose sends are attempts (<c>AddTracedLlmAttempts()</c>):
-/// every send that reaches it, each re-send of the client's resilience handler included, is one
-/// upstream attempt of the traced request it runs in (<see cref="LlmCall.StartAttempt(LlmTarget)"/>,
-/// which tells initial, retry and fallback apart), carrying that attempt's <c>traceparent</c>. The
-/// attempt fails with an error status (its <c>Retry-After</c> kept), or with what a failed send
-/// means (<see cref="UpstreamFailures"/>); a successful one ends with its body
-/// (<see cref="AttemptBody"/>). Inside an attempt the app's code opened, a send only carries that
-/// attempt's <c>traceparent</c>; outside a traced request it passes untouched.
+/// The innermost handler of an HttpClient whose sends are attempts (<c>AddTracedLlmAttempts()</c>).
 /// </summary>
-internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLlmAttemptOptions> options) : DelegatingHandler
+/// <remarks>
+/// Every send that reaches it, each re-send of the client's resilience handler included, is one upstream attempt of the
+/// traced request it runs in (<see cref="LlmCall.StartAttempt(LlmTarget)"/>, which tells initial, retry and fallback
+/// apart), carrying that attempt's <c>traceparent</c>. The attempt fails with an error status (its <c>Retry-After</c>
+/// kept), or with what a failed send means (<see cref="UpstreamFailures"/>); a successful one ends with its body
+/// (<see cref="AttemptBody"/>). Inside an attempt the app's code opened, a send only carries that attempt's
+/// <c>traceparent</c>; outside a traced request it passes untouched.
+/// </remarks>
+internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLlmAttemptOptions> options)
+    : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(
+        HttpRequestMessage request,
+        CancellationToken cancellationToken)
     {
         if (StateOf(request) is not { } state)
         {
@@ -40,7 +44,10 @@ internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLl
         try
         {
             var message = Carry(request, state, attempt, settings);
-            response = Restore(await base.SendAsync(message, cancellationToken).ConfigureAwait(false), request, message);
+            response = Restore(
+                await base.SendAsync(message, cancellationToken).ConfigureAwait(false),
+                request,
+                message);
         }
         catch (Exception exception)
         {
@@ -81,7 +88,10 @@ internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLl
         return Answered(attempt, response, settings);
     }
 
-    /// <summary>The send's state, put there by the outer handler (or made here); null outside a traced request, or after its LLM call ended.</summary>
+    /// <summary>
+    /// The send's state, put there by the outer handler (or made here); null outside a traced request, or after its LLM
+    /// call ended.
+    /// </summary>
     private static SendState? StateOf(HttpRequestMessage request)
     {
         if (!request.Options.TryGetValue(SendState.Key, out var state))
@@ -105,7 +115,10 @@ internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLl
         return state;
     }
 
-    /// <summary>An attempt of the same request that the app's code opened around the send (<c>StartAttempt</c>, <c>ExecuteAsync</c>, <c>UseTracedLlm()</c>).</summary>
+    /// <summary>
+    /// An attempt of the same request that the app's code opened around the send (<c>StartAttempt</c>,
+    /// <c>ExecuteAsync</c>, <c>UseTracedLlm()</c>).
+    /// </summary>
     private static LlmAttempt? OpenAttempt(SendState state) =>
         LlmAttempt.Current is { } open && ReferenceEquals(open.Call, state.Call) ? open : null;
 
@@ -116,7 +129,11 @@ internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLl
     /// carries with a span of its own (recorded only when HttpClient is instrumented); a copy is a
     /// message it has not stamped, so the attempt's stays.
     /// </summary>
-    private static HttpRequestMessage Carry(HttpRequestMessage request, SendState state, LlmAttempt attempt, TracedLlmAttemptOptions settings)
+    private static HttpRequestMessage Carry(
+        HttpRequestMessage request,
+        SendState state,
+        LlmAttempt attempt,
+        TracedLlmAttemptOptions settings)
     {
         if (!settings.PropagateTraceContext)
         {
@@ -155,7 +172,10 @@ internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLl
     }
 
     /// <summary>The response names the message the app sent, not the copy that went.</summary>
-    private static HttpResponseMessage Restore(HttpResponseMessage response, HttpRequestMessage request, HttpRequestMessage sent)
+    private static HttpResponseMessage Restore(
+        HttpResponseMessage response,
+        HttpRequestMessage request,
+        HttpRequestMessage sent)
     {
         if (!ReferenceEquals(request, sent))
         {
@@ -174,14 +194,18 @@ internal sealed class AttemptHandler(string clientName, IOptionsMonitor<TracedLl
             return;
         }
 
-        attempt.Fail(UpstreamFailures.Classify(exception, callCancelled: false, cancellationToken.IsCancellationRequested));
+        attempt.Fail(
+            UpstreamFailures.Classify(exception, callCancelled: false, cancellationToken.IsCancellationRequested));
     }
 
-    /// <summary>
-    /// An error status fails the attempt at once (the app gets the response as it came); a success
-    /// with a body to read ends the attempt with its body, or at once when there is none to read.
-    /// </summary>
-    private static HttpResponseMessage Answered(LlmAttempt attempt, HttpResponseMessage response, TracedLlmAttemptOptions settings)
+    /// <summary>An error status fails the attempt at once (the app gets the response as it came).</summary>
+    /// <remarks>
+    /// A success with a body to read ends the attempt with its body, or at once when there is none to read.
+    /// </remarks>
+    private static HttpResponseMessage Answered(
+        LlmAttempt attempt,
+        HttpResponseMessage response,
+        TracedLlmAttemptOptions settings)
     {
         if (!response.IsSuccessStatusCode)
         {

@@ -9,11 +9,14 @@ using TracedLlm.Reading;
 namespace TracedLlm;
 
 /// <summary>
-/// A successful response's content as the app gets it: the upstream's own headers and bytes,
-/// unchanged, read once, by the app; each piece it reads also goes to the attempt's
-/// <see cref="AttemptBody"/>. Whether the app buffers it (HttpClient's default), reads it as a
-/// stream (<c>ResponseHeadersRead</c>, an SSE parser) or disposes it unread, the attempt ends with it.
+/// A successful response's content as the app gets it: the upstream's own headers and bytes, unchanged, read once, by
+/// the app.
 /// </summary>
+/// <remarks>
+/// Each piece it reads also goes to the attempt's <see cref="AttemptBody"/>. Whether the app buffers it (HttpClient's
+/// default), reads it as a stream (<c>ResponseHeadersRead</c>, an SSE parser) or disposes it unread, the attempt ends
+/// with it.
+/// </remarks>
 internal sealed class AttemptResponseContent : HttpContent
 {
     private readonly HttpContent _inner;
@@ -32,7 +35,8 @@ internal sealed class AttemptResponseContent : HttpContent
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
         new BodyStream(await Open(_inner.ReadAsStreamAsync(cancellationToken)).ConfigureAwait(false), _body);
 
-    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+    protected override Task<Stream> CreateContentReadStreamAsync() =>
+        CreateContentReadStreamAsync(CancellationToken.None);
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
     {
@@ -47,9 +51,13 @@ internal sealed class AttemptResponseContent : HttpContent
         }
     }
 
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    protected override async Task SerializeToStreamAsync(
+        Stream stream,
+        TransportContext? context,
+        CancellationToken cancellationToken)
     {
         var body = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (body.ConfigureAwait(false))
@@ -58,7 +66,10 @@ internal sealed class AttemptResponseContent : HttpContent
         }
     }
 
-    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    protected override void SerializeToStream(
+        Stream stream,
+        TransportContext? context,
+        CancellationToken cancellationToken)
     {
         using var body = CreateContentReadStream(cancellationToken);
         body.CopyTo(stream);
@@ -115,10 +126,16 @@ internal sealed class AttemptResponseContent : HttpContent
             return Took(buffer[..read], asked: buffer.Length);
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override Task<int> ReadAsync(
+            byte[] buffer,
+            int offset,
+            int count,
+            CancellationToken cancellationToken
+        ) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(
+            Memory<byte> buffer,
+            CancellationToken cancellationToken = default)
         {
             int read;
             try

@@ -9,18 +9,23 @@ using TracedLlm.Reading;
 namespace TracedLlm;
 
 /// <summary>
-/// Reads the top-level <c>model</c> of a JSON request body about to be sent (OpenAI-compatible and
-/// Anthropic requests name their model there), with the relay's <see cref="JsonScanner"/>: fed the
-/// body as it is written, in fixed memory, whatever its size and wherever the model stands (OpenAI's
-/// SDK writes it after the messages). Only a body that can be written twice is read: one already in
-/// memory (<see cref="ByteArrayContent"/>, <see cref="StringContent"/>, <see cref="ReadOnlyMemoryContent"/>)
-/// in place; <see cref="JsonContent"/>, or another content of a known length, buffered once first
-/// (HttpContent's own buffering: the send then goes from that buffer, so the body is serialized
-/// once as before); never a <see cref="StreamContent"/> or a multipart body.
+/// Reads the top-level <c>model</c> of a JSON request body about to be sent (OpenAI-compatible and Anthropic requests
+/// name their model there), with the relay's <see cref="JsonScanner"/>.
 /// </summary>
+/// <remarks>
+/// Fed the body as it is written, in fixed memory, whatever its size and wherever the model stands (OpenAI's SDK writes
+/// it after the messages). Only a body that can be written twice is read: one already in memory
+/// (<see cref="ByteArrayContent"/>, <see cref="StringContent"/>, <see cref="ReadOnlyMemoryContent"/>) in place;
+/// <see cref="JsonContent"/>, or another content of a known length, buffered once first (HttpContent's own buffering:
+/// the send then goes from that buffer, so the body is serialized once as before); never a <see cref="StreamContent"/>
+/// or a multipart body.
+/// </remarks>
 internal static class RequestModel
 {
-    public static async ValueTask<string?> ReadAsync(HttpContent? content, int maxBufferedBytes, CancellationToken cancellationToken)
+    public static async ValueTask<string?> ReadAsync(
+        HttpContent? content,
+        int maxBufferedBytes,
+        CancellationToken cancellationToken)
     {
         if (!IsJson(content))
         {
@@ -83,7 +88,8 @@ internal static class RequestModel
     // JsonContent writes anew each time, so a failed buffering loses nothing; another content is
     // buffered only when it says its length, within the limit, before anything is written.
     private static bool Bufferable(HttpContent content, int maxBufferedBytes) =>
-        maxBufferedBytes > 0 && (content is JsonContent || content.Headers.ContentLength is { } length && length <= maxBufferedBytes);
+        maxBufferedBytes > 0
+        && (content is JsonContent || content.Headers.ContentLength is { } length && length <= maxBufferedBytes);
 
     /// <summary>A write-only stream that scans what is written for the top-level <c>model</c>.</summary>
     private sealed class ModelSniffer : Stream
@@ -100,7 +106,11 @@ internal static class RequestModel
 
         public override long Length => throw new NotSupportedException();
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
 
         public override void Write(ReadOnlySpan<byte> buffer) => _reading?.Scanner.Write(buffer);
 

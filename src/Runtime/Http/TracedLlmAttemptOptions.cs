@@ -5,10 +5,13 @@ namespace TracedLlm;
 
 /// <summary>
 /// How a named <c>HttpClient</c> records its sends as upstream attempts
-/// (<c>IHttpClientBuilder.AddTracedLlmAttempts()</c>): each request it sends from a traced route is
-/// one <c>raw_gen_ai_request</c> attempt, every re-send by the client's resilience handler too.
-/// Configured per client name, as <c>services.Configure&lt;TracedLlmAttemptOptions&gt;(name, ...)</c>.
+/// (<c>IHttpClientBuilder.AddTracedLlmAttempts()</c>).
 /// </summary>
+/// <remarks>
+/// Each request it sends from a traced route is one <c>raw_gen_ai_request</c> attempt, every re-send by the client's
+/// resilience handler too. Configured per client name, as <c>services.Configure&lt;TracedLlmAttemptOptions&gt;(name,
+/// ...)</c>.
+/// </remarks>
 public sealed class TracedLlmAttemptOptions
 {
     /// <summary>
@@ -19,13 +22,13 @@ public sealed class TracedLlmAttemptOptions
     /// </summary>
     public string? ProviderName { get; set; }
 
-    /// <summary>
-    /// Names each send's target from the request and the target read from it: the provider, the
-    /// body's top-level <c>model</c> (else the traced request's own model), and the URL's scheme, host
-    /// and port as <see cref="LlmTarget.Endpoint"/>. Return it as it is or changed
-    /// (<c>(request, target) => target with { BackendId = "eastus" }</c>); two sends on equal targets
-    /// are a retry, on different ones a fallback. Called once per request message, not per re-send.
-    /// </summary>
+    /// <summary>Names each send's target from the request and the target read from it.</summary>
+    /// <remarks>
+    /// The provider, the body's top-level <c>model</c> (else the traced request's own model), and the URL's scheme,
+    /// host and port as <see cref="LlmTarget.Endpoint"/>. Return it as it is or changed (<c>(request, target) => target
+    /// with { BackendId = "eastus" }</c>); two sends on equal targets are a retry, on different ones a fallback. Called
+    /// once per request message, not per re-send.
+    /// </remarks>
     public Func<HttpRequestMessage, LlmTarget, LlmTarget>? NameTarget { get; set; }
 
     /// <summary>
@@ -38,18 +41,22 @@ public sealed class TracedLlmAttemptOptions
     public bool PropagateTraceContext { get; set; } = true;
 
     /// <summary>
-    /// Whether the response's model, id, finish reasons and token usage are read from its body as
-    /// the app reads it (default true): an OpenAI-compatible or Anthropic answer, JSON or a stream of
-    /// server-sent events, compressed or not; the body is read once, by the app, and passes through
-    /// unchanged. The attempt then ends when the app has read the body (or disposed the response).
-    /// False ends each attempt when its headers arrive.
+    /// Whether the response's model, id, finish reasons and token usage are read from its body as the app reads it
+    /// (default true).
     /// </summary>
+    /// <remarks>
+    /// An OpenAI-compatible or Anthropic answer, JSON or a stream of server-sent events, compressed or not; the body is
+    /// read once, by the app, and passes through unchanged. The attempt then ends when the app has read the body (or
+    /// disposed the response). False ends each attempt when its headers arrive.
+    /// </remarks>
     public bool RecordResponse { get; set; } = true;
 
     /// <summary>
-    /// The largest request body (in bytes) whose <c>model</c> is read when the body is not already
-    /// in memory (<c>JsonContent</c>, another SDK's content of a known length): it is buffered once,
-    /// and sent from that buffer. Default 4 MiB; 0 reads only bodies already in memory.
+    /// The largest request body (in bytes) whose <c>model</c> is read when the body is not already in memory
+    /// (<c>JsonContent</c>, another SDK's content of a known length).
     /// </summary>
+    /// <remarks>
+    /// It is buffered once, and sent from that buffer. Default 4 MiB; 0 reads only bodies already in memory.
+    /// </remarks>
     public int MaxBufferedRequestBytes { get; set; } = 4 * 1024 * 1024;
 }

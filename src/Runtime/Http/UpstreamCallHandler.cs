@@ -8,17 +8,26 @@ using Microsoft.Extensions.Options;
 namespace TracedLlm;
 
 /// <summary>
-/// The outermost handler of an HttpClient whose sends are attempts (<c>AddTracedLlmAttempts()</c>),
-/// outside the app's own resilience handlers: it finds the traced request a call belongs to and
-/// puts its <see cref="SendState"/> on the message for the innermost <see cref="AttemptHandler"/>
-/// to find on every send. What leaves the client as an exception it reads once more: the failure
-/// path names it by what it means (a timeout, an unreachable upstream, an open circuit) when the
-/// app's code lets it through, and a circuit that refused the call before any send is recorded as
-/// the reason of the app's next attempt, as the attempt policy records it.
+/// The outermost handler of an HttpClient whose sends are attempts (<c>AddTracedLlmAttempts()</c>), outside the app's
+/// own resilience handlers.
 /// </summary>
-internal sealed class UpstreamCallHandler(string clientName, IOptionsMonitor<TracedLlmAttemptOptions> options, ILogger logger, AttemptLog.Warned warned) : DelegatingHandler
+/// <remarks>
+/// It finds the traced request a call belongs to and puts its <see cref="SendState"/> on the message for the innermost
+/// <see cref="AttemptHandler"/> to find on every send. What leaves the client as an exception it reads once more: the
+/// failure path names it by what it means (a timeout, an unreachable upstream, an open circuit) when the app's code
+/// lets it through, and a circuit that refused the call before any send is recorded as the reason of the app's next
+/// attempt, as the attempt policy records it.
+/// </remarks>
+internal sealed class UpstreamCallHandler(
+    string clientName,
+    IOptionsMonitor<TracedLlmAttemptOptions> options,
+    ILogger logger,
+    AttemptLog.Warned warned
+) : DelegatingHandler
 {
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(
+        HttpRequestMessage request,
+        CancellationToken cancellationToken)
     {
         if (Begin(request) is not { } state)
         {
@@ -31,9 +40,12 @@ internal sealed class UpstreamCallHandler(string clientName, IOptionsMonitor<Tra
         }
         catch (Exception exception) when (!state.Call.CancellationToken.IsCancellationRequested)
         {
-            var refused = !state.Sent && exception is Polly.CircuitBreaker.BrokenCircuitException
-                ? await AttemptTargets.OfAsync(request, state, options.Get(clientName), cancellationToken).ConfigureAwait(false)
-                : null;
+            var refused =
+                !state.Sent && exception is Polly.CircuitBreaker.BrokenCircuitException
+                    ? await AttemptTargets
+                        .OfAsync(request, state, options.Get(clientName), cancellationToken)
+                        .ConfigureAwait(false)
+                    : null;
             Note(state, exception, refused, cancellationToken);
             throw;
         }
@@ -73,8 +85,15 @@ internal sealed class UpstreamCallHandler(string clientName, IOptionsMonitor<Tra
         return state;
     }
 
-    /// <summary>What the exception means, on the call for the failure path; an open circuit that refused the call, as the next attempt's reason.</summary>
-    private static void Note(SendState state, Exception exception, LlmTarget? refused, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the exception means, on the call for the failure path; an open circuit that refused the call, as the next
+    /// attempt's reason.
+    /// </summary>
+    private static void Note(
+        SendState state,
+        Exception exception,
+        LlmTarget? refused,
+        CancellationToken cancellationToken)
     {
         var call = state.Call;
         var meaning = refused is not null

@@ -22,7 +22,8 @@ public sealed partial class LlmMetadata
     /// <see cref="TracedLlmOptions.StrictMetadata"/> off) a recognised key of another JSON type is left out of
     /// the trace instead of refused: the app never read the field, so its value refuses nothing the app did not.
     /// </remarks>
-    /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type (the gateway's slot only).</exception>
+    /// <exception cref="InvalidLlmRequestException">The slot or one of its known keys has the wrong JSON type (the
+    /// gateway's slot only).</exception>
     internal static LlmMetadata Read(
         ref Utf8JsonReader reader,
         ReadOnlySpan<byte> json,
@@ -68,24 +69,60 @@ public sealed partial class LlmMetadata
             metadata.IsPresent = true;
             switch (key)
             {
-                case "generation_name": metadata.GenerationName = ReadString(ref reader, slot, key); break;
-                case "trace_name": metadata.TraceName = ReadString(ref reader, slot, key); break;
-                case "existing_trace_id": metadata.ExistingTraceId = ReadString(ref reader, slot, key); break;
-                case "trace_id": traceIdAlias = ReadString(ref reader, slot, key); break;
-                case "parent_observation_id": metadata.ParentObservationId = ReadString(ref reader, slot, key); break;
-                case "session_id": metadata.SessionId = ReadString(ref reader, slot, key); break;
-                case "trace_user_id": metadata.UserId = ReadString(ref reader, slot, key); break;
-                case "user_id": userIdAlias = ReadString(ref reader, slot, key); break;
-                case "tags": metadata.Tags = metadata.ReadTags(ref reader, slot, key, limit); break;
-                case "trace_metadata": metadata.TraceMetadata = metadata.ReadTraceMetadata(ref reader, slot, key, limit, redaction); break;
-                case "prompt": metadata.ReadPrompt(ref reader, slot); break;
-                case "prompt_name": metadata.PromptName ??= ReadString(ref reader, slot, key); break;
-                case "prompt_version": metadata.PromptVersion ??= ReadInt(ref reader, slot, key); break;
-                case "version": metadata.Version = ReadString(ref reader, slot, key); break;
-                case "release": metadata.Release = ReadString(ref reader, slot, key); break;
-                case "environment": metadata.Environment = ReadString(ref reader, slot, key); break;
-                case "mask_input": metadata.MaskInput = ReadBool(ref reader, slot, key); break;
-                case "mask_output": metadata.MaskOutput = ReadBool(ref reader, slot, key); break;
+                case "generation_name":
+                    metadata.GenerationName = ReadString(ref reader, slot, key);
+                    break;
+                case "trace_name":
+                    metadata.TraceName = ReadString(ref reader, slot, key);
+                    break;
+                case "existing_trace_id":
+                    metadata.ExistingTraceId = ReadString(ref reader, slot, key);
+                    break;
+                case "trace_id":
+                    traceIdAlias = ReadString(ref reader, slot, key);
+                    break;
+                case "parent_observation_id":
+                    metadata.ParentObservationId = ReadString(ref reader, slot, key);
+                    break;
+                case "session_id":
+                    metadata.SessionId = ReadString(ref reader, slot, key);
+                    break;
+                case "trace_user_id":
+                    metadata.UserId = ReadString(ref reader, slot, key);
+                    break;
+                case "user_id":
+                    userIdAlias = ReadString(ref reader, slot, key);
+                    break;
+                case "tags":
+                    metadata.Tags = metadata.ReadTags(ref reader, slot, key, limit);
+                    break;
+                case "trace_metadata":
+                    metadata.TraceMetadata = metadata.ReadTraceMetadata(ref reader, slot, key, limit, redaction);
+                    break;
+                case "prompt":
+                    metadata.ReadPrompt(ref reader, slot);
+                    break;
+                case "prompt_name":
+                    metadata.PromptName ??= ReadString(ref reader, slot, key);
+                    break;
+                case "prompt_version":
+                    metadata.PromptVersion ??= ReadInt(ref reader, slot, key);
+                    break;
+                case "version":
+                    metadata.Version = ReadString(ref reader, slot, key);
+                    break;
+                case "release":
+                    metadata.Release = ReadString(ref reader, slot, key);
+                    break;
+                case "environment":
+                    metadata.Environment = ReadString(ref reader, slot, key);
+                    break;
+                case "mask_input":
+                    metadata.MaskInput = ReadBool(ref reader, slot, key);
+                    break;
+                case "mask_output":
+                    metadata.MaskOutput = ReadBool(ref reader, slot, key);
+                    break;
                 default:
                     extra ??= new Dictionary<string, string>(StringComparer.Ordinal);
                     if (extra.Count >= limit && !extra.ContainsKey(key))
@@ -95,7 +132,9 @@ public sealed partial class LlmMetadata
                     }
                     else
                     {
-                        extra[key] = redaction.IsSecretKey(key) ? Redacted(ref reader) : ValueAsText(ref reader, redaction);
+                        extra[key] = redaction.IsSecretKey(key)
+                            ? Redacted(ref reader)
+                            : ValueAsText(ref reader, redaction);
                     }
 
                     break;
@@ -114,22 +153,28 @@ public sealed partial class LlmMetadata
             metadata.ObservationMetadata = extra;
         }
 
-        TelemetryText.Count(TelemetryText.Reasons.MetadataKeyLimit, metadata.DroppedTraceEntries + metadata.DroppedObservationEntries);
+        TelemetryText.Count(
+            TelemetryText.Reasons.MetadataKeyLimit,
+            metadata.DroppedTraceEntries + metadata.DroppedObservationEntries);
 
         return metadata;
     }
 
     /// <summary>
-    /// True when <paramref name="key"/> is a key the gateway recognises and its value (the reader is
-    /// on it; read on a copy) has the JSON type the gateway reads for it: what a shared slot takes.
+    /// True when <paramref name="key"/> is a key the gateway recognises with the JSON type it reads for it: what a
+    /// shared slot takes.
     /// </summary>
+    /// <remarks>
+    /// The reader is on the value; it is read on a copy.
+    /// </remarks>
     private static bool IsGatewayValue(string key, Utf8JsonReader value)
     {
         var token = value.TokenType;
         switch (key)
         {
-            case "generation_name" or "trace_name" or "existing_trace_id" or "trace_id" or "parent_observation_id" or "session_id"
-                or "trace_user_id" or "user_id" or "prompt_name" or "version" or "release" or "environment":
+            case "generation_name" or "trace_name" or "existing_trace_id" or "trace_id" or "parent_observation_id"
+                or "session_id" or "trace_user_id" or "user_id" or "prompt_name" or "version" or "release"
+                or "environment":
                 return token is JsonTokenType.String or JsonTokenType.Null;
             case "mask_input" or "mask_output":
                 return token is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null;

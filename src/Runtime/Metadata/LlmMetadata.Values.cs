@@ -130,7 +130,12 @@ public sealed partial class LlmMetadata
         return count;
     }
 
-    private IReadOnlyDictionary<string, string> ReadTraceMetadata(ref Utf8JsonReader reader, string slot, string key, int limit, SecretRedaction redaction)
+    private IReadOnlyDictionary<string, string> ReadTraceMetadata(
+        ref Utf8JsonReader reader,
+        string slot,
+        string key,
+        int limit,
+        SecretRedaction redaction)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -189,7 +194,9 @@ public sealed partial class LlmMetadata
 
         // An object or an array: copied token by token (the slot's depth is bounded), compact.
         var text = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(text, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        using (var writer = new Utf8JsonWriter(
+                text,
+                new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
         {
             var depth = reader.CurrentDepth;
             while (true)
@@ -217,7 +224,8 @@ public sealed partial class LlmMetadata
                         break;
                 }
 
-                if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && reader.CurrentDepth == depth)
+                if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray
+                    && reader.CurrentDepth == depth)
                 {
                     break;
                 }
@@ -229,8 +237,12 @@ public sealed partial class LlmMetadata
         return Encoding.UTF8.GetString(text.WrittenSpan);
     }
 
-    private static InvalidLlmRequestException WrongType(string slot, string key, string expected, JsonTokenType actual) =>
-        new($"'{slot}.{key}' must be {expected}, not {Describe(actual)}.") { JsonPath = $"$.{slot}.{key}" };
+    private static InvalidLlmRequestException WrongType(
+        string slot,
+        string key,
+        string expected,
+        JsonTokenType actual
+    ) => new($"'{slot}.{key}' must be {expected}, not {Describe(actual)}.") { JsonPath = $"$.{slot}.{key}" };
 
     internal static string Describe(JsonTokenType token) => token switch
     {

@@ -19,8 +19,24 @@ public sealed partial class LlmMetadata
     /// <summary>The keys the gateway reads from its slot (a shared slot takes only these).</summary>
     internal static readonly string[] RecognizedKeys =
     {
-        "generation_name", "trace_name", "existing_trace_id", "trace_id", "parent_observation_id", "session_id", "trace_user_id", "user_id",
-        "tags", "trace_metadata", "prompt", "prompt_name", "prompt_version", "version", "release", "environment", "mask_input", "mask_output",
+        "generation_name",
+        "trace_name",
+        "existing_trace_id",
+        "trace_id",
+        "parent_observation_id",
+        "session_id",
+        "trace_user_id",
+        "user_id",
+        "tags",
+        "trace_metadata",
+        "prompt",
+        "prompt_name",
+        "prompt_version",
+        "version",
+        "release",
+        "environment",
+        "mask_input",
+        "mask_output",
     };
 
     /// <summary>Metadata of a request whose slot was absent or null.</summary>
@@ -35,10 +51,14 @@ public sealed partial class LlmMetadata
     /// <summary><c>trace_name</c></summary>
     public string? TraceName { get; private set; }
 
-    /// <summary><c>existing_trace_id</c>, else <c>trace_id</c>: the trace to join, as sent (validated when joining).</summary>
+    /// <summary>
+    /// <c>existing_trace_id</c>, else <c>trace_id</c>: the trace to join, as sent (validated when joining).
+    /// </summary>
     public string? ExistingTraceId { get; private set; }
 
-    /// <summary>True when <see cref="ExistingTraceId"/> came from <c>trace_id</c> (no <c>existing_trace_id</c> was sent).</summary>
+    /// <summary>
+    /// True when <see cref="ExistingTraceId"/> came from <c>trace_id</c> (no <c>existing_trace_id</c> was sent).
+    /// </summary>
     internal bool TraceIdFromAlias { get; private set; }
 
     /// <summary><c>parent_observation_id</c>: the span to parent the server span to, as sent.</summary>
@@ -77,10 +97,14 @@ public sealed partial class LlmMetadata
     /// <summary><c>mask_output</c>: suppress output content capture for this request.</summary>
     public bool MaskOutput { get; private set; }
 
-    /// <summary>Keys the gateway does not recognize, kept as observation metadata (values as JSON text, strings unquoted).</summary>
+    /// <summary>
+    /// Keys the gateway does not recognize, kept as observation metadata (values as JSON text, strings unquoted).
+    /// </summary>
     public IReadOnlyDictionary<string, string> ObservationMetadata { get; private set; } = NoEntries;
 
-    /// <summary><c>tags</c> items and <c>trace_metadata</c> keys past <see cref="TelemetryLimits.MaxMetadataKeys"/>, left out.</summary>
+    /// <summary>
+    /// <c>tags</c> items and <c>trace_metadata</c> keys past <see cref="TelemetryLimits.MaxMetadataKeys"/>, left out.
+    /// </summary>
     internal int DroppedTraceEntries { get; private set; }
 
     /// <summary>Unrecognized keys past <see cref="TelemetryLimits.MaxMetadataKeys"/>, left out.</summary>

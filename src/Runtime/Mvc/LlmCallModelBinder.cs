@@ -14,7 +14,8 @@ internal sealed class LlmCallModelBinder : IModelBinder
     {
         var run = bindingContext.HttpContext.Features.Get<TracedActionRun>()
             ?? throw new InvalidOperationException(
-                $"Action '{bindingContext.ActionContext.ActionDescriptor.DisplayName}' takes an LlmCall, but only an action marked [TracedLlmRoute] has one: mark it, or take the call from a traced action.");
+                $"Action '{bindingContext.ActionContext.ActionDescriptor.DisplayName}' takes an LlmCall, but only "
+                + "an action marked [TracedLlmRoute] has one: mark it, or take the call from a traced action.");
         bindingContext.Result = ModelBindingResult.Success(run.Call);
         return Task.CompletedTask;
     }

@@ -6,17 +6,22 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// One MVC controller action marked <c>[TracedLlmRoute]</c>, as the generator wrote it: the action
-/// (its controller, name and parameter types), its route, and the reader that matches its metadata
-/// slot as a constant. <c>AddControllers().AddTracedLlm()</c> finds it through the assembly's
+/// <summary>One MVC controller action marked <c>[TracedLlmRoute]</c>, as the generator wrote it.</summary>
+/// <remarks>
+/// The action (its controller, name and parameter types), its route, and the reader that matches its metadata slot as a
+/// constant. <c>AddControllers().AddTracedLlm()</c> finds it through the assembly's
 /// <see cref="TracedActionTableAttribute"/> and runs the pipeline around the action. For generated code only.
-/// </summary>
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class TracedAction
 {
     /// <summary>Made by generated code.</summary>
-    public TracedAction(Type controller, string method, Type[] parameterTypes, TracedRouteInfo route, Func<ReadOnlyMemory<byte>, TracedLlmOptions, RequestShape, RequestEnvelope> readEnvelope)
+    public TracedAction(
+        Type controller,
+        string method,
+        Type[] parameterTypes,
+        TracedRouteInfo route,
+        Func<ReadOnlyMemory<byte>, TracedLlmOptions, RequestShape, RequestEnvelope> readEnvelope)
     {
         ArgumentNullException.ThrowIfNull(controller);
         ArgumentNullException.ThrowIfNull(method);
@@ -39,18 +44,29 @@ public sealed class TracedAction
     /// <summary>The action method's parameter types, which tell it from its overloads.</summary>
     internal IReadOnlyList<Type> ParameterTypes { get; }
 
-    /// <summary>The route as the generator saw it; the endpoint MVC routes a request through gives the path recorded.</summary>
+    /// <summary>
+    /// The route as the generator saw it; the endpoint MVC routes a request through gives the path recorded.
+    /// </summary>
     internal TracedRouteInfo Route { get; }
 
-    /// <summary>True when the action answers JSON only: a body asking for a stream is refused (unless the route ignores the flag).</summary>
+    /// <summary>
+    /// True when the action answers JSON only: a body asking for a stream is refused (unless the route ignores the
+    /// flag).
+    /// </summary>
     public bool RefusesStream { get; init; }
 
-    /// <summary>For an action that returns <c>LlmResult&lt;TResponse, TChunk&gt;</c>: turns what it returned into the result MVC executes.</summary>
+    /// <summary>
+    /// For an action that returns <c>LlmResult&lt;TResponse, TChunk&gt;</c>: turns what it returned into the result MVC
+    /// executes.
+    /// </summary>
     public Func<object, IActionResult>? Unwrap { get; init; }
 
     internal Func<ReadOnlyMemory<byte>, TracedLlmOptions, RequestShape, RequestEnvelope> ReadEnvelope { get; }
 
-    /// <summary>True when <paramref name="method"/> is this action (declared by <see cref="Controller"/>, named and typed alike).</summary>
+    /// <summary>
+    /// True when <paramref name="method"/> is this action (declared by <see cref="Controller"/>, named and typed
+    /// alike).
+    /// </summary>
     internal bool Is(MethodInfo method)
     {
         if (method.DeclaringType != Controller || method.Name != Method)

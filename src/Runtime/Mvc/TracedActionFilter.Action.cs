@@ -23,7 +23,10 @@ internal sealed partial class TracedActionFilter
         run.PreCall = PreCallStage.EndSpan(run.PreCall, run.Server);
         run.Llm = LlmStage.StartSpan(call, run.Server);
         run.ActionStarted = true;
-        var request = _facts?.BodyParameter is { } name && context.ActionArguments.TryGetValue(name, out var bound) ? bound : null;
+        var request =
+            _facts?.BodyParameter is { } name && context.ActionArguments.TryGetValue(name, out var bound)
+                ? bound
+                : null;
         call.Request = request;
         try
         {
@@ -39,7 +42,9 @@ internal sealed partial class TracedActionFilter
         var executed = await next().ConfigureAwait(false);
         if (executed.Exception is { } thrown && !executed.ExceptionHandled)
         {
-            if (call.DuringCallGuardrails is not null && call.CancellationToken.IsCancellationRequested && !context.HttpContext.RequestAborted.IsCancellationRequested)
+            if (call.DuringCallGuardrails is not null
+                && call.CancellationToken.IsCancellationRequested
+                && !context.HttpContext.RequestAborted.IsCancellationRequested)
             {
                 // The action was stopped because a during-call guardrail blocked or failed: the pipeline's
                 // failure (the guardrail's, not the action's cancellation), answered in the route's format.
@@ -66,7 +71,8 @@ internal sealed partial class TracedActionFilter
 
         try
         {
-            var errorResult = executed.Result is IStatusCodeActionResult { StatusCode: >= StatusCodes.Status400BadRequest };
+            var errorResult =
+                executed.Result is IStatusCodeActionResult { StatusCode: >= StatusCodes.Status400BadRequest };
             await LlmStage.CompleteDuringCallGuardrailsAsync(call, errorResult).ConfigureAwait(false);
             if (!errorResult)
             {
@@ -78,7 +84,9 @@ internal sealed partial class TracedActionFilter
                 }
 
                 var output = (executed.Result as ObjectResult)?.Value;
-                await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, request, output ?? executed.Result).ConfigureAwait(false);
+                await LlmStage
+                    .RunGuardrailsAsync(call, GuardrailMode.PostCall, request, output ?? executed.Result)
+                    .ConfigureAwait(false);
                 if (output is not null && LlmStage.CapturesOutput(call))
                 {
                     LlmStage.RecordOutput(call, output, JsonOptions(context.HttpContext).GetTypeInfo(output.GetType()));

@@ -27,7 +27,10 @@ namespace TracedLlm.Pipeline;
 /// failure path; any other goes on to the app's exception handling and is recorded with the
 /// status it answers, when the response is complete.
 /// </summary>
-internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmGateway gateway) : IAsyncResourceFilter, IAsyncActionFilter, IOrderedFilter
+internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmGateway gateway)
+    : IAsyncResourceFilter,
+        IAsyncActionFilter,
+        IOrderedFilter
 {
     // The routes by the endpoint pattern MVC routed a request through (one per attribute route or conventional route).
     private readonly ConcurrentDictionary<string, TracedRouteInfo> _routes = new(StringComparer.Ordinal);
@@ -116,7 +119,10 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
     }
 
     /// <summary>After MVC executed the result; true when the request's record waits for the app's own answer.</summary>
-    private static async Task<bool> AfterAsync(ResourceExecutingContext context, ResourceExecutedContext executed, TracedActionRun run)
+    private static async Task<bool> AfterAsync(
+        ResourceExecutingContext context,
+        ResourceExecutedContext executed,
+        TracedActionRun run)
     {
         var call = run.Call;
         var httpContext = context.HttpContext;
@@ -138,11 +144,15 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
 
             // The app's own exception: MVC rethrows it to the app's middleware, which answers; the
             // request is recorded once that answer is complete, with its status.
-            httpContext.Response.OnCompleted(static state => ((TracedActionRun)state).CompleteAppAnswerAsync(((TracedActionRun)state).ActionException!), Remember(run, exception));
+            httpContext.Response.OnCompleted(
+                static state =>
+                    ((TracedActionRun)state).CompleteAppAnswerAsync(((TracedActionRun)state).ActionException!),
+                Remember(run, exception));
             return true;
         }
 
-        // As for a static handler's result: what a result that writes for an upstream reported, else the response's status.
+        // As for a static handler's result: what a result that writes for an upstream reported, else the response's
+        // status.
         var reported = call.ReportedAnswer;
         var status = reported?.StatusCode ?? httpContext.Response.StatusCode;
         if (call.Failure is null && run.ActionStarted && UnthrownFailure.Answered(call, status) is { } unthrown)
@@ -181,11 +191,11 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         return run;
     }
 
-    /// <summary>
-    /// Reads the body's envelope; a body that is not a JSON object the pipeline can read (cut off, not
-    /// UTF-8) is left whole for MVC's binder, which answers it as it did before adoption (<paramref name="unread"/>
-    /// says why).
-    /// </summary>
+    /// <summary>Reads the body's envelope.</summary>
+    /// <remarks>
+    /// A body that is not a JSON object the pipeline can read (cut off, not UTF-8) is left whole for MVC's binder,
+    /// which answers it as it did before adoption (<paramref name="unread"/> says why).
+    /// </remarks>
     private RequestEnvelope ReadEnvelope(
         ReadOnlyMemory<byte> body, ActionFacts facts, out InvalidLlmRequestException? unread)
     {
@@ -211,7 +221,10 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         return $"{unread.Message} {who} answered {Answered(status)}.";
     }
 
-    /// <summary>How a request refused before the action reads on <c>proxy_pre_call</c>: MVC's model validation, naming the invalid fields, or a filter's answer.</summary>
+    /// <summary>
+    /// How a request refused before the action reads on <c>proxy_pre_call</c>: MVC's model validation, naming the
+    /// invalid fields, or a filter's answer.
+    /// </summary>
     private static string Refused(ModelStateDictionary modelState, int status)
     {
         var answered = Answered(status);
@@ -220,8 +233,12 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             return $"A filter answered {answered} before the action ran.";
         }
 
-        var fields = modelState.Where(entry => entry.Value?.ValidationState == ModelValidationState.Invalid).Select(entry => entry.Key.Length == 0 ? "(body)" : entry.Key).ToList();
-        var named = string.Join(", ", fields.Take(5)) + (fields.Count > 5 ? $" and {fields.Count - 5} more" : string.Empty);
+        var fields = modelState
+            .Where(entry => entry.Value?.ValidationState == ModelValidationState.Invalid)
+            .Select(entry => entry.Key.Length == 0 ? "(body)" : entry.Key)
+            .ToList();
+        var named =
+            string.Join(", ", fields.Take(5)) + (fields.Count > 5 ? $" and {fields.Count - 5} more" : string.Empty);
         return $"MVC's model validation answered {answered}: {fields.Count} invalid field(s) ({named}).";
     }
 
@@ -234,7 +251,10 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
             : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The route of the endpoint MVC routed the request through: the generator's, with the endpoint's own pattern and MVC's body type.</summary>
+    /// <summary>
+    /// The route of the endpoint MVC routed the request through: the generator's, with the endpoint's own pattern and
+    /// MVC's body type.
+    /// </summary>
     private TracedRouteInfo RouteOf(HttpContext httpContext, ActionFacts facts)
     {
         var pattern = (httpContext.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
@@ -245,7 +265,10 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
 
         return _routes.TryGetValue(pattern, out var route)
             ? route
-            : _routes.GetOrAdd(pattern, static (raw, generated) => generated with { Pattern = "/" + raw.TrimStart('~').TrimStart('/') }, facts.Route);
+            : _routes.GetOrAdd(
+                pattern,
+                static (raw, generated) => generated with { Pattern = "/" + raw.TrimStart('~').TrimStart('/') },
+                facts.Route);
     }
 
     /// <summary>What the action's descriptor and MVC's JSON options say of its body, once per action.</summary>
@@ -264,6 +287,9 @@ internal sealed partial class TracedActionFilter(TracedAction action, TracedLlmG
         return _facts = new ActionFacts(body?.Name, shape, action.Route with { RequestType = body?.ParameterType });
     }
 
-    /// <summary>The action's body parameter as MVC binds it (its name, null for none), its shape, and the route with its body type.</summary>
+    /// <summary>
+    /// The action's body parameter as MVC binds it (its name, null for none), its shape, and the route with its body
+    /// type.
+    /// </summary>
     private sealed record ActionFacts(string? BodyParameter, RequestShape Shape, TracedRouteInfo Route);
 }

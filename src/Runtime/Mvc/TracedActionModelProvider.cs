@@ -10,17 +10,18 @@ using TracedLlm.OpenApi;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// Attaches the generated pipeline to each traced MVC action as MVC builds its application model:
-/// the action's filter (<see cref="TracedActionFilter"/>), its route as endpoint metadata (coverage,
-/// the manifest, the start-up check), its error responses for API descriptions, and an
-/// <see cref="LlmCall"/> parameter's binding. It runs after MVC's own provider made the models and
-/// before <c>[ApiController]</c>'s infers binding sources, so an <see cref="LlmCall"/> parameter is
-/// never taken for a second body.
-/// </summary>
+/// <summary>Attaches the generated pipeline to each traced MVC action as MVC builds its application model.</summary>
+/// <remarks>
+/// The action's filter (<see cref="TracedActionFilter"/>), its route as endpoint metadata (coverage, the manifest, the
+/// start-up check), its error responses for API descriptions, and an <see cref="LlmCall"/> parameter's binding. It runs
+/// after MVC's own provider made the models and before <c>[ApiController]</c>'s infers binding sources, so an
+/// <see cref="LlmCall"/> parameter is never taken for a second body.
+/// </remarks>
 internal sealed class TracedActionModelProvider(IServiceProvider services) : IApplicationModelProvider
 {
-    /// <summary>After <c>DefaultApplicationModelProvider</c> (-1000), before <c>ApiBehaviorApplicationModelProvider</c> (-900).</summary>
+    /// <summary>
+    /// After <c>DefaultApplicationModelProvider</c> (-1000), before <c>ApiBehaviorApplicationModelProvider</c> (-900).
+    /// </summary>
     public int Order => -1000 + 50;
 
     public void OnProvidersExecuting(ApplicationModelProviderContext context)
@@ -33,7 +34,11 @@ internal sealed class TracedActionModelProvider(IServiceProvider services) : IAp
             {
                 foreach (var parameter in model.Parameters.Where(p => p.ParameterType == typeof(LlmCall)))
                 {
-                    parameter.BindingInfo = new BindingInfo { BindingSource = BindingSource.Special, BinderType = typeof(LlmCallModelBinder) };
+                    parameter.BindingInfo = new BindingInfo
+                    {
+                        BindingSource = BindingSource.Special,
+                        BinderType = typeof(LlmCallModelBinder)
+                    };
                 }
 
                 if (!model.Attributes.OfType<TracedLlmRouteAttribute>().Any())
@@ -44,8 +49,11 @@ internal sealed class TracedActionModelProvider(IServiceProvider services) : IAp
                 gateway ??= services.GetService<TracedLlmGateway>() ?? throw TracedLlmGateway.NotRegistered();
                 var action = Find(tables, model.ActionMethod, gateway)
                     ?? throw new InvalidOperationException(
-                        $"Action '{model.ActionMethod.DeclaringType}.{model.ActionMethod.Name}' is marked [TracedLlmRoute], but its assembly has no traced pipeline for it: " +
-                        "the TracedLlm source generator did not run on that project, or reported an error for the action (TLLM1xxx). Reference the TracedLlm package from the project that declares the controller.");
+                        $"Action '{model.ActionMethod.DeclaringType}.{model.ActionMethod.Name}' is marked "
+                        + "[TracedLlmRoute], but its assembly has no traced pipeline for it: "
+                            + "the TracedLlm source generator did not run on that project, or reported an error "
+                            + "for the action (TLLM1xxx). Reference the TracedLlm package from the project that "
+                            + "declares the controller.");
                 Attach(model, action, gateway);
             }
         }
@@ -61,11 +69,22 @@ internal sealed class TracedActionModelProvider(IServiceProvider services) : IAp
         model.Filters.Add(new TracedActionFilter(action, gateway));
         // API descriptions (ApiExplorer) read an action's responses from its filters: the same responses a
         // static handler's route declares (its result, its stream, the pipeline's errors in its format).
-        var metadata = TracedRouteMetadata.For(action.Route, authenticated: gateway.Authenticator is not null, ErrorResponses.Of(action.Route, gateway.Options));
+        var metadata = TracedRouteMetadata.For(
+            action.Route,
+            authenticated: gateway.Authenticator is not null,
+            ErrorResponses.Of(action.Route, gateway.Options));
         foreach (var response in metadata.OfType<Microsoft.AspNetCore.Http.Metadata.IProducesResponseTypeMetadata>())
         {
             var contentTypes = response.ContentTypes.ToArray();
-            model.Filters.Add(new ProducesResponseTypeAttribute(response.Type ?? typeof(void), response.StatusCode, contentTypes[0], contentTypes.Skip(1).ToArray()) { Description = response.Description });
+            model.Filters.Add(
+                new ProducesResponseTypeAttribute(
+                    response.Type ?? typeof(void),
+                    response.StatusCode,
+                    contentTypes[0],
+                    contentTypes.Skip(1).ToArray())
+                {
+                    Description = response.Description
+                });
         }
 
         foreach (var selector in model.Selectors)
@@ -74,8 +93,14 @@ internal sealed class TracedActionModelProvider(IServiceProvider services) : IAp
         }
     }
 
-    /// <summary>The generated pipeline of <paramref name="method"/>, from its assembly's table (read once per assembly, its manifest registered).</summary>
-    private static TracedAction? Find(Dictionary<Assembly, IReadOnlyList<TracedAction>> tables, MethodInfo method, TracedLlmGateway gateway)
+    /// <summary>
+    /// The generated pipeline of <paramref name="method"/>, from its assembly's table (read once per assembly, its
+    /// manifest registered).
+    /// </summary>
+    private static TracedAction? Find(
+        Dictionary<Assembly, IReadOnlyList<TracedAction>> tables,
+        MethodInfo method,
+        TracedLlmGateway gateway)
     {
         var assembly = method.DeclaringType!.Assembly;
         if (!tables.TryGetValue(assembly, out var actions))

@@ -9,12 +9,12 @@ using Microsoft.AspNetCore.Mvc.Infrastructure;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// The results a traced MVC action's pipeline gives MVC to execute: what an action's
-/// <c>LlmResult&lt;TResponse, TChunk&gt;</c> holds (its response for MVC's formatters, its chunks as
-/// server-sent events, its <c>IResult</c>), and the pipeline's own answer to a failure. Executed by
-/// MVC like any result, so the app's result filters run around them. For generated code only.
-/// </summary>
+/// <summary>The results a traced MVC action's pipeline gives MVC to execute.</summary>
+/// <remarks>
+/// What an action's <c>LlmResult&lt;TResponse, TChunk&gt;</c> holds (its response for MVC's formatters, its chunks as
+/// server-sent events, its <c>IResult</c>), and the pipeline's own answer to a failure. Executed by MVC like any
+/// result, so the app's result filters run around them. For generated code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class TracedActionResults
 {
@@ -36,23 +36,33 @@ public static class TracedActionResults
             : new ObjectResult(result.Response) { DeclaredType = typeof(TResponse) };
     }
 
-    /// <summary>An action's chunks, written as server-sent events in the route's wire format, then the post-call guardrails and the held-back terminal event.</summary>
+    /// <summary>
+    /// An action's chunks, written as server-sent events in the route's wire format, then the post-call guardrails and
+    /// the held-back terminal event.
+    /// </summary>
     internal sealed class StreamResult<TChunk>(IAsyncEnumerable<TChunk> chunks) : IStreamResult
     {
         public async Task ExecuteResultAsync(ActionContext context)
         {
-            var run = context.HttpContext.Features.Get<TracedActionRun>()
-                ?? throw new InvalidOperationException("An LlmResult stream is written only by a [TracedLlmRoute] action's pipeline.");
+            var run =
+                context.HttpContext.Features.Get<TracedActionRun>()
+                ?? throw new InvalidOperationException(
+                    "An LlmResult stream is written only by a [TracedLlmRoute] action's pipeline.");
             var call = run.Call;
-            var typeInfo = (JsonTypeInfo<TChunk>)TracedActionFilter.JsonOptions(context.HttpContext).GetTypeInfo(typeof(TChunk));
+            var typeInfo =
+                (JsonTypeInfo<TChunk>)TracedActionFilter.JsonOptions(context.HttpContext).GetTypeInfo(typeof(TChunk));
             await StreamStage.WriteAsync(call, chunks, typeInfo).ConfigureAwait(false);
             await LlmStage.CompleteDuringCallGuardrailsAsync(call).ConfigureAwait(false);
-            await LlmStage.RunGuardrailsAsync(call, GuardrailMode.PostCall, call.Request, StreamStage.Chunks(call)).ConfigureAwait(false);
+            await LlmStage
+                .RunGuardrailsAsync(call, GuardrailMode.PostCall, call.Request, StreamStage.Chunks(call))
+                .ConfigureAwait(false);
             await StreamStage.CompleteAsync(call).ConfigureAwait(false);
         }
     }
 
-    /// <summary>A stream: its guardrails and terminal event follow its chunks, as it is written, not the action.</summary>
+    /// <summary>
+    /// A stream: its guardrails and terminal event follow its chunks, as it is written, not the action.
+    /// </summary>
     internal interface IStreamResult : IActionResult
     {
     }

@@ -32,7 +32,9 @@ internal sealed class TracedActionRun(LlmCall call, ActionContext action) : IReq
     /// <summary>True once MVC reached the action (binding, validation and the app's action filters passed).</summary>
     public bool ActionStarted { get; set; }
 
-    /// <summary>The action's exception, as MVC's exception filters see it next (one that handles it answers the request).</summary>
+    /// <summary>
+    /// The action's exception, as MVC's exception filters see it next (one that handles it answers the request).
+    /// </summary>
     public Exception? ActionException { get; set; }
 
     /// <summary>
@@ -42,10 +44,13 @@ internal sealed class TracedActionRun(LlmCall call, ActionContext action) : IReq
     public InvalidLlmRequestException? UnreadBody { get; set; }
 
     /// <summary>
-    /// The refusal as the action's invalid model state answer (<see cref="ApiBehaviorOptions.InvalidModelStateResponseFactory"/>,
-    /// the message under the refused property's JSON path), on an <c>[ApiController]</c>
-    /// action whose app lets MVC answer invalid models; null elsewhere.
+    /// The refusal as the action's invalid model state answer
+    /// (<see cref="ApiBehaviorOptions.InvalidModelStateResponseFactory"/>, the message under the refused property's
+    /// JSON path), on an <c>[ApiController]</c> action whose app lets MVC answer invalid models.
     /// </summary>
+    /// <remarks>
+    /// Null elsewhere.
+    /// </remarks>
     public Task? TryWrite(string jsonPath, string message)
     {
         var services = action.HttpContext.RequestServices;
@@ -64,7 +69,9 @@ internal sealed class TracedActionRun(LlmCall call, ActionContext action) : IReq
     public Task FailAsync(Exception exception, int? answeredStatus = null) =>
         FailurePath.HandleAsync(Call, exception, Server, Auth, PreCall, Llm, answeredStatus);
 
-    /// <summary>Ends the spans, children first and the server span last, once: the request's end on every path.</summary>
+    /// <summary>
+    /// Ends the spans, children first and the server span last, once: the request's end on every path.
+    /// </summary>
     public void End()
     {
         if (System.Threading.Interlocked.Exchange(ref _ended, 1) != 0)

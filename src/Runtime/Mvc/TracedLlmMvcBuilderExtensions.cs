@@ -9,7 +9,9 @@ using TracedLlm.Pipeline;
 // Where MVC's builder extensions are, as AddJsonOptions() is.
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Runs the generated pipeline of each <c>[TracedLlmRoute]</c> controller action inside MVC (docs/mvc.md).</summary>
+/// <summary>
+/// Runs the generated pipeline of each <c>[TracedLlmRoute]</c> controller action inside MVC (docs/mvc.md).
+/// </summary>
 public static class TracedLlmMvcBuilderExtensions
 {
     /// <summary>

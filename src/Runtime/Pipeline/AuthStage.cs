@@ -77,7 +77,8 @@ public static class AuthStage
         var endTimestamp = state.EndTimestamp == 0 ? startTimestamp : state.EndTimestamp;
 
         // The server span's start is the request's start timestamp: both ends are placed from it on one clock.
-        var auth = server.Source.StartActivity(SpanNames.Auth, ActivityKind.Internal, server.Context, tags: null, links: null,
+        var auth = server.Source.StartActivity(
+            SpanNames.Auth, ActivityKind.Internal, server.Context, tags: null, links: null,
             startTime: server.StartTimeUtc + Stopwatch.GetElapsedTime(call.StartTimestamp, startTimestamp));
         if (auth is null)
         {
@@ -86,7 +87,8 @@ public static class AuthStage
 
         if (auth.IsAllDataRequested)
         {
-            // An authenticated caller's auth span carries the trace-level attributes like its other spans; a refused one's nothing it chose.
+            // An authenticated caller's auth span carries the trace-level attributes like its other spans; a refused
+            // one's nothing it chose.
             var tags = new FirstTags(auth, call);
             tags.Add(AttributeNames.LangfuseObservationType, LangfuseObservationTypes.Span);
             CallerAttributes.AddTo(ref tags, call.Caller);
@@ -100,7 +102,10 @@ public static class AuthStage
     /// <summary>Raises the authenticator's refusal (or failure), now that the spans that record it exist.</summary>
     public static void ThrowIfUnauthenticated(LlmCall call) => call.Authentication.Failure?.Throw();
 
-    /// <summary>Ends the <c>auth</c> span (its end time was set when it started) and makes the server span current again; returns null.</summary>
+    /// <summary>
+    /// Ends the <c>auth</c> span (its end time was set when it started) and makes the server span current again;
+    /// returns null.
+    /// </summary>
     public static Activity? EndSpan(Activity? auth, Activity? server) => Spans.End(auth, server);
 
     private static async ValueTask AwaitAuthenticationAsync(ValueTask<AuthResult> pending, LlmCall call)
@@ -123,7 +128,8 @@ public static class AuthStage
     {
         if (!result.Succeeded)
         {
-            Refuse(call, new LlmAuthenticationException(result.FailureMessage ?? "Authentication failed.", result.Forbidden));
+            Refuse(call, new LlmAuthenticationException(
+                result.FailureMessage ?? "Authentication failed.", result.Forbidden));
             return;
         }
 

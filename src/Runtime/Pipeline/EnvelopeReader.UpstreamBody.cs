@@ -6,10 +6,11 @@ namespace TracedLlm.Pipeline;
 // the gateway's keys of a shared slot).
 public partial struct EnvelopeReader
 {
-    /// <summary>
-    /// The body to forward: the gateway's slot cut out; a shared slot cut only of the keys the
-    /// gateway took (whole when they were all it held, untouched when it took none).
-    /// </summary>
+    /// <summary>The body to forward: the gateway's slot cut out.</summary>
+    /// <remarks>
+    /// A shared slot cut only of the keys the gateway took (whole when they were all it held, untouched when it took
+    /// none).
+    /// </remarks>
     private readonly ReadOnlyMemory<byte> UpstreamBody()
     {
         if (!_slotSeen || _slotLeft)

@@ -52,9 +52,11 @@ public partial struct EnvelopeReader
 
     /// <summary>
     /// Starts reading <paramref name="body"/> for a route whose slot is <paramref name="slot"/>, the
-    /// gateway's or shared with the provider's field of that name, and whose request type binds <paramref name="shape"/>.
+    /// gateway's or shared with the provider's field of that name, and whose request type binds
+    /// <paramref name="shape"/>.
     /// </summary>
-    public EnvelopeReader(ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
+    public EnvelopeReader(
+        ReadOnlyMemory<byte> body, string slot, MetadataSlotMode mode, TracedLlmOptions options, RequestShape shape)
         : this(body, slot, mode, options, shape, strictMetadata: true)
     {
     }
@@ -219,7 +221,8 @@ public partial struct EnvelopeReader
             else if (reader.ValueTextEquals("max_completion_tokens"u8))
             {
                 reader.Read();
-                _maxCompletionTokens = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
+                _maxCompletionTokens =
+                    reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var m) ? m : null;
             }
             else
             {
@@ -246,11 +249,15 @@ public partial struct EnvelopeReader
     public readonly RequestEnvelope Build()
     {
         _check.Finish();
-        var parameters = new EnvelopeParameters(_model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens) { ServiceTier = _serviceTier };
+        var parameters = new EnvelopeParameters(
+            _model, _stream, _temperature, _topP, _maxCompletionTokens ?? _maxTokens) { ServiceTier = _serviceTier };
         return new RequestEnvelope(_body, UpstreamBody(), _metadata, parameters, error: null);
     }
 
-    /// <summary>Reads the next token; a body that is not JSON is the client's mistake, said in its terms (<see cref="JsonSyntax"/>).</summary>
+    /// <summary>
+    /// Reads the next token; a body that is not JSON is the client's mistake, said in its terms
+    /// (<see cref="JsonSyntax"/>).
+    /// </summary>
     private readonly bool Read(ref Utf8JsonReader reader)
     {
         try

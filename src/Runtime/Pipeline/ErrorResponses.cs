@@ -11,20 +11,24 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// Writes the errors the pipeline answers itself, with no reflection: in the route's wire format
-/// (OpenAI's or Anthropic's error JSON), as RFC 7807 problem details, or through the app's own
-/// <see cref="ILlmErrorWriter"/>, as the route and the options choose (<see cref="LlmErrorResponses"/>).
-/// </summary>
+/// <summary>Writes the errors the pipeline answers itself, with no reflection.</summary>
+/// <remarks>
+/// In the route's wire format (OpenAI's or Anthropic's error JSON), as RFC 7807 problem details, or through the app's
+/// own <see cref="ILlmErrorWriter"/>, as the route and the options choose (<see cref="LlmErrorResponses"/>).
+/// </remarks>
 internal static class ErrorResponses
 {
-    /// <summary>The responses the route gives: its own choice, else the options'; never <see cref="LlmErrorResponses.Default"/>.</summary>
+    /// <summary>
+    /// The responses the route gives: its own choice, else the options'; never <see cref="LlmErrorResponses.Default"/>.
+    /// </summary>
     public static LlmErrorResponses Of(TracedRouteInfo route, TracedLlmOptions options) =>
         route.ErrorResponses != LlmErrorResponses.Default ? route.ErrorResponses
         : options.ErrorResponses != LlmErrorResponses.Default ? options.ErrorResponses
         : LlmErrorResponses.WireFormat;
 
-    /// <summary>Answers <paramref name="failure"/> in the route's error responses; the response has not started.</summary>
+    /// <summary>
+    /// Answers <paramref name="failure"/> in the route's error responses; the response has not started.
+    /// </summary>
     public static Task WriteAsync(LlmCall call, FailurePath.Failure failure)
     {
         var httpContext = call.HttpContext;
@@ -62,7 +66,9 @@ internal static class ErrorResponses
             // ASP.NET Core's own errors are problem details: on a route that keeps its answers, the pipeline's too.
             LlmErrorResponses.ProblemDetails or LlmErrorResponses.Host => WriteProblemAsync(httpContext, failure),
             LlmErrorResponses.Writer => call.Gateway.ErrorWriter(call.Route)
-                .WriteAsync(new LlmErrorContext(httpContext, call.Route, failure.StatusCode, failure.Kind, failure.Code, failure.Message)).AsTask(),
+                .WriteAsync(new LlmErrorContext(
+                    httpContext, call.Route, failure.StatusCode, failure.Kind, failure.Code, failure.Message))
+                .AsTask(),
             _ => WriteWireAsync(httpContext, call.Route.ErrorFormat, failure),
         };
     }
@@ -182,11 +188,14 @@ internal static class ErrorResponses
 }
 
 /// <summary>
-/// A request feature that writes the pipeline's refusal of a request's input (a body it cannot read
-/// one way, a slot value of the wrong type) as the app's framework answers input it cannot bind, on
-/// routes that chose no other error format: an MVC <c>[ApiController]</c> action's invalid model
-/// state answer. Null from <see cref="TryWrite"/> when the framework has no such answer.
+/// A request feature that writes the pipeline's refusal of a request's input as the app's framework answers input it
+/// cannot bind.
 /// </summary>
+/// <remarks>
+/// The refusal: a body it cannot read one way, a slot value of the wrong type; on routes that chose no other error
+/// format, the framework's answer is an MVC <c>[ApiController]</c> action's invalid model state answer. Null from
+/// <see cref="TryWrite"/> when the framework has no such answer.
+/// </remarks>
 internal interface IRequestRefusalWriter
 {
     /// <summary>

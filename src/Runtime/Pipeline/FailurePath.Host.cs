@@ -17,12 +17,12 @@ namespace TracedLlm.Pipeline;
 // a body the pipeline could not read that the handler, given it as it came, failed on.
 public static partial class FailurePath
 {
-    /// <summary>
-    /// True when the failure path answers an exception whatever the route's errors: TracedLlm's own (a
-    /// <see cref="GatewayException"/>: a guardrail's block, an upstream's failure, a timeout of an attempt), one after
-    /// the response started (only the pipeline can end a stream honestly), or one the request's own state explains
-    /// (its client left, its deadline passed). Any other is the app's.
-    /// </summary>
+    /// <summary>True when the failure path answers an exception whatever the route's errors.</summary>
+    /// <remarks>
+    /// TracedLlm's own (a <see cref="GatewayException"/>: a guardrail's block, an upstream's failure, a timeout of an
+    /// attempt), one after the response started (only the pipeline can end a stream honestly), or one the request's own
+    /// state explains (its client left, its deadline passed). Any other is the app's.
+    /// </remarks>
     internal static bool PipelineAnswers(HttpContext httpContext, Exception exception) =>
         exception is GatewayException
         || httpContext.Response.HasStarted
@@ -32,10 +32,12 @@ public static partial class FailurePath
             is { RequestTimeoutToken.IsCancellationRequested: true };
 
     /// <summary>
-    /// True when a static handler's route leaves the failure to ASP.NET Core (<see cref="LlmErrorResponses.Host"/>):
-    /// minimal APIs' answer to a body the handler's type cannot bind, or an exception of the app's own that left the
-    /// handler (or its result, its stream) before the response started.
+    /// True when a static handler's route leaves the failure to ASP.NET Core (<see cref="LlmErrorResponses.Host"/>).
     /// </summary>
+    /// <remarks>
+    /// Minimal APIs' answer to a body the handler's type cannot bind, or an exception of the app's own that left the
+    /// handler (or its result, its stream) before the response started.
+    /// </remarks>
     private static bool HostAnswers(LlmCall call, Exception exception) =>
         ErrorResponses.Of(call.Route, call.Gateway.Options) == LlmErrorResponses.Host
         && (exception is UnboundBodyException || call.HandlerRunning)
@@ -104,10 +106,11 @@ public static partial class FailurePath
         return true;
     }
 
-    /// <summary>
-    /// Records an exception the host answered: the failure with the status it answered (one it never set, as on a
-    /// test server that hands the exception to its client, is the server's 500), then the server span's end.
-    /// </summary>
+    /// <summary>Records an exception the host answered.</summary>
+    /// <remarks>
+    /// The failure with the status it answered (one it never set, as on a test server that hands the exception to its
+    /// client, is the server's 500), then the server span's end.
+    /// </remarks>
     private static async Task CompleteHostAnswerAsync(LlmCall call)
     {
         var left = call.HostAnswer!;
@@ -131,11 +134,9 @@ public static partial class FailurePath
     private static bool ThrowsOnBadRequest(HttpContext httpContext) =>
         httpContext.RequestServices.GetService<IOptions<RouteHandlerOptions>>()?.Value.ThrowOnBadRequest ?? false;
 
-    /// <summary>
-    /// A handler's failure on a body the pipeline could not read and handed to it as it came: the client's mistake,
-    /// answered as the pipeline answers such a body, never a 500. Null for any other failure.
-    /// </summary>
+    /// <summary>A handler's failure on a body the pipeline could not read and handed to it as it came.</summary>
     /// <remarks>
+    /// The client's mistake, answered as the pipeline answers such a body, never a 500. Null for any other failure.
     /// What System.Text.Json throws on such a body: a parser's <see cref="JsonException"/>, or the
     /// <see cref="InvalidOperationException"/> of a node read as what it is not (<c>AsObject()</c> on an array), or
     /// an exception wrapping either. Where the runtime keeps no stack trace (Native AOT), the second is not told apart.

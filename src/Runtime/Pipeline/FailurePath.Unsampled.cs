@@ -8,11 +8,13 @@ namespace TracedLlm.Pipeline;
 public static partial class FailurePath
 {
     /// <summary>
-    /// Records a failed request whose joined trace was not sampled (a <c>traceparent</c> ending
-    /// <c>-00</c>): a new root server span and its failure span, with the route, the status and the
-    /// failure, and a link to the caller's context. The sampler decides on it as on any new root.
-    /// Called as the request ends (<see cref="RequestStage.EndSpan"/>).
+    /// Records a failed request whose joined trace was not sampled (a <c>traceparent</c> ending <c>-00</c>).
     /// </summary>
+    /// <remarks>
+    /// A new root server span and its failure span, with the route, the status and the failure, and a link to the
+    /// caller's context. The sampler decides on it as on any new root. Called as the request ends
+    /// (<see cref="RequestStage.EndSpan"/>).
+    /// </remarks>
     internal static void RecordUnsampled(LlmCall call, Failure failure)
     {
         var source = TracedLlmTelemetry.SourceFor(call.Gateway.Options.SemanticConventions);
@@ -53,9 +55,12 @@ public static partial class FailurePath
     }
 
     /// <summary>
-    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not
-    /// sampled): the route, the status and the failure; the caller's context is its link.
+    /// The attributes of a failure recorded in a trace of its own (its caller's trace was not sampled): the route, the
+    /// status and the failure.
     /// </summary>
+    /// <remarks>
+    /// The caller's context is its link.
+    /// </remarks>
     private static void AddRecordAttributes(Activity span, LlmCall call, Failure failure)
     {
         var tags = new FirstTags(span, call);

@@ -25,7 +25,9 @@ public static partial class FailurePath
     /// <summary>The <c>error.type</c> and code of a client that went away (status 499, nothing written).</summary>
     internal const string ClientDisconnected = "client_disconnected";
 
-    /// <summary>The <c>error.type</c> and code of the server's own request timeout (ASP.NET Core request timeouts).</summary>
+    /// <summary>
+    /// The <c>error.type</c> and code of the server's own request timeout (ASP.NET Core request timeouts).
+    /// </summary>
     internal const string RequestTimeout = "request_timeout";
 
     /// <summary>The <c>error.type</c> and code of a request body that did not arrive in time (408).</summary>
@@ -36,14 +38,17 @@ public static partial class FailurePath
     /// Under <see cref="LlmErrorResponses.Host"/> an exception the handler let escape is thrown on to the host's own
     /// handling, and recorded with the status the host answered when the response is complete.
     /// </remarks>
-    public static Task HandleAsync(LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm) =>
+    public static Task HandleAsync(
+        LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm) =>
         HandleAsync(call, exception, server, auth, preCall, llm, answeredStatus: null, hostMayAnswer: true);
 
     /// <summary>
-    /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own
-    /// handling has answered with that status (an MVC exception filter, the app's exception
-    /// middleware): it is recorded once, with its exception event, and nothing is written. Never throws.
+    /// Handles a failed request; with <paramref name="answeredStatus"/>, an exception the app's own handling has
+    /// answered with that status (an MVC exception filter, the app's exception middleware).
     /// </summary>
+    /// <remarks>
+    /// It is recorded once, with its exception event, and nothing is written. Never throws.
+    /// </remarks>
     internal static async Task HandleAsync(
         LlmCall call, Exception exception, Activity? server, Activity? auth, Activity? preCall, Activity? llm,
         int? answeredStatus, Failure? decided = null, bool hostMayAnswer = false)
@@ -58,7 +63,9 @@ public static partial class FailurePath
         {
             var cancelledBefore = call.CancellationToken.IsCancellationRequested;
             await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
-            if (await pending.ConfigureAwait(false) is { } guardrailFailure && cancelledBefore && exception is OperationCanceledException)
+            if (await pending.ConfigureAwait(false) is { } guardrailFailure
+                && cancelledBefore
+                && exception is OperationCanceledException)
             {
                 exception = guardrailFailure;
                 hostMayAnswer = false;
@@ -79,7 +86,11 @@ public static partial class FailurePath
         // The message goes to the client and into spans: redacted and bounded like any client text (it may echo some).
         var failure = decided
             ?? (answeredStatus is { } status ? AnsweredByApp(exception, status) : Classify(call, exception));
-        failure = failure with { Message = TelemetryText.Bound(failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction) };
+        failure = failure with
+        {
+            Message = TelemetryText.Bound(
+                failure.Message, call.Gateway.Options.Limits.MaxAttributeValueLength, call.Gateway.Options.Redaction)
+        };
         call.Failure = failure;
         // An error result was answered, not thrown: no exception event for it (an exception the app answered was
         // thrown; one left to the host has its event on the span it left).
@@ -113,13 +124,13 @@ public static partial class FailurePath
         Spans.End(failed, server);
     }
 
-    /// <summary>
-    /// Writes the error: a JSON body when nothing was sent yet, an error event (before the stream's
-    /// terminal event, which the pipeline holds back) when a stream has started, nothing when the
-    /// client is gone or the handler's error result has answered it. A response something else
-    /// started cannot be ended honestly: its connection is cut, so the client never takes a
-    /// truncated body for a whole one.
-    /// </summary>
+    /// <summary>Writes the error, as the response's state allows.</summary>
+    /// <remarks>
+    /// A JSON body when nothing was sent yet, an error event (before the stream's terminal event, which the pipeline
+    /// holds back) when a stream has started, nothing when the client is gone or the handler's error result has
+    /// answered it. A response something else started cannot be ended honestly: its connection is cut, so the client
+    /// never takes a truncated body for a whole one.
+    /// </remarks>
     private static async ValueTask AnswerAsync(LlmCall call, Failure failure, Activity? server)
     {
         if (failure.Answered)
@@ -168,7 +179,10 @@ public static partial class FailurePath
         }
     }
 
-    /// <summary>Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event on the failure span.</summary>
+    /// <summary>
+    /// Calls every failure logger once, in order, within one deadline for all of them; a logger's failure is an event
+    /// on the failure span.
+    /// </summary>
     private static async ValueTask LogAsync(LlmCall call, Exception exception, Failure failure, Activity? failed)
     {
         var loggers = call.Gateway.FailureLoggers;
@@ -178,7 +192,11 @@ public static partial class FailurePath
         }
 
         using var deadline = new CancellationTokenSource(call.Gateway.Options.FailureLoggerTimeout);
-        var context = new FailureContext(call, exception, failure.StatusCode, failure.ErrorType) { ErrorCode = failure.Code, CancellationToken = deadline.Token };
+        var context = new FailureContext(call, exception, failure.StatusCode, failure.ErrorType)
+        {
+            ErrorCode = failure.Code,
+            CancellationToken = deadline.Token
+        };
         foreach (var logger in loggers)
         {
             try
@@ -193,10 +211,12 @@ public static partial class FailurePath
             catch (Exception loggerFailure)
             {
                 // A broken or slow logger must not change the response or stop the other loggers.
-                failed?.AddEvent(new ActivityEvent(AttributeNames.FailureLoggerErrorEvent, tags: new ActivityTagsCollection
-                {
-                    [AttributeNames.ErrorType] = loggerFailure.GetType().FullName,
-                }));
+                failed?.AddEvent(new ActivityEvent(
+                    AttributeNames.FailureLoggerErrorEvent,
+                    tags: new ActivityTagsCollection
+                    {
+                        [AttributeNames.ErrorType] = loggerFailure.GetType().FullName,
+                    }));
             }
         }
     }
@@ -241,19 +261,23 @@ public static partial class FailurePath
             return Answered(answered);
         }
 
-        if (httpContext.Features.Get<IHttpRequestTimeoutFeature>() is { RequestTimeoutToken.IsCancellationRequested: true })
+        if (httpContext.Features.Get<IHttpRequestTimeoutFeature>()
+            is { RequestTimeoutToken.IsCancellationRequested: true })
         {
             // A body still being read when the deadline passed: the client was the slow side (408).
             return call.Envelope.Error is OperationCanceledException
-                ? new Failure(408, GatewayErrorKind.InvalidRequest, RequestBodyTimeout, "The request body did not arrive in time.", RequestBodyTimeout)
-                : new Failure(504, GatewayErrorKind.Timeout, RequestTimeout, "The request took longer than this gateway allows.", RequestTimeout);
+                ? new Failure(408, GatewayErrorKind.InvalidRequest, RequestBodyTimeout,
+                    "The request body did not arrive in time.", RequestBodyTimeout)
+                : new Failure(504, GatewayErrorKind.Timeout, RequestTimeout,
+                    "The request took longer than this gateway allows.", RequestTimeout);
         }
 
         // Kestrel cancels RequestAborted from the thread pool after it closed the connection: a body
         // cut short by the client leaving says so first (RequestStage.ReadBodyAsync).
         if (httpContext.RequestAborted.IsCancellationRequested || call.Envelope.Error is ConnectionAbortedException)
         {
-            return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected, "The client closed the request.", ClientDisconnected);
+            return new Failure(499, GatewayErrorKind.InvalidRequest, ClientDisconnected,
+                "The client closed the request.", ClientDisconnected);
         }
 
         if (UnreadBodyFailure(call, exception) is { } unread)
@@ -266,7 +290,10 @@ public static partial class FailurePath
         // code made an exception of (EnsureSuccessStatusCode) is the upstream's status, passed on as any.
         var meaning = call.UpstreamMeaningOf(exception) switch
         {
-            HttpRequestException { StatusCode: { } status } http => new UpstreamException((int)status, string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {(int)status}."), http),
+            HttpRequestException { StatusCode: { } status } http => new UpstreamException(
+                (int)status,
+                string.Create(CultureInfo.InvariantCulture, $"The upstream provider answered {(int)status}."),
+                http),
             var other => other,
         };
         var errorType = meaning.GetType().FullName ?? meaning.GetType().Name;
@@ -283,30 +310,38 @@ public static partial class FailurePath
                 JsonPath: (known as InvalidLlmRequestException)?.JsonPath),
 
             // Kept until upstream code reports unreachable providers as UpstreamException itself.
-            HttpRequestException => new Failure(502, GatewayErrorKind.Api, errorType, "The upstream provider could not be reached.", "upstream_unreachable"),
+            HttpRequestException => new Failure(502, GatewayErrorKind.Api, errorType,
+                "The upstream provider could not be reached.", "upstream_unreachable"),
 
             // Its message may carry anything (paths, keys): the client and the span status get a fixed text.
-            _ => new Failure(500, GatewayErrorKind.Api, errorType, "The gateway failed to handle the request.", "internal_error"),
+            _ => new Failure(500, GatewayErrorKind.Api, errorType,
+                "The gateway failed to handle the request.", "internal_error"),
         };
     }
 
     private static Failure Answered(ErrorResultException result) =>
         new(result.StatusCode, result.Kind, result.ErrorType, result.Message, Code: null, Answered: true);
 
-    /// <summary>
-    /// An exception of the app's own that the app's handling answered: the status it answered, the
-    /// exception's type, and a description that names both but never the exception's message (it
-    /// may carry anything).
-    /// </summary>
+    /// <summary>An exception of the app's own that the app's handling answered.</summary>
+    /// <remarks>
+    /// The status it answered, the exception's type, and a description that names both but never the exception's
+    /// message (it may carry anything).
+    /// </remarks>
     private static Failure AnsweredByApp(Exception exception, int status)
     {
         var type = exception.GetType();
         var reason = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-        var answered = reason.Length > 0 ? $"{status} {reason}" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name, $"{type.Name} was thrown; the application answered {answered}.", Code: null, Answered: true);
+        var answered = reason.Length > 0
+            ? $"{status} {reason}"
+            : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new Failure(status, GatewayException.KindOf(status), type.FullName ?? type.Name,
+            $"{type.Name} was thrown; the application answered {answered}.", Code: null, Answered: true);
     }
 
-    /// <summary>A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result already wrote the response.</summary>
+    /// <summary>
+    /// A failure as the client is answered and the spans record it; <paramref name="Answered"/> when an error result
+    /// already wrote the response.
+    /// </summary>
     /// <remarks><paramref name="JsonPath"/>: where in the body a refused request is wrong, or null.</remarks>
     internal readonly record struct Failure(
         int StatusCode, GatewayErrorKind Kind, string ErrorType, string Message, string? Code, bool Answered = false,

@@ -6,13 +6,13 @@ using System.Text.Json;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// Says where a body that is not JSON goes wrong, in the client's terms: the JSON path of the
-/// place (<c>$.messages[1].content</c>), its line and column, what JSON allows there and what the
-/// body has instead — never System.Text.Json's own message, whose reader positions
-/// ("LineNumber: 0 | BytePositionInLine: 14") describe the parser, not the request. The body is
-/// read again only when it has already failed, so the cost is on the error path alone.
-/// </summary>
+/// <summary>Says where a body that is not JSON goes wrong, in the client's terms.</summary>
+/// <remarks>
+/// The JSON path of the place (<c>$.messages[1].content</c>), its line and column, what JSON allows there and what the
+/// body has instead — never System.Text.Json's own message, whose reader positions ("LineNumber: 0 |
+/// BytePositionInLine: 14") describe the parser, not the request. The body is read again only when it has already
+/// failed, so the cost is on the error path alone.
+/// </remarks>
 internal static class JsonSyntax
 {
     private const int MaxPathLength = 200;
@@ -52,11 +52,13 @@ internal static class JsonSyntax
         var where = $"{Path(frames, last, Previous(body, at))} (line {atLine}, column {atColumn})";
         if (frames.Count >= EnvelopeReader.ReaderOptions.MaxDepth)
         {
-            return $"The request body is not valid JSON at {where}: it is nested deeper than {EnvelopeReader.ReaderOptions.MaxDepth} levels.";
+            return $"The request body is not valid JSON at {where}: it is nested deeper than "
+                + $"{EnvelopeReader.ReaderOptions.MaxDepth} levels.";
         }
 
         var expected = Expected(frames, last, Previous(body, at));
-        return $"The request body is not valid JSON at {where}: expected {expected}, found {Found(body, at, expected)}.";
+        return $"The request body is not valid JSON at {where}: expected {expected}, "
+            + $"found {Found(body, at, expected)}.";
     }
 
     /// <summary>Keeps the path of the token the reader is on: containers, property names, array indexes.</summary>
@@ -110,7 +112,9 @@ internal static class JsonSyntax
             var innermost = i == frames.Count - 1;
             if (frame.IsArray)
             {
-                var index = innermost && (last == JsonTokenType.StartArray || previous == (byte)',') ? frame.Index + 1 : frame.Index;
+                var index = innermost && (last == JsonTokenType.StartArray || previous == (byte)',')
+                    ? frame.Index + 1
+                    : frame.Index;
                 if (index >= 0)
                 {
                     path.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
@@ -118,11 +122,15 @@ internal static class JsonSyntax
             }
             else if (frame.Property is { } property && (!innermost || last == JsonTokenType.PropertyName))
             {
-                path.Append(IsIdentifier(property) ? "." + property : "['" + property.Replace("'", "\\'", StringComparison.Ordinal) + "']");
+                path.Append(IsIdentifier(property)
+                    ? "." + property
+                    : "['" + property.Replace("'", "\\'", StringComparison.Ordinal) + "']");
             }
         }
 
-        return path.Length <= MaxPathLength ? path.ToString() : string.Concat(path.ToString().AsSpan(0, MaxPathLength), "…");
+        return path.Length <= MaxPathLength
+            ? path.ToString()
+            : string.Concat(path.ToString().AsSpan(0, MaxPathLength), "…");
     }
 
     /// <summary>What JSON allows after the last token read (and the punctuation after it).</summary>
@@ -146,7 +154,9 @@ internal static class JsonSyntax
         return last == JsonTokenType.StartArray ? "a value, or ']'" : previous == (byte)',' ? "a value" : "',' or ']'";
     }
 
-    /// <summary>What the body has at the failing place, shown safely (a bounded snippet, never raw control bytes).</summary>
+    /// <summary>
+    /// What the body has at the failing place, shown safely (a bounded snippet, never raw control bytes).
+    /// </summary>
     private static string Found(ReadOnlySpan<byte> body, int at, string expected)
     {
         if (at >= body.Length)
@@ -160,11 +170,14 @@ internal static class JsonSyntax
             return "a string that is not closed, or has an escape JSON does not allow";
         }
 
-        if (expected.Contains("value", StringComparison.Ordinal) && (char.IsAsciiLetterOrDigit((char)first) || first == (byte)'-'))
+        if (expected.Contains("value", StringComparison.Ordinal)
+            && (char.IsAsciiLetterOrDigit((char)first) || first == (byte)'-'))
         {
             // A literal or number that is not one: show the word, bounded.
             var end = at;
-            while (end < body.Length && end - at < 24 && (char.IsAsciiLetterOrDigit((char)body[end]) || body[end] is (byte)'.' or (byte)'-' or (byte)'+'))
+            while (end < body.Length
+                && end - at < 24
+                && (char.IsAsciiLetterOrDigit((char)body[end]) || body[end] is (byte)'.' or (byte)'-' or (byte)'+'))
             {
                 end++;
             }
@@ -178,7 +191,9 @@ internal static class JsonSyntax
             : "a character JSON does not allow there";
     }
 
-    /// <summary>The byte offset of a zero-based line and byte position in it (lines end with '\n', as the reader counts them).</summary>
+    /// <summary>
+    /// The byte offset of a zero-based line and byte position in it (lines end with '\n', as the reader counts them).
+    /// </summary>
     private static int Offset(ReadOnlySpan<byte> body, long line, long column)
     {
         var start = 0;
@@ -196,7 +211,9 @@ internal static class JsonSyntax
         return (int)Math.Min(body.Length, start + column);
     }
 
-    /// <summary>Where the next token starts after <paramref name="from"/>: past white space and one ',' or ':'.</summary>
+    /// <summary>
+    /// Where the next token starts after <paramref name="from"/>: past white space and one ',' or ':'.
+    /// </summary>
     private static int NextToken(ReadOnlySpan<byte> body, int from)
     {
         var at = SkipWhiteSpace(body, from);
@@ -253,6 +270,8 @@ internal static class JsonSyntax
         return true;
     }
 
-    /// <summary>One open container: an array with the index of its last element, or an object with its current property.</summary>
+    /// <summary>
+    /// One open container: an array with the index of its last element, or an object with its current property.
+    /// </summary>
     private readonly record struct Frame(bool IsArray, int Index, string? Property);
 }

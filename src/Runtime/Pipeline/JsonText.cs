@@ -54,7 +54,9 @@ internal static class JsonText
         return -1;
     }
 
-    /// <summary>True when the backslash at <paramref name="at"/> is itself escaped (an odd number of backslashes before it).</summary>
+    /// <summary>
+    /// True when the backslash at <paramref name="at"/> is itself escaped (an odd number of backslashes before it).
+    /// </summary>
     private static bool IsEscapedBackslash(ReadOnlySpan<byte> json, int at)
     {
         var backslashes = 0;

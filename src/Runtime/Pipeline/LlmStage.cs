@@ -41,94 +41,9 @@ public static partial class LlmStage
     }
 
     /// <summary>
-    /// Runs the pre-call or post-call guardrails in order; the first block stops the request. An
-    /// error result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more: <c>Results.Problem</c>,
-    /// <c>TypedResults.BadRequest</c>, a relayed upstream error) carries no model output, so the
-    /// post-call guardrails do not run on it; it fails the request on its own (<see cref="ResultStage"/>).
+    /// Records an MVC action's result as <see cref="RecordOutput{T}"/> records a typed one, with the type info MVC
+    /// writes it with.
     /// </summary>
-    public static ValueTask RunGuardrailsAsync(LlmCall call, GuardrailMode mode, object? request, object? response)
-    {
-        var guardrails = mode == GuardrailMode.PreCall ? call.Gateway.PreCallGuardrails : call.Gateway.PostCallGuardrails;
-        return guardrails.Length == 0 || response is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest }
-            ? ValueTask.CompletedTask
-            : GuardrailRunner.RunInOrderAsync(call, guardrails, mode, request, response);
-    }
-
-    /// <summary>
-    /// Starts the during-call guardrails beside the handler, which runs next: its start is where a
-    /// stream's time to first token is counted from (a handler serving both modes may wait for its
-    /// upstream before it returns the stream).
-    /// </summary>
-    public static void StartDuringCallGuardrails(LlmCall call, object? request)
-    {
-        call.StreamStartTimestamp = Stopwatch.GetTimestamp();
-        call.HandlerRunning = true;
-        var guardrails = call.Gateway.DuringCallGuardrails;
-        if (guardrails.Length > 0)
-        {
-            call.DuringCallGuardrails = GuardrailRunner.RunConcurrentlyAsync(call, guardrails, request, call.CreateDuringCallCancellation());
-        }
-    }
-
-    /// <summary>
-    /// Waits for the during-call guardrails, before the pipeline writes the handler's answer (its
-    /// response, or its stream's end). A block or a guardrail's failure fails the request even
-    /// when the handler succeeded; so does a guardrail stopped because the client left or the
-    /// request timed out (the guardrails did not finish, so the response may not be given); and so
-    /// does an upstream call that failed without an exception reaching the handler's caller
-    /// (<see cref="ThrowIfAttemptFailed"/>).
-    /// </summary>
-    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call)
-    {
-        call.HandlerRunning = false;
-        if (call.DuringCallGuardrails is { } pending)
-        {
-            return AwaitDuringCallAsync(pending, call);
-        }
-
-        ThrowIfAttemptFailed(call);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Throws the latest upstream attempt's failure when no attempt succeeded after it.</summary>
-    /// <remarks>
-    /// An error status the app's code read as an answer, a stream cut before its end marker or carrying an
-    /// error event: an answer the pipeline writes then goes to the failure path, in the route's format,
-    /// instead of looking whole. Reads one field when the call did not fail.
-    /// </remarks>
-    internal static void ThrowIfAttemptFailed(LlmCall call)
-    {
-        if (call.FailedAttempt is { } failure)
-        {
-            ExceptionDispatchInfo.Throw(failure);
-        }
-    }
-
-    /// <summary>
-    /// Waits for the during-call guardrails before <paramref name="result"/> is written; an error
-    /// result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more) carries no model output,
-    /// so the guardrails are stopped instead of waited for, as when the handler fails — one that had
-    /// already blocked or failed still fails the request.
-    /// </summary>
-    public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result)
-    {
-        call.HandlerRunning = false;
-        return call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
-            : result is IStatusCodeHttpResult { StatusCode: >= StatusCodes.Status400BadRequest }
-                ? StopDuringCallAsync(call, pending)
-            : AwaitDuringCallAsync(pending);
-    }
-
-    /// <summary>
-    /// Waits for the during-call guardrails, or, beside an error result (<paramref name="errorResult"/>:
-    /// an MVC action's status of 400 or more), stops them as <see cref="CompleteDuringCallGuardrailsAsync(LlmCall, IResult)"/> does.
-    /// </summary>
-    internal static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, bool errorResult) =>
-        call.DuringCallGuardrails is not { } pending ? ValueTask.CompletedTask
-        : errorResult ? StopDuringCallAsync(call, pending)
-        : AwaitDuringCallAsync(pending);
-
-    /// <summary>Records an MVC action's result as <see cref="RecordOutput{T}"/> records a typed one, with the type info MVC writes it with.</summary>
     internal static void RecordOutput(LlmCall call, object result, JsonTypeInfo typeInfo)
     {
         if (CapturesOutput(call))
@@ -138,10 +53,12 @@ public static partial class LlmStage
     }
 
     /// <summary>
-    /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output),
-    /// when content capture is on (and the request did not ask for <c>mask_output</c>); the
-    /// serialized bytes are kept for the response.
+    /// Records the result as the LLM span's output, and the server span's (Langfuse's trace output), when content
+    /// capture is on (and the request did not ask for <c>mask_output</c>).
     /// </summary>
+    /// <remarks>
+    /// The serialized bytes are kept for the response.
+    /// </remarks>
     public static void RecordOutput<T>(LlmCall call, T result, JsonTypeInfo<T> typeInfo)
     {
         if (CapturesOutput(call))
@@ -159,10 +76,15 @@ public static partial class LlmStage
     internal static bool CapturesOutput(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return call.Gateway.Options.CaptureMessageContent && !call.Metadata.MaskOutput && call.Span is { IsAllDataRequested: true };
+        return call.Gateway.Options.CaptureMessageContent
+            && !call.Metadata.MaskOutput
+            && call.Span is { IsAllDataRequested: true };
     }
 
-    /// <summary>Records a relayed response's body (UTF-8 JSON, as the upstream sent it) as the output, as <see cref="RecordOutput{T}"/> records a typed result.</summary>
+    /// <summary>
+    /// Records a relayed response's body (UTF-8 JSON, as the upstream sent it) as the output, as
+    /// <see cref="RecordOutput{T}"/> records a typed result.
+    /// </summary>
     internal static void RecordOutputContent(LlmCall call, ReadOnlySpan<byte> utf8)
     {
         if (CapturesOutput(call))
@@ -175,7 +97,10 @@ public static partial class LlmStage
     {
         if (call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental)
         {
-            SetStructured(call, AttributeNames.GenAiOutputMessages, GenAiMessages.FromResponse(utf8, call.Gateway.Options.MaxContentLength));
+            SetStructured(
+                call,
+                AttributeNames.GenAiOutputMessages,
+                GenAiMessages.FromResponse(utf8, call.Gateway.Options.MaxContentLength));
         }
 
         var output = Content(call, AttributeNames.LangfuseObservationOutput, utf8);
@@ -191,19 +116,24 @@ public static partial class LlmStage
 
     /// <summary>
     /// The LLM span's name: metadata <c>generation_name</c> (redacted, at most
-    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>; also
-    /// <c>litellm_request</c> when the name equals or imitates a span name of the contract
-    /// (<see cref="ReservedSpanNames"/>), which the span's attributes then record as an event.
+    /// <see cref="TelemetryLimits.MaxSpanNameLength"/> characters), else <c>litellm_request</c>.
     /// </summary>
+    /// <remarks>
+    /// Also <c>litellm_request</c> when the name equals or imitates a span name of the contract
+    /// (<see cref="ReservedSpanNames"/>), which the span's attributes then record as an event.
+    /// </remarks>
     internal static string SpanName(LlmCall call)
     {
         if (call.Metadata.GenerationName is not { } name)
         {
-            return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental ? OperationSpanName(call) : SpanNames.LlmRequest;
+            return call.Gateway.Options.SemanticConventions == SemanticConventionMode.GenAiLatestExperimental
+                ? OperationSpanName(call)
+                : SpanNames.LlmRequest;
         }
 
         var dropped = 0;
-        if (TelemetryText.ForSpan(call, "name", name, Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength), ref dropped) is not { } bounded)
+        var limit = Math.Min(TelemetryLimits.MaxSpanNameLength, call.Gateway.Options.Limits.MaxAttributeValueLength);
+        if (TelemetryText.ForSpan(call, "name", name, limit, ref dropped) is not { } bounded)
         {
             return SpanNames.LlmRequest;
         }
@@ -211,7 +141,10 @@ public static partial class LlmStage
         return ReservedSpanNames.Imitated(bounded) is null ? bounded : SpanNames.LlmRequest;
     }
 
-    /// <summary>The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if any.</summary>
+    /// <summary>
+    /// The LLM span's request attributes and the request's trace-level ones; returns the captured input content, if
+    /// any.
+    /// </summary>
     private static string? AddRequestAttributes(Activity span, LlmCall call)
     {
         var tags = new FirstTags(span, call);
@@ -219,7 +152,11 @@ public static partial class LlmStage
         tags.Add(AttributeNames.GenAiOperationName, call.Route.Operation);
 
         // The one generation of the request: usage, model and prompt link are read from this span only.
-        tags.Add(AttributeNames.LangfuseObservationType, call.Route.Operation == "embeddings" ? LangfuseObservationTypes.Embedding : LangfuseObservationTypes.Generation);
+        tags.Add(
+            AttributeNames.LangfuseObservationType,
+            call.Route.Operation == "embeddings"
+                ? LangfuseObservationTypes.Embedding
+                : LangfuseObservationTypes.Generation);
         if (parameters.Model is { } model && tags.Bound(AttributeNames.GenAiRequestModel, model) is { } boundModel)
         {
             tags.Add(AttributeNames.GenAiRequestModel, boundModel);
@@ -293,7 +230,9 @@ public static partial class LlmStage
         tags.Complete(metadata.DroppedObservationEntries);
 
         // The span kept its contract name because the client's imitated it (SpanName): say so.
-        if (metadata.GenerationName is { } generationName && span.DisplayName == SpanNames.LlmRequest && ReservedSpanNames.Imitated(generationName) is { } imitated)
+        if (metadata.GenerationName is { } generationName
+            && span.DisplayName == SpanNames.LlmRequest
+            && ReservedSpanNames.Imitated(generationName) is { } imitated)
         {
             ReservedSpanNames.AddEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan, "generation_name", imitated);
         }
@@ -311,29 +250,8 @@ public static partial class LlmStage
         var options = call.Gateway.Options;
 
         // Decoded no further than can be kept (and scanned for a credential crossing the cut).
-        var decoded = Encoding.UTF8.GetString(json.Length > (options.MaxContentLength + 1024) * 4 ? json[..((options.MaxContentLength + 1024) * 4)] : json);
+        var kept = (options.MaxContentLength + 1024) * 4;
+        var decoded = Encoding.UTF8.GetString(json.Length > kept ? json[..kept] : json);
         return TelemetryText.ForSpan(call, key, decoded, options.MaxContentLength, ref dropped);
-    }
-
-    private static async ValueTask StopDuringCallAsync(LlmCall call, Task<Exception?> pending)
-    {
-        await call.StopDuringCallGuardrailsAsync().ConfigureAwait(false);
-        if (await pending.ConfigureAwait(false) is { } failure and not OperationCanceledException)
-        {
-            ExceptionDispatchInfo.Throw(failure);
-        }
-    }
-
-    private static async ValueTask AwaitDuringCallAsync(Task<Exception?> pending, LlmCall? attempted = null)
-    {
-        if (await pending.ConfigureAwait(false) is { } failure)
-        {
-            ExceptionDispatchInfo.Throw(failure);
-        }
-
-        if (attempted is not null)
-        {
-            ThrowIfAttemptFailed(attempted);
-        }
     }
 }

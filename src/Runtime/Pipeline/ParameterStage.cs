@@ -11,23 +11,29 @@ namespace TracedLlm.Pipeline;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public delegate bool TextParser<T>(string text, out T value);
 
-/// <summary>
-/// The handler's route, query and header values: read from the request, parsed with the invariant
-/// culture (as minimal APIs do), and refused in the client's terms when missing or malformed — a
-/// 400 in the route's wire format naming the value and what it must be. It has no span of its own:
-/// the generated pipeline calls it inside <c>proxy_pre_call</c>. For generated code only.
-/// </summary>
+/// <summary>The handler's route, query and header values.</summary>
+/// <remarks>
+/// Read from the request, parsed with the invariant culture (as minimal APIs do), and refused in the client's terms
+/// when missing or malformed — a 400 in the route's wire format naming the value and what it must be. It has no span of
+/// its own: the generated pipeline calls it inside <c>proxy_pre_call</c>. For generated code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ParameterStage
 {
     /// <summary>The route value of that name (as routing matched it), or null.</summary>
     public static string? RouteValue(LlmCall call, string name) =>
-        call.HttpContext.Request.RouteValues.TryGetValue(name, out var value) ? value as string ?? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+        call.HttpContext.Request.RouteValues.TryGetValue(name, out var value)
+            ? value as string ?? Convert.ToString(value, CultureInfo.InvariantCulture)
+            : null;
 
-    /// <summary>The query parameter of that name, its values joined by commas when there are several; null when it is absent.</summary>
+    /// <summary>
+    /// The query parameter of that name, its values joined by commas when there are several; null when it is absent.
+    /// </summary>
     public static string? Query(LlmCall call, string name) => Text(call.HttpContext.Request.Query[name]);
 
-    /// <summary>The header of that name, its values joined by commas when there are several; null when it is absent.</summary>
+    /// <summary>
+    /// The header of that name, its values joined by commas when there are several; null when it is absent.
+    /// </summary>
     public static string? Header(LlmCall call, string name) => Text(call.HttpContext.Request.Headers[name]);
 
     /// <summary>Every value of the query parameter (none when it is absent).</summary>
@@ -48,7 +54,9 @@ public static class ParameterStage
         return array;
     }
 
-    /// <summary>The value; a 400 naming <paramref name="what"/> (<c>query parameter 'api-version'</c>) when it is missing.</summary>
+    /// <summary>
+    /// The value; a 400 naming <paramref name="what"/> (<c>query parameter 'api-version'</c>) when it is missing.
+    /// </summary>
     public static string Required(string? text, string what) =>
         text ?? throw new InvalidLlmRequestException($"The {what} is required.");
 
@@ -59,7 +67,9 @@ public static class ParameterStage
         return parser(Required(text, what), out var value) ? value : throw Malformed<T>(what);
     }
 
-    /// <summary>The value parsed, or <paramref name="fallback"/> when it is missing; a 400 when it does not parse.</summary>
+    /// <summary>
+    /// The value parsed, or <paramref name="fallback"/> when it is missing; a 400 when it does not parse.
+    /// </summary>
     public static T ParseOr<T>(string? text, string what, TextParser<T> parser, T fallback)
     {
         ArgumentNullException.ThrowIfNull(parser);
@@ -82,7 +92,9 @@ public static class ParameterStage
         return text is null ? null : parser(text, out var value) ? value : throw Malformed<T>(what);
     }
 
-    /// <summary>The parser of a type that implements <see cref="IParsable{TSelf}"/>, with the invariant culture.</summary>
+    /// <summary>
+    /// The parser of a type that implements <see cref="IParsable{TSelf}"/>, with the invariant culture.
+    /// </summary>
     public static TextParser<T> Parsable<T>()
         where T : IParsable<T> => ParsableParser<T>.Instance;
 
@@ -92,9 +104,13 @@ public static class ParameterStage
 
     private static string? Text(StringValues values) => values.Count == 0 ? null : values.ToString();
 
-    /// <summary>The client's mistake in its terms: the value's name and the form it must take, never the handler's C# type.</summary>
+    /// <summary>
+    /// The client's mistake in its terms: the value's name and the form it must take, never the handler's C# type.
+    /// </summary>
     private static InvalidLlmRequestException Malformed<T>(string what) =>
-        new(Expected(typeof(T)) is { } expected ? $"The {what} must be {expected}." : $"The {what} is not in the form this route accepts.");
+        new(Expected(typeof(T)) is { } expected
+            ? $"The {what} must be {expected}."
+            : $"The {what} is not in the form this route accepts.");
 
     private static string? Expected(Type type)
     {
@@ -135,12 +151,14 @@ public static class ParameterStage
     private static class ParsableParser<T>
         where T : IParsable<T>
     {
-        public static readonly TextParser<T> Instance = static (string text, out T value) => T.TryParse(text, CultureInfo.InvariantCulture, out value!);
+        public static readonly TextParser<T> Instance = static (string text, out T value) =>
+            T.TryParse(text, CultureInfo.InvariantCulture, out value!);
     }
 
     private static class EnumParser<T>
         where T : struct, Enum
     {
-        public static readonly TextParser<T> Instance = static (string text, out T value) => System.Enum.TryParse(text, ignoreCase: true, out value);
+        public static readonly TextParser<T> Instance = static (string text, out T value) =>
+            System.Enum.TryParse(text, ignoreCase: true, out value);
     }
 }

@@ -8,12 +8,12 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// The <c>proxy_pre_call</c> span and what runs inside it: the body's own error raised, the body
-/// read into the handler's request type (or only checked), the route, query and header values
-/// (<see cref="ParameterStage"/>), and a stream refused where the route's handler writes JSON only. A client's mistake found here is a 400 in the route's format.
-/// For generated code only.
-/// </summary>
+/// <summary>The <c>proxy_pre_call</c> span and what runs inside it.</summary>
+/// <remarks>
+/// The body's own error raised, the body read into the handler's request type (or only checked), the route, query and
+/// header values (<see cref="ParameterStage"/>), and a stream refused where the route's handler writes JSON only. A
+/// client's mistake found here is a 400 in the route's format. For generated code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class PreCallStage
 {
@@ -67,11 +67,13 @@ public static class PreCallStage
     }
 
     /// <summary>
-    /// A parameter that is the body unless DI has its type (a class or struct with no attribute, as
-    /// minimal APIs bind it): the service, or the body read into it. The route builder decided
-    /// which when the app started, from the same registrations, and refused a route that would read
-    /// two bodies.
+    /// A parameter that is the body unless DI has its type (a class or struct with no attribute, as minimal APIs bind
+    /// it).
     /// </summary>
+    /// <remarks>
+    /// The service, or the body read into it. The route builder decided which when the app started, from the same
+    /// registrations, and refused a route that would read two bodies.
+    /// </remarks>
     public static T ReadRequestOrService<T>(LlmCall call, bool optional)
     {
         var gateway = call.Gateway;
@@ -97,7 +99,9 @@ public static class PreCallStage
         return Service<T>(call, optional: false)!;
     }
 
-    /// <summary>An optional service parameter, as <see cref="RequiredService{T}"/> finds it; null when DI has none.</summary>
+    /// <summary>
+    /// An optional service parameter, as <see cref="RequiredService{T}"/> finds it; null when DI has none.
+    /// </summary>
     public static T? OptionalService<T>(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -115,13 +119,16 @@ public static class PreCallStage
         return (T?)(optional ? services.GetService(typeof(T)) : services.GetRequiredService(typeof(T)));
     }
 
-    /// <summary>The request as the handler reads it (for the guardrails), or null when the handler takes no body.</summary>
+    /// <summary>
+    /// The request as the handler reads it (for the guardrails), or null when the handler takes no body.
+    /// </summary>
     public static object? RequestOf(LlmCall call) => call.Request;
 
-    /// <summary>
-    /// Checks the body when the handler takes none: a body the pipeline cannot read (cut off, not JSON, not UTF-8) is
-    /// the handler's to read, as it came, and recorded on the server span; any other refusal is raised.
-    /// </summary>
+    /// <summary>Checks the body when the handler takes none.</summary>
+    /// <remarks>
+    /// A body the pipeline cannot read (cut off, not JSON, not UTF-8) is the handler's to read, as it came, and
+    /// recorded on the server span; any other refusal is raised.
+    /// </remarks>
     public static void ValidateBody(LlmCall call)
     {
         if (call.Envelope.Unread is not { } unread)

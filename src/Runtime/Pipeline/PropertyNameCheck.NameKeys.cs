@@ -11,7 +11,10 @@ internal sealed partial class PropertyNameCheck
 {
     private const ulong HighBits = 0x8080808080808080;
 
-    /// <summary>The key of every name that is not ASCII: such names are compared in full with each other, never with an ASCII one.</summary>
+    /// <summary>
+    /// The key of every name that is not ASCII: such names are compared in full with each other, never with an ASCII
+    /// one.
+    /// </summary>
     public const ulong NonAsciiKey = ulong.MaxValue;
 
     // Seeds the hash of a large object's short names: a client cannot choose names that meet.
@@ -19,13 +22,14 @@ internal sealed partial class PropertyNameCheck
 
     /// <summary>
     /// A name's key, equal for names that are equal ignoring case as <see cref="StringComparison.OrdinalIgnoreCase"/>
-    /// compares them (the serializer's case-insensitive matching): an ASCII name's length and its
-    /// first eight bytes with a-z folded to A-Z; <see cref="NonAsciiKey"/> for any other name (two
-    /// names equal ignoring case are both ASCII or both not: no other character equals an ASCII one
-    /// ignoring case). Names with equal keys are compared in full; a large object's names by a
-    /// seeded hash instead (<see cref="FoldedHash(ReadOnlySpan{byte})"/>), so a client cannot make
-    /// many names meet.
+    /// compares them (the serializer's case-insensitive matching).
     /// </summary>
+    /// <remarks>
+    /// An ASCII name's length and its first eight bytes with a-z folded to A-Z; <see cref="NonAsciiKey"/> for any other
+    /// name (two names equal ignoring case are both ASCII or both not: no other character equals an ASCII one ignoring
+    /// case). Names with equal keys are compared in full; a large object's names by a seeded hash instead
+    /// (<see cref="FoldedHash(ReadOnlySpan{byte})"/>), so a client cannot make many names meet.
+    /// </remarks>
     public static ulong Key(ReadOnlySpan<byte> name)
     {
         ulong first;
@@ -62,11 +66,14 @@ internal sealed partial class PropertyNameCheck
     }
 
     /// <summary>
-    /// The hash a large object's names are compared by, consistent with <see cref="StringComparison.OrdinalIgnoreCase"/>:
-    /// an ASCII name's letters folded to upper case eight bytes at a time and hashed with
-    /// <see cref="HashCode"/>, any other name by <see cref="string.GetHashCode(ReadOnlySpan{char}, StringComparison)"/>.
-    /// Both are seeded per process, so a client cannot send many names that collide.
+    /// The hash a large object's names are compared by, consistent with
+    /// <see cref="StringComparison.OrdinalIgnoreCase"/>.
     /// </summary>
+    /// <remarks>
+    /// An ASCII name's letters folded to upper case eight bytes at a time and hashed with <see cref="HashCode"/>, any
+    /// other name by <see cref="string.GetHashCode(ReadOnlySpan{char}, StringComparison)"/>. Both are seeded per
+    /// process, so a client cannot send many names that collide.
+    /// </remarks>
     public static int FoldedHash(ReadOnlySpan<byte> name)
     {
         var hash = default(HashCode);
@@ -116,7 +123,9 @@ internal sealed partial class PropertyNameCheck
     private static int NonAsciiHash(ReadOnlySpan<byte> name)
     {
         char[]? rented = null;
-        var chars = name.Length <= 256 ? stackalloc char[name.Length] : (rented = ArrayPool<char>.Shared.Rent(name.Length));
+        var chars = name.Length <= 256
+            ? stackalloc char[name.Length]
+            : (rented = ArrayPool<char>.Shared.Rent(name.Length));
         var length = Encoding.UTF8.GetChars(name, chars);
         var result = string.GetHashCode(chars[..length], StringComparison.OrdinalIgnoreCase);
         if (rented is not null)
@@ -127,7 +136,10 @@ internal sealed partial class PropertyNameCheck
         return result;
     }
 
-    /// <summary>True when two UTF-8 names are equal as <see cref="StringComparison.OrdinalIgnoreCase"/> compares their text (the serializer's case-insensitive matching).</summary>
+    /// <summary>
+    /// True when two UTF-8 names are equal as <see cref="StringComparison.OrdinalIgnoreCase"/> compares their text (the
+    /// serializer's case-insensitive matching).
+    /// </summary>
     public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
     {
         if (Ascii.IsValid(left) && Ascii.IsValid(right))
@@ -136,10 +148,13 @@ internal sealed partial class PropertyNameCheck
         }
 
         char[]? rented = null;
-        var chars = left.Length + right.Length <= 512 ? stackalloc char[left.Length + right.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length + right.Length));
+        var chars = left.Length + right.Length <= 512
+            ? stackalloc char[left.Length + right.Length]
+            : (rented = ArrayPool<char>.Shared.Rent(left.Length + right.Length));
         var leftLength = Encoding.UTF8.GetChars(left, chars);
         var rightLength = Encoding.UTF8.GetChars(right, chars[leftLength..]);
-        var equal = MemoryExtensions.Equals(chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
+        var equal = MemoryExtensions.Equals(
+            chars[..leftLength], chars.Slice(leftLength, rightLength), StringComparison.OrdinalIgnoreCase);
         if (rented is not null)
         {
             ArrayPool<char>.Shared.Return(rented);
@@ -148,11 +163,15 @@ internal sealed partial class PropertyNameCheck
         return equal;
     }
 
-    /// <summary><see cref="EqualsIgnoreCase(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> against a name given as text.</summary>
+    /// <summary>
+    /// <see cref="EqualsIgnoreCase(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> against a name given as text.
+    /// </summary>
     public static bool EqualsIgnoreCase(ReadOnlySpan<byte> left, string right)
     {
         char[]? rented = null;
-        var chars = left.Length <= 256 ? stackalloc char[left.Length] : (rented = ArrayPool<char>.Shared.Rent(left.Length));
+        var chars = left.Length <= 256
+            ? stackalloc char[left.Length]
+            : (rented = ArrayPool<char>.Shared.Rent(left.Length));
         var length = Encoding.UTF8.GetChars(left, chars);
         var equal = MemoryExtensions.Equals(chars[..length], right, StringComparison.OrdinalIgnoreCase);
         if (rented is not null)

@@ -18,12 +18,18 @@ internal sealed partial class PropertyNameCheck
 
         if (EqualsIgnoreCase(a, b))
         {
-            throw Refusal(b, $"'{Shown(b)}' and '{Shown(a)}' differ only in case, and a reader that ignores case takes them for one property");
+            throw Refusal(
+                b,
+                $"'{Shown(b)}' and '{Shown(a)}' differ only in case, and a reader that ignores case takes them for "
+                + "one property");
         }
     }
 
     private InvalidLlmRequestException CaseVariant(ReadOnlySpan<byte> name, string bound) =>
-        Refusal(name, $"this route reads '{Shown(bound)}' whatever its case, and an upstream may not; spell it '{Shown(bound)}'");
+        Refusal(
+            name,
+            $"this route reads '{Shown(bound)}' whatever its case, and an upstream may not; spell it "
+            + $"'{Shown(bound)}'");
 
     private InvalidLlmRequestException Refusal(ReadOnlySpan<byte> name, string why)
     {

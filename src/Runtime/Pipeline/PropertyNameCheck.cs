@@ -6,15 +6,17 @@ using System.Text.Json;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// The one-reading rule, checked as the route's reader walks the body: in every object, at any
-/// depth, no property name may occur twice once unescaped (<c>"model"</c> and <c>"\u006dodel"</c>
-/// are one name), nor two names differ only in case (readers that ignore case, System.Text.Json's
-/// web defaults and Go's encoding/json among them, take them for one), nor may a name be a case
-/// variant of a name the route binds whatever its case (<see cref="RequestShape"/>, the envelope's
-/// own names, the slot). Readers disagree on such bodies (the first value wins, the last one
-/// wins, the case matters or not), so the guardrails, the handler, the trace and the upstream
-/// could each act on a different request: such a body is refused with 400, naming its JSON path.
+/// <summary>The one-reading rule, checked as the route's reader walks the body.</summary>
+/// <remarks>
+/// <para>
+/// In every object, at any depth, no property name may occur twice once unescaped (<c>"model"</c> and
+/// <c>"\u006dodel"</c> are one name), nor two names differ only in case (readers that ignore case, System.Text.Json's
+/// web defaults and Go's encoding/json among them, take them for one), nor may a name be a case variant of a name the
+/// route binds whatever its case (<see cref="RequestShape"/>, the envelope's own names, the slot). Readers disagree on
+/// such bodies (the first value wins, the last one wins, the case matters or not), so the guardrails, the handler,
+/// the trace and the upstream could each act on a different request: such a body is refused with 400, naming its
+/// JSON path.
+/// </para>
 /// <para>
 /// Names are kept as offsets into the body (an escaped name, unescaped, in a scratch buffer), with
 /// a key consistent with <see cref="StringComparison.OrdinalIgnoreCase"/> (the serializer's
@@ -25,7 +27,7 @@ namespace TracedLlm.Pipeline;
 /// binds: not the properties it ignores and forwards, not the cut-out slot, not an untyped body,
 /// not case variants, and its message names the C# type.
 /// </para>
-/// </summary>
+/// </remarks>
 internal sealed partial class PropertyNameCheck
 {
     /// <summary>The OpenAI <c>code</c> of the refusal.</summary>
@@ -59,7 +61,10 @@ internal sealed partial class PropertyNameCheck
     {
     }
 
-    /// <summary>The thread's instance, ready to check <paramref name="body"/>, whose root object binds <paramref name="shape"/>, the envelope's names and <paramref name="slot"/>.</summary>
+    /// <summary>
+    /// The thread's instance, ready to check <paramref name="body"/>, whose root object binds <paramref name="shape"/>,
+    /// the envelope's names and <paramref name="slot"/>.
+    /// </summary>
     public static PropertyNameCheck Start(ReadOnlyMemory<byte> body, RequestShape shape, string slot)
     {
         var root = shape.Root(slot);
@@ -78,7 +83,10 @@ internal sealed partial class PropertyNameCheck
     public void Finish()
     {
         _body = default;
-        if (_names.Length > KeptNames || _unescaped.Length > KeptNames * 16 || _table is { Length: > KeptNames * 2 } || _hashes is { Length: > KeptNames })
+        if (_names.Length > KeptNames
+            || _unescaped.Length > KeptNames * 16
+            || _table is { Length: > KeptNames * 2 }
+            || _hashes is { Length: > KeptNames })
         {
             // A hostile body's buffers are not kept for the thread's life.
             return;
@@ -87,14 +95,19 @@ internal sealed partial class PropertyNameCheck
         t_cached = this;
     }
 
-    /// <summary>Records a top-level property name (the reader is on it) and refuses a case variant of a name the gateway reads.</summary>
+    /// <summary>
+    /// Records a top-level property name (the reader is on it) and refuses a case variant of a name the gateway reads.
+    /// </summary>
     public void RootProperty(ref Utf8JsonReader reader)
     {
         // The root shape binds the envelope's names and the slot besides the type's.
         Property(ref reader);
     }
 
-    /// <summary>The refusal of a top-level property met again (the reader is on the second one's value): the slot, read where it stands.</summary>
+    /// <summary>
+    /// The refusal of a top-level property met again (the reader is on the second one's value): the slot, read where it
+    /// stands.
+    /// </summary>
     public InvalidLlmRequestException Repeated() => Refusal(NameText(_frames[0].CurrentName), Duplicate);
 
     /// <summary>Checks the root object's names once its closing brace is read.</summary>
@@ -116,7 +129,9 @@ internal sealed partial class PropertyNameCheck
                 case JsonTokenType.StartArray:
                 {
                     ref var parent = ref _frames[_top];
-                    var shape = parent.IsArray ? parent.Shape.Items : parent.Shape.IsOpaque ? RequestShape.Untyped : parent.Child;
+                    var shape = parent.IsArray ? parent.Shape.Items
+                        : parent.Shape.IsOpaque ? RequestShape.Untyped
+                        : parent.Child;
                     NextItem(ref parent);
                     Push(reader.TokenType == JsonTokenType.StartArray, shape);
                     if (_top - start > maxDepth)
@@ -217,7 +232,9 @@ internal sealed partial class PropertyNameCheck
         return name.Unescaped ? _unescaped.AsSpan(name.Start, name.Length) : _body.Span.Slice(name.Start, name.Length);
     }
 
-    /// <summary>Compares the names of the object that ends, pairwise when it has few, through a hash table when it has many.</summary>
+    /// <summary>
+    /// Compares the names of the object that ends, pairwise when it has few, through a hash table when it has many.
+    /// </summary>
     private void CheckObject()
     {
         ref var frame = ref _frames[_top];
@@ -281,64 +298,5 @@ internal sealed partial class PropertyNameCheck
         }
     }
 
-    private static void NextItem(ref Frame frame)
-    {
-        if (frame.IsArray)
-        {
-            frame.Index++;
-        }
-    }
-
-    private void Push(bool isArray, RequestShape shape)
-    {
-        if (++_top == _frames.Length)
-        {
-            Array.Resize(ref _frames, _frames.Length * 2);
-        }
-
-        ref var frame = ref _frames[_top];
-        frame.IsArray = isArray;
-        if (!ReferenceEquals(frame.Shape, shape))
-        {
-            frame.Shape = shape;
-        }
-
-        frame.FirstName = _nameCount;
-        frame.UnescapedMark = _unescapedLength;
-        frame.Index = -1;
-    }
-
-    private void Pop()
-    {
-        // The frame's shapes are left for the next push to overwrite: they live as long as the gateway anyway.
-        ref var frame = ref _frames[_top];
-        _nameCount = frame.FirstName;
-        _unescapedLength = frame.UnescapedMark;
-        _top--;
-    }
-
-    private void Unwind(int depth)
-    {
-        while (_top > depth)
-        {
-            Pop();
-        }
-    }
-
     private readonly record struct Name(int Start, int Length, ulong Key, bool Unescaped);
-
-    private struct Frame
-    {
-        public bool IsArray;
-        public RequestShape Shape;
-
-        // The shape of the value of the object's current property.
-        public RequestShape Child;
-        public int FirstName;
-        public int UnescapedMark;
-
-        // The array's current item, or the object's current property (an index into the names).
-        public int Index;
-        public int CurrentName;
-    }
 }

@@ -29,13 +29,17 @@ internal static class RequestContentCoding
 
     private const int ChunkBytes = 64 * 1024;
 
-    /// <summary>The body's coding (<see cref="ContentCodings.Read"/>); throws 415 for a coding the gateway cannot decode.</summary>
-    public static ContentCoding Of(StringValues contentEncoding) => ContentCodings.Read(contentEncoding, out var coding, out var unknown) switch
-    {
-        ContentCodingVerdict.Decodable => coding,
-        ContentCodingVerdict.Unknown => throw Unsupported($"the content coding '{Shown(unknown!)}' is not one this gateway decodes"),
-        _ => throw Unsupported("the body is encoded more than once"),
-    };
+    /// <summary>
+    /// The body's coding (<see cref="ContentCodings.Read"/>); throws 415 for a coding the gateway cannot decode.
+    /// </summary>
+    public static ContentCoding Of(StringValues contentEncoding) =>
+        ContentCodings.Read(contentEncoding, out var coding, out var unknown) switch
+        {
+            ContentCodingVerdict.Decodable => coding,
+            ContentCodingVerdict.Unknown =>
+                throw Unsupported($"the content coding '{Shown(unknown!)}' is not one this gateway decodes"),
+            _ => throw Unsupported("the body is encoded more than once"),
+        };
 
     /// <summary>
     /// The decoded body. Throws 413 once the decoded bytes pass <paramref name="limit"/> (memory
@@ -85,7 +89,8 @@ internal static class RequestContentCoding
         }
         catch (InvalidDataException invalid)
         {
-            throw new InvalidLlmRequestException($"The request body could not be decoded: it is not valid {ContentCodings.Name(coding)} data.", invalid);
+            throw new InvalidLlmRequestException(
+                $"The request body could not be decoded: it is not valid {ContentCodings.Name(coding)} data.", invalid);
         }
         finally
         {
@@ -94,10 +99,13 @@ internal static class RequestContentCoding
     }
 
     private static InvalidLlmRequestException TooLarge() =>
-        new("The request body, decoded, is larger than this gateway accepts.", statusCode: StatusCodes.Status413PayloadTooLarge);
+        new("The request body, decoded, is larger than this gateway accepts.",
+            statusCode: StatusCodes.Status413PayloadTooLarge);
 
     private static InvalidLlmRequestException Unsupported(string why) =>
-        new($"The request body cannot be read: {why}. Send it uncompressed, or with one of {Accepted}.", statusCode: StatusCodes.Status415UnsupportedMediaType, code: UnsupportedCode);
+        new($"The request body cannot be read: {why}. Send it uncompressed, or with one of {Accepted}.",
+            statusCode: StatusCodes.Status415UnsupportedMediaType,
+            code: UnsupportedCode);
 
     private static string Shown(string name) =>
         name.Length <= 32 ? name : string.Concat(name.AsSpan(0, 32), "…");

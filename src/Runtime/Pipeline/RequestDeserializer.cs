@@ -21,8 +21,10 @@ internal static class RequestDeserializer
     {
         if (typeof(T) == typeof(JsonNode) || typeof(T) == typeof(JsonObject))
         {
-            // The route's reader has read the body already (no comments, no trailing commas): only the depth is the options'.
-            return (T?)(object?)JsonNode.Parse(body, ExactNames, new JsonDocumentOptions { MaxDepth = typeInfo.Options.MaxDepth });
+            // The route's reader has read the body already (no comments, no trailing commas): only the depth is the
+            // options'.
+            return (T?)(object?)JsonNode.Parse(
+                body, ExactNames, new JsonDocumentOptions { MaxDepth = typeInfo.Options.MaxDepth });
         }
 
         return JsonSerializer.Deserialize(body, typeInfo);

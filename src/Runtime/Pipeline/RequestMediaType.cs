@@ -33,7 +33,9 @@ internal static class RequestMediaType
 
         if (!request.HasJsonContentType())
         {
-            throw Unsupported($"The request body must be JSON: send it with Content-Type: application/json (it was sent as '{Shown(contentType)}').");
+            throw Unsupported(
+                "The request body must be JSON: send it with Content-Type: application/json (it was sent as "
+                + $"'{Shown(contentType)}').");
         }
 
         // JSON is UTF-8 (RFC 8259, 8.1) and the gateway reads it so. A body labelled with another charset
@@ -45,7 +47,9 @@ internal static class RequestMediaType
             && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
             && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
-            throw Unsupported($"The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset '{Shown(charset)}').");
+            throw Unsupported(
+                "The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as "
+                + $"charset '{Shown(charset)}').");
         }
     }
 

@@ -5,11 +5,11 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// Says why a body does not fit the handler's request type in the client's terms: the JSON path of
-/// the value, what the route expects there and what was sent, as JSON kinds. The C# types behind
-/// the route are the gateway's business and never appear (System.Text.Json's own message names them).
-/// </summary>
+/// <summary>Says why a body does not fit the handler's request type in the client's terms.</summary>
+/// <remarks>
+/// The JSON path of the value, what the route expects there and what was sent, as JSON kinds. The C# types behind the
+/// route are the gateway's business and never appear (System.Text.Json's own message names them).
+/// </remarks>
 internal static class RequestMismatch
 {
     private const int MaxPathLength = 200;
@@ -27,12 +27,16 @@ internal static class RequestMismatch
             (null, null) => prefix + ".",
             (null, { } sent) => $"{prefix}: {sent} is not accepted there.",
             ({ } wanted, null) => $"{prefix}: expected {wanted}.",
-            ({ } wanted, { } sent) when wanted == sent => $"{prefix}: expected {wanted} in the range and form this field accepts.",
+            ({ } wanted, { } sent) when wanted == sent =>
+                $"{prefix}: expected {wanted} in the range and form this field accepts.",
             ({ } wanted, { } sent) => $"{prefix}: expected {wanted}, not {sent}.",
         };
     }
 
-    /// <summary>System.Text.Json's path (<c>$.a[0].b</c>, <c>$['a.b']</c>) as property names and indexes; null when it cannot be read.</summary>
+    /// <summary>
+    /// System.Text.Json's path (<c>$.a[0].b</c>, <c>$['a.b']</c>) as property names and indexes; null when it cannot be
+    /// read.
+    /// </summary>
     internal static List<Segment>? Parse(string path)
     {
         if (!path.StartsWith('$'))
@@ -82,7 +86,9 @@ internal static class RequestMismatch
         return segments;
     }
 
-    /// <summary>What the request type expects at the path, as a JSON kind; null when it accepts any value or cannot be told.</summary>
+    /// <summary>
+    /// What the request type expects at the path, as a JSON kind; null when it accepts any value or cannot be told.
+    /// </summary>
     private static string? Expected(JsonTypeInfo typeInfo, List<Segment> segments)
     {
         var current = typeInfo;
@@ -168,7 +174,9 @@ internal static class RequestMismatch
 
             foreach (var segment in segments)
             {
-                if (!(segment.Name is { } name ? MoveToProperty(ref reader, name) : MoveToElement(ref reader, segment.Index)))
+                if (!(segment.Name is { } name
+                    ? MoveToProperty(ref reader, name)
+                    : MoveToElement(ref reader, segment.Index)))
                 {
                     return null;
                 }

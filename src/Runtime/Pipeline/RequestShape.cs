@@ -10,18 +10,22 @@ namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// The property names a route's request type binds whatever their case, object by object, as
-/// <see cref="PropertyNameCheck"/> needs them: with <see cref="JsonSerializerOptions.PropertyNameCaseInsensitive"/>
-/// (ASP.NET Core's default) the handler reads <c>"Model"</c> as <c>model</c> while a case-sensitive
-/// upstream reads nothing, so a case variant of a bound name is refused. Built once per request
-/// type from its <see cref="JsonTypeInfo"/> (no reflection of its own). For generated code only.
+/// <see cref="PropertyNameCheck"/> needs them.
 /// </summary>
+/// <remarks>
+/// With <see cref="JsonSerializerOptions.PropertyNameCaseInsensitive"/> (ASP.NET Core's default) the handler reads
+/// <c>"Model"</c> as <c>model</c> while a case-sensitive upstream reads nothing, so a case variant of a bound name is
+/// refused. Built once per request type from its <see cref="JsonTypeInfo"/> (no reflection of its own). For generated
+/// code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class RequestShape
 {
     private static readonly RequestShape OpaqueShape = new(Array.Empty<BoundName>(), items: null);
 
     // The names the gateway itself reads at the top of every body (the envelope), whatever the route's type.
-    private static readonly string[] EnvelopeNames = { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" };
+    private static readonly string[] EnvelopeNames =
+        { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" };
 
     private BoundName[] _names;
     private ulong[] _keys;
@@ -38,15 +42,18 @@ public sealed class RequestShape
         _items = items;
     }
 
-    /// <summary>A body no type binds: a <c>JsonElement</c> or <c>JsonNode</c> handler, or none; only the envelope's own names are bound.</summary>
+    /// <summary>
+    /// A body no type binds: a <c>JsonElement</c> or <c>JsonNode</c> handler, or none; only the envelope's own names
+    /// are bound.
+    /// </summary>
     public static RequestShape Untyped => OpaqueShape;
 
-    /// <summary>
-    /// The shape of a body's top level on a route whose slot is <paramref name="slot"/>: this type's
-    /// names, the envelope's (<c>model</c>, <c>stream</c>, <c>temperature</c>, <c>top_p</c>,
-    /// <c>max_tokens</c>, <c>max_completion_tokens</c>) and the slot, each read whatever its case by
-    /// the handler, the trace or the gateway itself.
-    /// </summary>
+    /// <summary>The shape of a body's top level on a route whose slot is <paramref name="slot"/>.</summary>
+    /// <remarks>
+    /// This type's names, the envelope's (<c>model</c>, <c>stream</c>, <c>temperature</c>, <c>top_p</c>,
+    /// <c>max_tokens</c>, <c>max_completion_tokens</c>) and the slot, each read whatever its case by the handler, the
+    /// trace or the gateway itself.
+    /// </remarks>
     internal RequestShape Root(string slot)
     {
         foreach (var (known, root) in _roots)
@@ -85,8 +92,9 @@ public sealed class RequestShape
     public static RequestShape Of<T>(TracedLlmGateway gateway) => Cache<T>.Get(gateway);
 
     /// <summary>
-    /// The shape of a parameter that is the body unless DI has its type (<see cref="PreCallStage.ReadRequestOrService{T}"/>):
-    /// its type's when it is the body, else <paramref name="otherwise"/> (the next such parameter's, or <see cref="Untyped"/>).
+    /// The shape of a parameter that is the body unless DI has its type
+    /// (<see cref="PreCallStage.ReadRequestOrService{T}"/>): its type's when it is the body, else
+    /// <paramref name="otherwise"/> (the next such parameter's, or <see cref="Untyped"/>).
     /// </summary>
     public static RequestShape OfBodyOrService<T>(TracedLlmGateway gateway, RequestShape otherwise)
     {
@@ -163,7 +171,8 @@ public sealed class RequestShape
                     // A polymorphic type binds the names of each derived type it may be read as.
                     foreach (var derived in polymorphism.DerivedTypes)
                     {
-                        if (RequestMismatch.TryGetTypeInfo(typeInfo.Options, derived.DerivedType, out var derivedInfo) && derivedInfo.Kind == JsonTypeInfoKind.Object)
+                        if (RequestMismatch.TryGetTypeInfo(typeInfo.Options, derived.DerivedType, out var derivedInfo)
+                            && derivedInfo.Kind == JsonTypeInfoKind.Object)
                         {
                             AddProperties(derivedInfo, names, built, depth);
                         }
@@ -177,10 +186,13 @@ public sealed class RequestShape
 
             case JsonTypeInfoKind.Enumerable or JsonTypeInfoKind.Dictionary when typeInfo.ElementType is { } element:
             {
-                // A dictionary's keys are data, not bound names; its values and an array's items have the element's shape.
+                // A dictionary's keys are data, not bound names; its values and an array's items have the element's
+                // shape.
                 var shape = new RequestShape(Array.Empty<BoundName>(), items: null);
                 built[typeInfo.Type] = shape;
-                shape._items = RequestMismatch.TryGetTypeInfo(typeInfo.Options, element, out var elementInfo) ? Build(elementInfo, built, depth + 1) : OpaqueShape;
+                shape._items = RequestMismatch.TryGetTypeInfo(typeInfo.Options, element, out var elementInfo)
+                    ? Build(elementInfo, built, depth + 1)
+                    : OpaqueShape;
                 if (shape._items.IsOpaque)
                 {
                     shape._items = null;
@@ -198,7 +210,8 @@ public sealed class RequestShape
         }
     }
 
-    private static void AddProperties(JsonTypeInfo typeInfo, List<BoundName> names, Dictionary<Type, RequestShape> built, int depth)
+    private static void AddProperties(
+        JsonTypeInfo typeInfo, List<BoundName> names, Dictionary<Type, RequestShape> built, int depth)
     {
         foreach (var property in typeInfo.Properties)
         {
@@ -208,7 +221,8 @@ public sealed class RequestShape
                 continue;
             }
 
-            var child = property.CustomConverter is null && RequestMismatch.TryGetTypeInfo(typeInfo.Options, property.PropertyType, out var propertyInfo)
+            var child = property.CustomConverter is null
+                && RequestMismatch.TryGetTypeInfo(typeInfo.Options, property.PropertyType, out var propertyInfo)
                 ? Build(propertyInfo, built, depth + 1)
                 : OpaqueShape;
             if (!names.Exists(n => n.Name == property.Name))
@@ -218,7 +232,10 @@ public sealed class RequestShape
         }
     }
 
-    /// <summary>The last gateway's shape for <typeparamref name="T"/>, one entry replaced whole (as the gateway keeps its type infos).</summary>
+    /// <summary>
+    /// The last gateway's shape for <typeparamref name="T"/>, one entry replaced whole (as the gateway keeps its type
+    /// infos).
+    /// </summary>
     private static class Cache<T>
     {
         private static Entry? s_last;

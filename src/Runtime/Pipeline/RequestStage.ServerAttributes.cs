@@ -54,26 +54,41 @@ public static partial class RequestStage
 
         // user.id / session.id and Langfuse's own keys are trace tags: every observation carries them.
         var metadata = call.Metadata;
-        var traceTags = TraceTags(ref tags, metadata, join.TraceIdSeed is not null, defaultEnvironment, out var traceTagCount, out var imitatedTraceName);
+        var traceTags = TraceTags(
+            ref tags,
+            metadata,
+            join.TraceIdSeed is not null,
+            defaultEnvironment,
+            out var traceTagCount,
+            out var imitatedTraceName);
         call.SetTraceTags(traceTags, traceTagCount);
         tags.AddTraceTags(call);
         tags.Complete(metadata.DroppedTraceEntries);
         if (imitatedTraceName is not null)
         {
-            ReservedSpanNames.AddEvent(span, call.Gateway.Options.Limits.MaxEventsPerSpan, "trace_name", imitatedTraceName);
+            ReservedSpanNames.AddEvent(
+                span, call.Gateway.Options.Limits.MaxEventsPerSpan, "trace_name", imitatedTraceName);
         }
     }
 
     /// <summary>
-    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps
-    /// them per observation, as its own SDKs' span processor does): environment, name, user,
-    /// session, tags, release, version, the trace id's seed and the trace metadata, each client
-    /// value bounded once here. Trace metadata comes last: where the attribute limit is reached,
-    /// it is what is left out. A client's <c>trace_seed</c> gives way to the seed the gateway used.
-    /// Returned as an array sized for the most there can be and the <paramref name="count"/> used:
-    /// one allocation a request (a list and its copy were 250 bytes more).
+    /// The trace-level attributes Langfuse reads from every observation (its v4 data model keeps them per observation,
+    /// as its own SDKs' span processor does).
     /// </summary>
-    private static KeyValuePair<string, object?>[] TraceTags(ref FirstTags tags, LlmMetadata metadata, bool seeded, string? defaultEnvironment, out int count, out string? imitatedTraceName)
+    /// <remarks>
+    /// Environment, name, user, session, tags, release, version, the trace id's seed and the trace metadata, each
+    /// client value bounded once here. Trace metadata comes last: where the attribute limit is reached, it is what is
+    /// left out. A client's <c>trace_seed</c> gives way to the seed the gateway used. Returned as an array sized for
+    /// the most there can be and the <paramref name="count"/> used: one allocation a request (a list and its copy were
+    /// 250 bytes more).
+    /// </remarks>
+    private static KeyValuePair<string, object?>[] TraceTags(
+        ref FirstTags tags,
+        LlmMetadata metadata,
+        bool seeded,
+        string? defaultEnvironment,
+        out int count,
+        out string? imitatedTraceName)
     {
         imitatedTraceName = null;
         var entries = new KeyValuePair<string, object?>[MostTraceTags(metadata, seeded, defaultEnvironment)];
@@ -97,7 +112,8 @@ public static partial class RequestStage
         }
 
         // Folded as Langfuse accepts environment names (its ingestion refuses others).
-        if (metadata.Environment is { } environment && tags.Bound(AttributeNames.LangfuseEnvironment, environment) is { } boundEnvironment)
+        if (metadata.Environment is { } environment
+            && tags.Bound(AttributeNames.LangfuseEnvironment, environment) is { } boundEnvironment)
         {
             entries[added++] = new(AttributeNames.LangfuseEnvironment, LangfuseEnvironments.Fold(boundEnvironment));
         }
@@ -112,8 +128,10 @@ public static partial class RequestStage
             return entries;
         }
 
-        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says so).
-        if (metadata.TraceName is { } traceName && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
+        // A trace name that imitates a span name of the contract is the gateway's to give: left out (and an event says
+        // so).
+        if (metadata.TraceName is { } traceName
+            && tags.Bound(AttributeNames.LangfuseTraceName, traceName) is { } boundTraceName)
         {
             imitatedTraceName = ReservedSpanNames.Imitated(boundTraceName);
             if (imitatedTraceName is null)
@@ -206,7 +224,15 @@ public static partial class RequestStage
         }
 
         // User and session count twice: Langfuse's key and OpenTelemetry's.
-        foreach (var value in (ReadOnlySpan<string?>)[metadata.TraceName, metadata.UserId, metadata.UserId, metadata.SessionId, metadata.SessionId, metadata.Release, metadata.Version, seeded ? metadata.ExistingTraceId : null])
+        foreach (var value in (ReadOnlySpan<string?>)[
+            metadata.TraceName,
+            metadata.UserId,
+            metadata.UserId,
+            metadata.SessionId,
+            metadata.SessionId,
+            metadata.Release,
+            metadata.Version,
+            seeded ? metadata.ExistingTraceId : null])
         {
             most += value is null ? 0 : 1;
         }

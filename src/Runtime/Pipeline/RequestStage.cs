@@ -13,12 +13,12 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// The request: its body, read once; the trust boundary (what a caller may bring into a trace);
-/// and the server span (<c>Received Proxy Server Request</c>), which this stage starts, gives its
-/// attributes and the request's trace-level ones, and ends, recording the request's metrics.
-/// For generated code only.
-/// </summary>
+/// <summary>The request stage: the body, read once, the trust boundary and the server span.</summary>
+/// <remarks>
+/// The trust boundary is what a caller may bring into a trace. The server span (<c>Received Proxy Server Request</c>)
+/// is started here, given its attributes and the request's trace-level ones, and ended, recording the request's
+/// metrics. For generated code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class RequestStage
 {
@@ -26,7 +26,8 @@ public static partial class RequestStage
 
     /// <summary>
     /// Reads the whole body, up to the configured limit, decoded as its <c>Content-Encoding</c> says
-    /// (<see cref="RequestContentCoding"/>), once its <c>Content-Type</c> says JSON or nothing (<see cref="RequestMediaType"/>). A body that ends because its client left is thrown as a
+    /// (<see cref="RequestContentCoding"/>), once its <c>Content-Type</c> says JSON or nothing
+    /// (<see cref="RequestMediaType"/>). A body that ends because its client left is thrown as a
     /// <see cref="ConnectionAbortedException"/> (see <see cref="LeftWhileSending"/>).
     /// </summary>
     public static ValueTask<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext httpContext, TracedLlmGateway gateway) =>
@@ -70,7 +71,8 @@ public static partial class RequestStage
                 // The connection goes with its client now (Kestrel would otherwise try to drain the
                 // rest of a body that is not coming, and log an error for it).
                 httpContext.Abort();
-                throw new ConnectionAbortedException("The client closed the connection before its request body ended.", exception);
+                throw new ConnectionAbortedException(
+                    "The client closed the connection before its request body ended.", exception);
             }
 
             if (read.Buffer.Length > limit)
@@ -127,27 +129,35 @@ public static partial class RequestStage
         }
     }
 
-    /// <summary>
-    /// True when a body read failed because the client went away: its connection was reset
-    /// (<see cref="ConnectionResetException"/>), or it closed before the <c>Content-Length</c> it
-    /// declared (such a body has no framing to break, so Kestrel's 400 there says only that).
-    /// Kestrel closes the response as it throws, but cancels <see cref="HttpContext.RequestAborted"/>
-    /// a moment later, from the thread pool: the failure path, which can run first, knows the client
-    /// left from this exception instead (it was a 400 "invalid framing" then). A chunked body cut
-    /// short is not told apart from broken chunk framing (Kestrel says 400 for both) and is a 400
-    /// unless the request token was cancelled by then.
-    /// </summary>
+    /// <summary>True when a body read failed because the client went away.</summary>
+    /// <remarks>
+    /// Its connection was reset (<see cref="ConnectionResetException"/>), or it closed before the <c>Content-Length</c>
+    /// it declared (such a body has no framing to break, so Kestrel's 400 there says only that). Kestrel closes the
+    /// response as it throws, but cancels <see cref="HttpContext.RequestAborted"/> a moment later, from the thread
+    /// pool: the failure path, which can run first, knows the client left from this exception instead (it was a 400
+    /// "invalid framing" then). A chunked body cut short is not told apart from broken chunk framing (Kestrel says 400
+    /// for both) and is a 400 unless the request token was cancelled by then.
+    /// </remarks>
     private static bool LeftWhileSending(HttpRequest request, Exception exception) => exception switch
     {
         ConnectionResetException => true,
-        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
+        BadHttpRequestException bad =>
+            bad.StatusCode == StatusCodes.Status400BadRequest && request.ContentLength is not null,
 
         // Any other IOException is Kestrel's verdict on the framing (an overflowing chunk size, say).
         _ => false,
     };
 
-    /// <summary>Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is <see cref="Stopwatch.GetTimestamp"/> at the request's start.</summary>
-    public static LlmCall CreateCall(HttpContext httpContext, TracedRouteInfo route, RequestEnvelope envelope, TracedLlmGateway gateway, long startTimestamp) =>
+    /// <summary>
+    /// Creates the request's <see cref="LlmCall"/>; <paramref name="startTimestamp"/> is
+    /// <see cref="Stopwatch.GetTimestamp"/> at the request's start.
+    /// </summary>
+    public static LlmCall CreateCall(
+        HttpContext httpContext,
+        TracedRouteInfo route,
+        RequestEnvelope envelope,
+        TracedLlmGateway gateway,
+        long startTimestamp) =>
         new(httpContext, route, envelope, gateway, startTimestamp);
 
     private static readonly object BoxedTrue = true;
@@ -173,7 +183,8 @@ public static partial class RequestStage
         var options = call.Gateway.Options;
         var trusted = call.Trust != CallerTrust.Unauthenticated;
         var join = default(TraceJoin);
-        if (call.Trust == CallerTrust.Authenticated || (call.Trust == CallerTrust.Open && !options.RequireAuthenticationToJoinTrace))
+        if (call.Trust == CallerTrust.Authenticated
+            || (call.Trust == CallerTrust.Open && !options.RequireAuthenticationToJoinTrace))
         {
             StringValues traceParent = default, traceState = default;
             if (!options.IgnoreContextPropagation)
@@ -195,8 +206,11 @@ public static partial class RequestStage
             Activity.Current = null;
         }
 
-        var source = call.Gateway.Options.SemanticConventions == SemanticConventionMode.Default ? Source : TracedLlmTelemetry.LatestExperimentalSource;
-        var server = source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
+        var source = call.Gateway.Options.SemanticConventions == SemanticConventionMode.Default
+            ? Source
+            : TracedLlmTelemetry.LatestExperimentalSource;
+        var server =
+            source.StartActivity(SpanNames.Server, placement.Kind, placement.Parent, tags: null, placement.Links);
         if (server is not null)
         {
             placement.LinkBack?.AddLink(new ActivityLink(server.Context));
@@ -249,7 +263,8 @@ public static partial class RequestStage
             server.Stop();
         }
 
-        // A caller that asked not to be sampled still gets its failures recorded: in a trace of their own, linked to it.
+        // A caller that asked not to be sampled still gets its failures recorded: in a trace of their own, linked to
+        // it.
         if (call.Failure is { } failure && server is not { Recorded: true } && call.CallerContext != default)
         {
             FailurePath.RecordUnsampled(call, failure);
@@ -259,7 +274,12 @@ public static partial class RequestStage
         if (GatewayMetrics.AnyEnabled)
         {
             var (timeToFirstToken, timePerOutputToken) = StreamStage.Timings(call);
-            GatewayMetrics.RecordRequest(call, call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode, call.Failure?.ErrorType, timeToFirstToken, timePerOutputToken);
+            GatewayMetrics.RecordRequest(
+                call,
+                call.Failure?.StatusCode ?? call.HttpContext.Response.StatusCode,
+                call.Failure?.ErrorType,
+                timeToFirstToken,
+                timePerOutputToken);
         }
     }
 }

@@ -57,15 +57,14 @@ public static class ResultStage
             : CheckAsync(call, result, executing);
     }
 
-    /// <summary>
-    /// The hook for a result that writes the response itself on an upstream's behalf (the relay's):
-    /// reports the status it answered the client with, and what a failure records on the spans: its
-    /// <c>error.type</c> (default: the status, <c>"429"</c>) and the span status description (default:
-    /// "The route's handler answered 429 Too Many Requests."; it is redacted and bounded like any
-    /// text the failure path records). Call it while the result executes; the last report wins. A
-    /// status of 400 or more makes the request a failure (<see cref="ErrorResultException"/>); the
-    /// client keeps the status, headers and body the result wrote.
-    /// </summary>
+    /// <summary>The hook for a result that writes the response itself on an upstream's behalf (the relay's).</summary>
+    /// <remarks>
+    /// Reports the status it answered the client with, and what a failure records on the spans: its <c>error.type</c>
+    /// (default: the status, <c>"429"</c>) and the span status description (default: "The route's handler answered 429
+    /// Too Many Requests."; it is redacted and bounded like any text the failure path records). Call it while the
+    /// result executes; the last report wins. A status of 400 or more makes the request a failure
+    /// (<see cref="ErrorResultException"/>); the client keeps the status, headers and body the result wrote.
+    /// </remarks>
     public static void ReportStatus(LlmCall call, int statusCode, string? errorType = null, string? description = null)
     {
         System.ArgumentNullException.ThrowIfNull(call);
@@ -73,11 +72,14 @@ public static class ResultStage
     }
 
     /// <summary>
-    /// The hook for a result that starts the response within an upstream attempt (the relay's, as
-    /// the upstream's answer is passed on): writes the call's <c>x-litellm-attempted-*</c> headers
-    /// with the counts so far, when the call writes them, as the attempt policy writes them when the
-    /// call ends before the response has started. Call it before the response starts.
+    /// The hook for a result that starts the response within an upstream attempt (the relay's, as the upstream's answer
+    /// is passed on).
     /// </summary>
+    /// <remarks>
+    /// Writes the call's <c>x-litellm-attempted-*</c> headers with the counts so far, when the call writes them, as the
+    /// attempt policy writes them when the call ends before the response has started. Call it before the response
+    /// starts.
+    /// </remarks>
     internal static void WriteAttemptHeaders(LlmAttempt attempt)
     {
         System.ArgumentNullException.ThrowIfNull(attempt);
@@ -104,11 +106,13 @@ public static class ResultStage
                 ? new ErrorResultException(status, reported?.ErrorType, reported?.Description, result)
                 : new ErrorResultException(status, typeof(InvalidLlmRequestException).FullName,
                     $"{unread.Message} {ErrorResultException.DefaultDescription(status)}", result);
-            await FailurePath.HandleAsync(call, error, call.ServerSpan, auth: null, preCall: null, call.Span).ConfigureAwait(false);
+            await FailurePath.HandleAsync(call, error, call.ServerSpan, auth: null, preCall: null, call.Span)
+                .ConfigureAwait(false);
         }
     }
 
-    private static int AnsweredStatus(LlmCall call) => call.ReportedAnswer?.StatusCode ?? call.HttpContext.Response.StatusCode;
+    private static int AnsweredStatus(LlmCall call) =>
+        call.ReportedAnswer?.StatusCode ?? call.HttpContext.Response.StatusCode;
 
     /// <summary>What a result reported of its answer (<see cref="ReportStatus"/>).</summary>
     internal sealed record ReportedAnswer(int StatusCode, string? ErrorType, string? Description);

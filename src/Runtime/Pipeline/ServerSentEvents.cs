@@ -42,10 +42,16 @@ internal static class ServerSentEvents
         response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    /// <summary>The chunk's JSON, serialized once for the event (and kept when it is the held-back terminal event).</summary>
-    public static byte[] Serialize<T>(T chunk, JsonTypeInfo<T> typeInfo) => JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
+    /// <summary>
+    /// The chunk's JSON, serialized once for the event (and kept when it is the held-back terminal event).
+    /// </summary>
+    public static byte[] Serialize<T>(T chunk, JsonTypeInfo<T> typeInfo) =>
+        JsonSerializer.SerializeToUtf8Bytes(chunk, typeInfo);
 
-    /// <summary>Where the event's name is in its JSON: Anthropic events are named by their own <c>type</c>; OpenAI's have no name.</summary>
+    /// <summary>
+    /// Where the event's name is in its JSON: Anthropic events are named by their own <c>type</c>; OpenAI's have no
+    /// name.
+    /// </summary>
     public static (int Start, int Length)? EventName(WireFormat format, byte[] json) =>
         format == WireFormat.Anthropic ? EventType(json) : null;
 
@@ -54,7 +60,8 @@ internal static class ServerSentEvents
         name is var (start, length) && json.AsSpan(start, length).SequenceEqual("message_stop"u8);
 
     /// <summary>Writes one event and flushes it.</summary>
-    public static ValueTask<FlushResult> WriteEventAsync(HttpResponse response, byte[] json, (int Start, int Length)? name)
+    public static ValueTask<FlushResult> WriteEventAsync(
+        HttpResponse response, byte[] json, (int Start, int Length)? name)
     {
         var writer = response.BodyWriter;
         if (name is var (start, length))
@@ -100,7 +107,9 @@ internal static class ServerSentEvents
         await writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Where the event's own top-level <c>type</c> string is in its JSON, when it has one (unescaped).</summary>
+    /// <summary>
+    /// Where the event's own top-level <c>type</c> string is in its JSON, when it has one (unescaped).
+    /// </summary>
     private static (int Start, int Length)? EventType(byte[] json)
     {
         var reader = new Utf8JsonReader(json);
@@ -116,7 +125,9 @@ internal static class ServerSentEvents
                 reader.Read();
 
                 // The value's bytes sit between its quotes in the input: no copy needed.
-                return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped ? ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length) : null;
+                return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                    ? ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length)
+                    : null;
             }
 
             reader.Read();

@@ -20,7 +20,8 @@ namespace TracedLlm.Pipeline;
 /// since the request span's trace is the one the caller named.</item>
 /// </list>
 /// </summary>
-internal readonly record struct ServerSpanPlacement(ActivityContext Parent, ActivityKind Kind, ActivityLink[]? Links, Activity? LinkBack)
+internal readonly record struct ServerSpanPlacement(
+    ActivityContext Parent, ActivityKind Kind, ActivityLink[]? Links, Activity? LinkBack)
 {
     /// <summary>The ASP.NET Core hosting layer's activity source and request activity.</summary>
     internal const string HostingSourceName = "Microsoft.AspNetCore";
@@ -43,23 +44,36 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
         if (FindHostingSpan(ambient) is not { } hosting)
         {
             var other = join.Source == TraceJoinSource.None || ambient.TraceId != join.Parent.TraceId;
-            return new(join.Parent, ActivityKind.Server, other ? new[] { new ActivityLink(ambient.Context) } : null, null);
+            return new(
+                join.Parent, ActivityKind.Server, other ? new[] { new ActivityLink(ambient.Context) } : null, null);
         }
 
         if (IsWhereTheJoinLeads(hosting, join))
         {
-            // Under the hosting span, with the trace state the join read (TraceStateHeader): hosting keeps the header as it came.
-            return new(new ActivityContext(hosting.TraceId, hosting.SpanId, hosting.ActivityTraceFlags, join.Parent.TraceState), ActivityKind.Internal, null, null);
+            // Under the hosting span, with the trace state the join read (TraceStateHeader): hosting keeps the header
+            // as it came.
+            return new(
+                new ActivityContext(
+                    hosting.TraceId, hosting.SpanId, hosting.ActivityTraceFlags, join.Parent.TraceState),
+                ActivityKind.Internal,
+                null,
+                null);
         }
 
-        return new(join.Parent, ActivityKind.Server, new[] { new ActivityLink(hosting.Context) }, hosting.IsAllDataRequested ? hosting : null);
+        return new(
+            join.Parent,
+            ActivityKind.Server,
+            new[] { new ActivityLink(hosting.Context) },
+            hosting.IsAllDataRequested ? hosting : null);
     }
 
     /// <summary>
-    /// ASP.NET Core's request activity, the ambient one or an in-process ancestor (a middleware's
-    /// span may be current), when hosting created it from its activity source: only then does a
-    /// listener record it. Without one, hosting's activity (kept for its logs) has no source name.
+    /// ASP.NET Core's request activity, the ambient one or an in-process ancestor (a middleware's span may be current),
+    /// when hosting created it from its activity source.
     /// </summary>
+    /// <remarks>
+    /// Only then does a listener record it. Without one, hosting's activity (kept for its logs) has no source name.
+    /// </remarks>
     private static Activity? FindHostingSpan(Activity ambient)
     {
         for (var activity = ambient; activity is not null; activity = activity.Parent)
@@ -73,7 +87,10 @@ internal readonly record struct ServerSpanPlacement(ActivityContext Parent, Acti
         return null;
     }
 
-    /// <summary>The hosting span joined what TracedLlm would join: the same parent span, or, with nothing to join, a trace of its own.</summary>
+    /// <summary>
+    /// The hosting span joined what TracedLlm would join: the same parent span, or, with nothing to join, a trace of
+    /// its own.
+    /// </summary>
     private static bool IsWhereTheJoinLeads(Activity hosting, in TraceJoin join) =>
         join.Source == TraceJoinSource.None
             ? !hosting.HasRemoteParent

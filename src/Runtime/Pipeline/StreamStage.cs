@@ -11,10 +11,12 @@ namespace TracedLlm.Pipeline;
 
 /// <summary>
 /// Writes a streaming handler's chunks as server-sent events in the route's wire format
-/// (<see cref="ServerSentEvents"/>), under the LLM span: each chunk flushed as it comes, the
-/// stream's terminal event held back until the post-call guardrails are done, and the stream's
-/// timings (time to first token and per output token) recorded on the LLM span. For generated code only.
+/// (<see cref="ServerSentEvents"/>), under the LLM span.
 /// </summary>
+/// <remarks>
+/// Each chunk flushed as it comes, the stream's terminal event held back until the post-call guardrails are done, and
+/// the stream's timings (time to first token and per output token) recorded on the LLM span. For generated code only.
+/// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class StreamStage
 {
@@ -70,7 +72,8 @@ public static class StreamStage
             {
                 // The handler went on after its terminal event: keep the order it chose.
                 call.HeldTerminalEvent = null;
-                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early)).ConfigureAwait(false);
+                await ServerSentEvents.WriteEventAsync(response, early, ServerSentEvents.EventName(format, early))
+                    .ConfigureAwait(false);
             }
 
             if (ServerSentEvents.IsTerminal(json, name))
@@ -109,16 +112,19 @@ public static class StreamStage
         call.LastChunkTimestamp = now;
     }
 
-    /// <summary>The streamed chunks as post-call guardrails see them (a <c>List&lt;TChunk&gt;</c>), or null when no post-call guardrail is registered.</summary>
+    /// <summary>
+    /// The streamed chunks as post-call guardrails see them (a <c>List&lt;TChunk&gt;</c>), or null when no post-call
+    /// guardrail is registered.
+    /// </summary>
     public static object? Chunks(LlmCall call) => call.StreamedResponse;
 
-    /// <summary>
-    /// Ends a stream once its guardrails are done: the held-back terminal event (Anthropic
-    /// <c>message_stop</c>) or OpenAI's <c>data: [DONE]</c>, and the stream's timings on the LLM
-    /// span (TTFT, and for Langfuse the instant of the first chunk that TTFT ends at, as its
-    /// completion start time). A client that left, or a request timeout that passed, before this
-    /// point fails the request: the stream did not end.
-    /// </summary>
+    /// <summary>Ends a stream once its guardrails are done.</summary>
+    /// <remarks>
+    /// Writes the held-back terminal event (Anthropic <c>message_stop</c>) or OpenAI's <c>data: [DONE]</c>, and records
+    /// the stream's timings on the LLM span (TTFT, and for Langfuse the instant of the first chunk that TTFT ends at,
+    /// as its completion start time). A client that left, or a request timeout that passed, before this point fails
+    /// the request: the stream did not end.
+    /// </remarks>
     public static async Task CompleteAsync(LlmCall call)
     {
         var httpContext = call.HttpContext;
@@ -127,7 +133,9 @@ public static class StreamStage
         if (call.HeldTerminalEvent is { } terminal)
         {
             call.HeldTerminalEvent = null;
-            await ServerSentEvents.WriteEventAsync(response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal)).ConfigureAwait(false);
+            await ServerSentEvents.WriteEventAsync(
+                    response, terminal, ServerSentEvents.EventName(call.Route.ErrorFormat, terminal))
+                .ConfigureAwait(false);
         }
         else if (call.Route.ErrorFormat != WireFormat.Anthropic)
         {
@@ -137,18 +145,19 @@ public static class StreamStage
         if (call.StreamedOutput is { } structured)
         {
             structured.Complete();
-            LlmStage.RecordStreamedOutput(call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
+            LlmStage.RecordStreamedOutput(
+                call, structured.Text, structured.FinishReason is { } reason ? [reason] : null);
         }
 
         RecordTimings(call);
     }
 
-    /// <summary>
-    /// Starts a relayed response (TracedLlm.ReverseProxy): the time to first token is measured from
-    /// here, and <paramref name="attemptResponseHeaders"/> says whether this call's attempts write
-    /// the <c>x-litellm-attempted-*</c> response headers (the relay's own setting, not
+    /// <summary>Starts a relayed response (TracedLlm.ReverseProxy).</summary>
+    /// <remarks>
+    /// The time to first token is measured from here, and <paramref name="attemptResponseHeaders"/> says whether this
+    /// call's attempts write the <c>x-litellm-attempted-*</c> response headers (the relay's own setting, not
     /// <see cref="TracedLlmOptions.AttemptResponseHeaders"/>). Call it before the first attempt.
-    /// </summary>
+    /// </remarks>
     internal static void BeginRelay(LlmCall call, bool attemptResponseHeaders)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -173,14 +182,18 @@ public static class StreamStage
         call.RelayedBodyTakesEvents = takesEvents;
     }
 
-    /// <summary>Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.</summary>
+    /// <summary>
+    /// Records a relayed stream's timings on the LLM span, as <see cref="CompleteAsync"/> does for a handler's stream.
+    /// </summary>
     internal static void CompleteRelay(LlmCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
         RecordTimings(call);
     }
 
-    /// <summary>The stream's chunk count, TTFT (with Langfuse's completion start time) and TPOT on the LLM span.</summary>
+    /// <summary>
+    /// The stream's chunk count, TTFT (with Langfuse's completion start time) and TPOT on the LLM span.
+    /// </summary>
     private static void RecordTimings(LlmCall call)
     {
         if (call.Span is { IsAllDataRequested: true } span)
@@ -206,7 +219,10 @@ public static class StreamStage
         }
     }
 
-    /// <summary>TTFT from the start of the stream (the handler's start) to the first chunk; TPOT over the output tokens after the first.</summary>
+    /// <summary>
+    /// TTFT from the start of the stream (the handler's start) to the first chunk; TPOT over the output tokens after
+    /// the first.
+    /// </summary>
     internal static (double? TimeToFirstToken, double? TimePerOutputToken) Timings(LlmCall call)
     {
         if (call.FirstChunkTimestamp == 0)
@@ -216,7 +232,10 @@ public static class StreamStage
 
         var ttft = Stopwatch.GetElapsedTime(call.StreamStartTimestamp, call.FirstChunkTimestamp).TotalSeconds;
         double? tpot = call.OutputTokens is > 1 and { } tokens
-            ? Stopwatch.GetElapsedTime(call.FirstChunkTimestamp, call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds / (tokens - 1)
+            ? Stopwatch.GetElapsedTime(
+                    call.FirstChunkTimestamp,
+                    call.LastChunkTimestamp == 0 ? Stopwatch.GetTimestamp() : call.LastChunkTimestamp).TotalSeconds
+                / (tokens - 1)
             : null;
         return (ttft, tpot);
     }

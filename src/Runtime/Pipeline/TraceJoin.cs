@@ -28,7 +28,8 @@ internal readonly struct TraceJoin
 {
     private readonly InvalidTraceInput _invalid;
 
-    private TraceJoin(ActivityContext parent, TraceJoinSource source, InvalidTraceInput invalid, string? traceIdSeed = null)
+    private TraceJoin(
+        ActivityContext parent, TraceJoinSource source, InvalidTraceInput invalid, string? traceIdSeed = null)
     {
         Parent = parent;
         Source = source;
@@ -42,28 +43,34 @@ internal readonly struct TraceJoin
     /// <summary>Where <see cref="Parent"/> came from.</summary>
     public TraceJoinSource Source { get; }
 
-    /// <summary>The non-hex <c>trace_id</c> / <c>existing_trace_id</c> the trace id was derived from (<see cref="TraceIdFromSeed"/>), or null.</summary>
+    /// <summary>
+    /// The non-hex <c>trace_id</c> / <c>existing_trace_id</c> the trace id was derived from
+    /// (<see cref="TraceIdFromSeed"/>), or null.
+    /// </summary>
     public string? TraceIdSeed { get; }
 
     /// <summary>Applies the precedence.</summary>
-    public static TraceJoin Resolve(LlmMetadata metadata, StringValues traceParent, StringValues traceState, bool ignoreContextPropagation)
+    public static TraceJoin Resolve(
+        LlmMetadata metadata, StringValues traceParent, StringValues traceState, bool ignoreContextPropagation)
     {
         var invalid = InvalidTraceInput.None;
         var inbound = default(ActivityContext);
         if (!ignoreContextPropagation && traceParent.Count > 0)
         {
-            if (traceParent.Count > 1 || !ActivityContext.TryParse(traceParent[0], traceState: null, isRemote: true, out inbound))
+            if (traceParent.Count > 1
+                || !ActivityContext.TryParse(traceParent[0], traceState: null, isRemote: true, out inbound))
             {
                 invalid |= InvalidTraceInput.TraceParent;
                 inbound = default;
             }
             else if (traceState.Count > 0)
             {
-                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it (TraceStateHeader), several
-                // headers as one list, and an invalid one is not kept.
+                // ActivityContext takes any text as its trace state: OpenTelemetry's propagator reads it
+                // (TraceStateHeader), several headers as one list, and an invalid one is not kept.
                 if (TraceStateHeader.TryRead(traceState, out var kept))
                 {
-                    inbound = new ActivityContext(inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
+                    inbound = new ActivityContext(
+                        inbound.TraceId, inbound.SpanId, inbound.TraceFlags, kept, isRemote: true);
                 }
                 else
                 {
@@ -88,7 +95,12 @@ internal readonly struct TraceJoin
                 }
 
                 // The caller asked to be joined, so its trace is recorded.
-                var parent = new ActivityContext(traceId, parentSpanId, ActivityTraceFlags.Recorded, inbound.TraceId == traceId ? inbound.TraceState : null, isRemote: true);
+                var parent = new ActivityContext(
+                    traceId,
+                    parentSpanId,
+                    ActivityTraceFlags.Recorded,
+                    inbound.TraceId == traceId ? inbound.TraceState : null,
+                    isRemote: true);
                 return new TraceJoin(parent, TraceJoinSource.Metadata, invalid, seeded ? rawTraceId : null);
             }
 
@@ -112,12 +124,15 @@ internal readonly struct TraceJoin
             return;
         }
 
-        Add(server, InvalidTraceInput.TraceParent, "traceparent", "not a valid W3C traceparent, or sent more than once");
-        Add(server, InvalidTraceInput.TraceState, "tracestate", "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths): none kept");
+        Add(server, InvalidTraceInput.TraceParent, "traceparent",
+            "not a valid W3C traceparent, or sent more than once");
+        Add(server, InvalidTraceInput.TraceState, "tracestate",
+            "not a valid W3C tracestate (at most 32 key=value members of its characters and lengths): none kept");
         Add(server, InvalidTraceInput.ExistingTraceId, "existing_trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.TraceIdAlias, "trace_id", InvalidTraceIdReason);
         Add(server, InvalidTraceInput.ParentObservationId, "parent_observation_id", "not 16 hex digits, or all zeros");
-        Add(server, InvalidTraceInput.ParentObservationWithoutTrace, "parent_observation_id", "sent without existing_trace_id or trace_id");
+        Add(server, InvalidTraceInput.ParentObservationWithoutTrace, "parent_observation_id",
+            "sent without existing_trace_id or trace_id");
     }
 
     private void Add(Activity server, InvalidTraceInput flag, string field, string reason)
@@ -133,11 +148,13 @@ internal readonly struct TraceJoin
     }
 
     /// <summary>
-    /// The trace id a metadata <c>trace_id</c> / <c>existing_trace_id</c> names: 32 hex digits
-    /// (either case, dashes allowed, so a UUID too) are the id itself; any other non-empty string is
-    /// a seed, hashed the way Langfuse's SDKs' <c>createTraceId(seed)</c> does
-    /// (<see cref="TraceIdFromSeed"/>). Empty and all-zero values name no trace.
+    /// The trace id a metadata <c>trace_id</c> / <c>existing_trace_id</c> names: 32 hex digits (either case, dashes
+    /// allowed, so a UUID too) are the id itself.
     /// </summary>
+    /// <remarks>
+    /// Any other non-empty string is a seed, hashed the way Langfuse's SDKs' <c>createTraceId(seed)</c> does
+    /// (<see cref="TraceIdFromSeed"/>). Empty and all-zero values name no trace.
+    /// </remarks>
     public static bool TryResolveTraceId(string value, out ActivityTraceId traceId, out bool seeded)
     {
         seeded = false;
@@ -213,7 +230,10 @@ internal readonly struct TraceJoin
         }
     }
 
-    /// <summary>Collects exactly <c>digits.Length</c> hex digits, lower-cased; a value of zeros (and dashes) only is <see cref="HexId.Empty"/>.</summary>
+    /// <summary>
+    /// Collects exactly <c>digits.Length</c> hex digits, lower-cased; a value of zeros (and dashes) only is
+    /// <see cref="HexId.Empty"/>.
+    /// </summary>
     private static HexId CollectHex(string value, Span<char> digits, bool allowDashes)
     {
         var count = 0;

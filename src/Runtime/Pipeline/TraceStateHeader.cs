@@ -7,18 +7,15 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Pipeline;
 
-/// <summary>
-/// A caller's W3C <c>tracestate</c> as the joined trace keeps it: every span of the request carries
-/// it and each upstream attempt sends it on, so it is read by OpenTelemetry's
-/// <see cref="TraceContextPropagator"/>, as W3C Trace Context says: at most 32 list members, each a
-/// key and a value of the grammar's characters and lengths; a key sent twice is kept once (the
-/// first), as the specification allows and its test suite expects; anything else is not a
-/// tracestate and none is kept. What is kept is at most 512 characters, cut by the propagator's
-/// <c>Inject</c> as the specification says ("tracestate Limits"): members longer than 128
-/// characters go first, then members from the end. Without the cut a client's 30 KB header was
-/// copied onto each of the request's spans.
-/// </summary>
+/// <summary>A caller's W3C <c>tracestate</c> as the joined trace keeps it.</summary>
 /// <remarks>
+/// Every span of the request carries it and each upstream attempt sends it on, so it is read by OpenTelemetry's
+/// <see cref="TraceContextPropagator"/>, as W3C Trace Context says: at most 32 list members, each a key and a value of
+/// the grammar's characters and lengths; a key sent twice is kept once (the first), as the specification allows and its
+/// test suite expects; anything else is not a tracestate and none is kept. What is kept is at most 512 characters, cut
+/// by the propagator's <c>Inject</c> as the specification says ("tracestate Limits"): members longer than 128
+/// characters go first, then members from the end. Without the cut a client's 30 KB header was copied onto each of the
+/// request's spans.
 /// Measured against the hand-written reader this replaced (<c>bench/Pipeline -- tracestate</c>,
 /// OpenTelemetry.Api 1.20.1): the same result on every case of the behaviour tests but the
 /// duplicate key, which that reader rejected whole, and keys the Level 2 grammar allows and Level 1
@@ -39,7 +36,8 @@ internal static class TraceStateHeader
     // cases cannot then decide whether the state is read.
     private const string StandInTraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     private static readonly string[] StandIn = [StandInTraceParent];
-    private static readonly ActivityContext StandInContext = ActivityContext.Parse(StandInTraceParent, traceState: null);
+    private static readonly ActivityContext StandInContext =
+        ActivityContext.Parse(StandInTraceParent, traceState: null);
 
     private static readonly Func<StringValues, string, IEnumerable<string>?> Getter =
         static (traceState, name) => name == "tracestate" ? traceState : StandIn;
@@ -54,12 +52,16 @@ internal static class TraceStateHeader
         };
 
     /// <summary>
-    /// The tracestate to keep from <paramref name="headers"/> (several headers are one list, combined in
-    /// order as W3C says, by the propagator): the same string when it is one valid header within
-    /// <see cref="MaxLength"/>, its members (no optional white space, no key twice) cut to it
-    /// otherwise, null when it has no member. False when it is not a valid tracestate (nothing is kept).
+    /// The tracestate to keep from <paramref name="headers"/> (several headers are one list, combined in order as W3C
+    /// says, by the propagator).
     /// </summary>
-    public static bool TryRead(StringValues headers, out string? traceState) => TryRead(headers, Propagator, out traceState);
+    /// <remarks>
+    /// The same string when it is one valid header within <see cref="MaxLength"/>, its members (no optional white
+    /// space, no key twice) cut to it otherwise, null when it has no member. False when it is not a valid tracestate
+    /// (nothing is kept).
+    /// </remarks>
+    public static bool TryRead(StringValues headers, out string? traceState) =>
+        TryRead(headers, Propagator, out traceState);
 
     /// <summary>As <see cref="TryRead(StringValues, out string?)"/>, through <paramref name="propagator"/>.</summary>
     internal static bool TryRead(StringValues headers, TextMapPropagator propagator, out string? traceState)
@@ -85,7 +87,9 @@ internal static class TraceStateHeader
         if (traceState is { Length: > MaxLength } whole)
         {
             var kept = new string?[1];
-            Propagator.Inject(new PropagationContext(new ActivityContext(StandInContext.TraceId, StandInContext.SpanId, StandInContext.TraceFlags, whole), default), kept, Setter);
+            var context = new ActivityContext(
+                StandInContext.TraceId, StandInContext.SpanId, StandInContext.TraceFlags, whole);
+            Propagator.Inject(new PropagationContext(context, default), kept, Setter);
             traceState = kept[0];
             TelemetryText.Count(TelemetryText.Reasons.Truncated, Members(whole) - Members(traceState));
         }

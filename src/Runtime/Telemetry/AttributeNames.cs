@@ -1,7 +1,7 @@
 namespace TracedLlm.Telemetry;
 
 /// <summary>Every attribute and event name TracedLlm records, in one place.</summary>
-public static class AttributeNames
+public static partial class AttributeNames
 {
     // OpenTelemetry GenAI semantic conventions.
     /// <summary><c>gen_ai.operation.name</c></summary>
@@ -32,7 +32,10 @@ public static class AttributeNames
     /// from the <c>gen_ai.request.*</c> keys, and selects a model's price tier by <c>service_tier</c> among them.
     /// </summary>
     public const string GenAiRequestServiceTier = "gen_ai.request.service_tier";
-    /// <summary><c>gen_ai.response.service_tier</c>: the tier the provider says it served (OpenAI's response <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>).</summary>
+    /// <summary>
+    /// <c>gen_ai.response.service_tier</c>: the tier the provider says it served (OpenAI's response
+    /// <c>service_tier</c>, Anthropic's <c>usage.service_tier</c>).
+    /// </summary>
     public const string GenAiResponseServiceTier = "gen_ai.response.service_tier";
 
     // Langfuse OTLP mapping.
@@ -94,24 +97,42 @@ public static class AttributeNames
     public const string ErrorType = "error.type";
     /// <summary><c>tracedllm.metadata_slot</c>: the route's metadata slot.</summary>
     public const string MetadataSlot = "tracedllm.metadata_slot";
-    /// <summary><c>tracedllm.trace_join</c>: how the server span joined its trace (<c>metadata</c>, <c>traceparent</c>, <c>none</c>).</summary>
+    /// <summary>
+    /// <c>tracedllm.trace_join</c>: how the server span joined its trace (<c>metadata</c>, <c>traceparent</c>,
+    /// <c>none</c>).
+    /// </summary>
     public const string TraceJoin = "tracedllm.trace_join";
-    /// <summary><c>user_api_key_hash</c>: a keyed fingerprint of the caller's key (<see cref="TracedLlm.LlmCall.ApiKeyFingerprint"/>), never the key.</summary>
+    /// <summary>
+    /// <c>user_api_key_hash</c>: a keyed fingerprint of the caller's key
+    /// (<see cref="TracedLlm.LlmCall.ApiKeyFingerprint"/>), never the key.
+    /// </summary>
     public const string UserApiKeyHash = "user_api_key_hash";
 
     // The caller's identity (issue 67), as LiteLLM's StandardLoggingUserAPIKeyMetadata names it; on
     // the auth span, and as langfuse.trace.metadata.* on every span, only after authentication.
-    /// <summary><c>user_api_key_alias</c>: the name the gateway gave the caller's key (<see cref="TracedLlm.LlmCaller.KeyAlias"/>).</summary>
+    /// <summary>
+    /// <c>user_api_key_alias</c>: the name the gateway gave the caller's key
+    /// (<see cref="TracedLlm.LlmCaller.KeyAlias"/>).
+    /// </summary>
     public const string UserApiKeyAlias = "user_api_key_alias";
-    /// <summary><c>user_api_key_user_id</c>: the user the caller's key belongs to (<see cref="TracedLlm.LlmCaller.UserId"/>).</summary>
+    /// <summary>
+    /// <c>user_api_key_user_id</c>: the user the caller's key belongs to (<see cref="TracedLlm.LlmCaller.UserId"/>).
+    /// </summary>
     public const string UserApiKeyUserId = "user_api_key_user_id";
     /// <summary><c>user_api_key_team_id</c>: the caller's team (<see cref="TracedLlm.LlmCaller.TeamId"/>).</summary>
     public const string UserApiKeyTeamId = "user_api_key_team_id";
-    /// <summary><c>user_api_key_team_alias</c>: the caller's team's display name (<see cref="TracedLlm.LlmCaller.TeamAlias"/>).</summary>
+    /// <summary>
+    /// <c>user_api_key_team_alias</c>: the caller's team's display name (<see cref="TracedLlm.LlmCaller.TeamAlias"/>).
+    /// </summary>
     public const string UserApiKeyTeamAlias = "user_api_key_team_alias";
-    /// <summary><c>user_api_key_org_id</c>: the caller's organisation (<see cref="TracedLlm.LlmCaller.OrganizationId"/>).</summary>
+    /// <summary>
+    /// <c>user_api_key_org_id</c>: the caller's organisation (<see cref="TracedLlm.LlmCaller.OrganizationId"/>).
+    /// </summary>
     public const string UserApiKeyOrgId = "user_api_key_org_id";
-    /// <summary><c>user_api_key_end_user_id</c>: the end user the caller's key calls for (<see cref="TracedLlm.LlmCaller.EndUserId"/>).</summary>
+    /// <summary>
+    /// <c>user_api_key_end_user_id</c>: the end user the caller's key calls for
+    /// (<see cref="TracedLlm.LlmCaller.EndUserId"/>).
+    /// </summary>
     public const string UserApiKeyEndUserId = "user_api_key_end_user_id";
     /// <summary>
     /// <c>tracedllm.export.sample_rate</c> on the server span: the share of such requests the caller
@@ -132,15 +153,30 @@ public static class AttributeNames
     public const string AttemptRetries = "tracedllm.attempt.retries";
     /// <summary><c>tracedllm.attempt.fallbacks</c> on the LLM span: fallbacks used.</summary>
     public const string AttemptFallbacks = "tracedllm.attempt.fallbacks";
-    /// <summary><c>tracedllm.attempt.delay</c> (seconds) on a retry or fallback attempt: how long the policy waited before it (a backoff, or the upstream's Retry-After).</summary>
+    /// <summary>
+    /// <c>tracedllm.attempt.delay</c> (seconds) on a retry or fallback attempt: how long the policy waited before it (a
+    /// backoff, or the upstream's Retry-After).
+    /// </summary>
     public const string AttemptDelay = "tracedllm.attempt.delay";
-    /// <summary><c>tracedllm.attempt.retry_after</c> (seconds) on a failed attempt: the wait its upstream asked for (<c>Retry-After</c> / <c>retry-after-ms</c>).</summary>
+    /// <summary>
+    /// <c>tracedllm.attempt.retry_after</c> (seconds) on a failed attempt: the wait its upstream asked for
+    /// (<c>Retry-After</c> / <c>retry-after-ms</c>).
+    /// </summary>
     public const string AttemptRetryAfter = "tracedllm.attempt.retry_after";
-    /// <summary><c>tracedllm.backend.id</c>: the gateway's own id of the backend or deployment an attempt called (<see cref="TracedLlm.LlmTarget.BackendId"/>); on the LLM span, the one that answered.</summary>
+    /// <summary>
+    /// <c>tracedllm.backend.id</c>: the gateway's own id of the backend or deployment an attempt called
+    /// (<see cref="TracedLlm.LlmTarget.BackendId"/>); on the LLM span, the one that answered.
+    /// </summary>
     public const string BackendId = "tracedllm.backend.id";
-    /// <summary><c>server.address</c> on an attempt: the host of its target's endpoint (<see cref="TracedLlm.LlmTarget.Endpoint"/>).</summary>
+    /// <summary>
+    /// <c>server.address</c> on an attempt: the host of its target's endpoint
+    /// (<see cref="TracedLlm.LlmTarget.Endpoint"/>).
+    /// </summary>
     public const string ServerAddress = "server.address";
-    /// <summary><c>server.port</c> on an attempt: the port of its target's endpoint (the scheme's default when the URL names none).</summary>
+    /// <summary>
+    /// <c>server.port</c> on an attempt: the port of its target's endpoint (the scheme's default when the URL names
+    /// none).
+    /// </summary>
     public const string ServerPort = "server.port";
 
     // Streaming.
@@ -152,11 +188,20 @@ public static class AttributeNames
     public const string StreamChunks = "tracedllm.stream.chunks";
 
     // Relayed responses (TracedLlm.ReverseProxy).
-    /// <summary><c>tracedllm.relay.format</c> on an attempt span: how the relayed response was read (<c>openai.chat_completions</c>, <c>openai.responses</c>, <c>anthropic.messages</c>, or <c>unknown</c>).</summary>
+    /// <summary>
+    /// <c>tracedllm.relay.format</c> on an attempt span: how the relayed response was read
+    /// (<c>openai.chat_completions</c>, <c>openai.responses</c>, <c>anthropic.messages</c>, or <c>unknown</c>).
+    /// </summary>
     public const string RelayFormat = "tracedllm.relay.format";
-    /// <summary><c>tracedllm.relay.unknown</c> on the LLM span: the response facts the relay could not read (<c>gen_ai.response.model</c>, <c>gen_ai.usage.input_tokens</c>, ...), left unset rather than guessed.</summary>
+    /// <summary>
+    /// <c>tracedllm.relay.unknown</c> on the LLM span: the response facts the relay could not read
+    /// (<c>gen_ai.response.model</c>, <c>gen_ai.usage.input_tokens</c>, ...), left unset rather than guessed.
+    /// </summary>
     public const string RelayUnknown = "tracedllm.relay.unknown";
-    /// <summary><c>tracedllm.relay.response_bytes</c> on an attempt span: the bytes of the upstream's response body relayed (as sent, compressed or not).</summary>
+    /// <summary>
+    /// <c>tracedllm.relay.response_bytes</c> on an attempt span: the bytes of the upstream's response body relayed (as
+    /// sent, compressed or not).
+    /// </summary>
     public const string RelayResponseBytes = "tracedllm.relay.response_bytes";
 
     // Events.
@@ -167,10 +212,13 @@ public static class AttributeNames
     /// <summary>The event's reason.</summary>
     public const string InvalidTraceContextReason = "tracedllm.reason";
     /// <summary>
-    /// The event recorded when a client-chosen name (<c>generation_name</c>, <c>trace_name</c>) equals or
-    /// imitates a span name of the contract and is ignored; its <see cref="InvalidTraceContextField"/>
-    /// names the metadata key, its <see cref="InvalidTraceContextReason"/> the span name imitated.
+    /// The event recorded when a client-chosen name (<c>generation_name</c>, <c>trace_name</c>) equals or imitates a
+    /// span name of the contract and is ignored.
     /// </summary>
+    /// <remarks>
+    /// Its <see cref="InvalidTraceContextField"/> names the metadata key, its <see cref="InvalidTraceContextReason"/>
+    /// the span name imitated.
+    /// </remarks>
     public const string ReservedNameEvent = "tracedllm.reserved_name";
     /// <summary>The event recorded when a failure logger itself throws.</summary>
     public const string FailureLoggerErrorEvent = "tracedllm.failure_logger_error";
@@ -181,63 +229,30 @@ public static class AttributeNames
     public const string RequestBodyUnreadEvent = "tracedllm.request_body_unread";
 
     // Langfuse fidelity.
-    /// <summary><c>langfuse.observation.completion_start_time</c>: ISO 8601 UTC instant of a streamed generation's first chunk (the instant <see cref="TimeToFirstToken"/> ends at).</summary>
+    /// <summary>
+    /// <c>langfuse.observation.completion_start_time</c>: ISO 8601 UTC instant of a streamed generation's first chunk
+    /// (the instant <see cref="TimeToFirstToken"/> ends at).
+    /// </summary>
     public const string LangfuseCompletionStartTime = "langfuse.observation.completion_start_time";
-    /// <summary><c>langfuse.trace.metadata.trace_seed</c>: the string a non-hex <c>trace_id</c> / <c>existing_trace_id</c> carried, from which the trace id was derived.</summary>
+    /// <summary>
+    /// <c>langfuse.trace.metadata.trace_seed</c>: the string a non-hex <c>trace_id</c> / <c>existing_trace_id</c>
+    /// carried, from which the trace id was derived.
+    /// </summary>
     public const string LangfuseTraceSeed = "langfuse.trace.metadata.trace_seed";
-    /// <summary><c>tracedllm.attempt.usage.input_tokens</c>: input tokens one attempt's upstream reported (the request's total is <see cref="GenAiUsageInputTokens"/> on the LLM span).</summary>
+    /// <summary>
+    /// <c>tracedllm.attempt.usage.input_tokens</c>: input tokens one attempt's upstream reported (the request's total
+    /// is <see cref="GenAiUsageInputTokens"/> on the LLM span).
+    /// </summary>
     public const string AttemptUsageInputTokens = "tracedllm.attempt.usage.input_tokens";
     /// <summary><c>tracedllm.attempt.usage.output_tokens</c>: output tokens one attempt's upstream reported.</summary>
     public const string AttemptUsageOutputTokens = "tracedllm.attempt.usage.output_tokens";
 
-    // Convention mode and Langfuse v4 (issue 40).
-    /// <summary><c>gen_ai.request.stream</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): whether the client asked for a stream.</summary>
-    public const string GenAiRequestStream = "gen_ai.request.stream";
-    /// <summary><c>gen_ai.conversation.id</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): the request's session id, once its caller is authenticated.</summary>
-    public const string GenAiConversationId = "gen_ai.conversation.id";
-    /// <summary><c>gen_ai.system_instructions</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>, content capture on): the instructions given apart from the chat history, as JSON.</summary>
-    public const string GenAiSystemInstructions = "gen_ai.system_instructions";
-    /// <summary><c>gen_ai.input.messages</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>, content capture on): the chat history sent, as JSON.</summary>
-    public const string GenAiInputMessages = "gen_ai.input.messages";
-    /// <summary><c>gen_ai.output.messages</c> on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>, content capture on): the model's answer (streamed or not), as JSON.</summary>
-    public const string GenAiOutputMessages = "gen_ai.output.messages";
-    /// <summary><c>gen_ai.response.time_to_first_chunk</c> (seconds) on a streamed LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>): from the answering attempt's send to the first chunk.</summary>
-    public const string GenAiResponseTimeToFirstChunk = "gen_ai.response.time_to_first_chunk";
-    /// <summary><c>langfuse.internal.is_app_root</c> on a server span that joined another service's trace through <c>traceparent</c>: the application's logical root in Langfuse.</summary>
-    public const string LangfuseIsAppRoot = "langfuse.internal.is_app_root";
-    /// <summary><c>langfuse.observation.metadata.tracedllm.backend.id</c>: <see cref="BackendId"/> where Langfuse lets it be filtered.</summary>
-    public const string LangfuseMetadataBackendId = LangfuseObservationMetadataPrefix + BackendId;
-    /// <summary><c>langfuse.observation.metadata.tracedllm.trace_join</c>: <see cref="TraceJoin"/> where Langfuse lets it be filtered.</summary>
-    public const string LangfuseMetadataTraceJoin = LangfuseObservationMetadataPrefix + TraceJoin;
-    /// <summary><c>langfuse.observation.metadata.guardrail_name</c>: <see cref="GuardrailName"/> where Langfuse lets it be filtered.</summary>
-    public const string LangfuseMetadataGuardrailName = LangfuseObservationMetadataPrefix + GuardrailName;
-    /// <summary><c>langfuse.observation.metadata.guardrail_status</c>: <see cref="GuardrailStatus"/> where Langfuse lets it be filtered.</summary>
-    public const string LangfuseMetadataGuardrailStatus = LangfuseObservationMetadataPrefix + GuardrailStatus;
-
-    /// <summary><c>gen_ai.evaluation.result</c>: the event a guardrail's run records on the LLM span (<see cref="TracedLlm.SemanticConventionMode.GenAiLatestExperimental"/>).</summary>
-    public const string GenAiEvaluationResultEvent = "gen_ai.evaluation.result";
-    /// <summary><c>gen_ai.evaluation.name</c> on <see cref="GenAiEvaluationResultEvent"/>: the guardrail's name.</summary>
-    public const string GenAiEvaluationName = "gen_ai.evaluation.name";
-    /// <summary><c>gen_ai.evaluation.score.label</c> on <see cref="GenAiEvaluationResultEvent"/>: <c>pass</c>, <c>fail</c> (blocked) or <c>error</c> (failed to respond).</summary>
-    public const string GenAiEvaluationScoreLabel = "gen_ai.evaluation.score.label";
-
     // Bounds.
-    /// <summary><c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by <see cref="TracedLlm.TelemetryLimits"/>.</summary>
+    /// <summary>
+    /// <c>tracedllm.telemetry.dropped</c>: client values cut or left out on this span by
+    /// <see cref="TracedLlm.TelemetryLimits"/>.
+    /// </summary>
     public const string TelemetryDropped = "tracedllm.telemetry.dropped";
-
-    // usage details and cost (issue 40)
-    /// <summary><c>gen_ai.usage.cache_read.input_tokens</c>: input tokens served from the provider's cache (counted in <see cref="GenAiUsageInputTokens"/> too).</summary>
-    public const string GenAiUsageCacheReadInputTokens = "gen_ai.usage.cache_read.input_tokens";
-    /// <summary><c>gen_ai.usage.cache_creation.input_tokens</c>: input tokens written to the provider's cache (counted in <see cref="GenAiUsageInputTokens"/> too).</summary>
-    public const string GenAiUsageCacheCreationInputTokens = "gen_ai.usage.cache_creation.input_tokens";
-    /// <summary><c>gen_ai.usage.reasoning.output_tokens</c>: output tokens spent reasoning (counted in <see cref="GenAiUsageOutputTokens"/> too).</summary>
-    public const string GenAiUsageReasoningOutputTokens = "gen_ai.usage.reasoning.output_tokens";
-    /// <summary><c>gen_ai.usage.cost</c>: the generation's cost from the configured price table (not in the GenAI conventions; Langfuse reads it as the total cost).</summary>
-    public const string GenAiUsageCost = "gen_ai.usage.cost";
-    /// <summary><c>langfuse.observation.usage_details</c>: the usage as Langfuse prices it (JSON: uncached input, cache and reasoning keys apart).</summary>
-    public const string LangfuseObservationUsageDetails = "langfuse.observation.usage_details";
-    /// <summary><c>langfuse.observation.cost_details</c>: the cost per usage key and its total (JSON).</summary>
-    public const string LangfuseObservationCostDetails = "langfuse.observation.cost_details";
 }
 
 /// <summary>

@@ -26,7 +26,9 @@ internal sealed class BoundedValues
         _maxLength = maxLength;
     }
 
-    /// <summary>The value itself if it is known or there is room for it, else the catch-all; <c>unknown</c> for none.</summary>
+    /// <summary>
+    /// The value itself if it is known or there is room for it, else the catch-all; <c>unknown</c> for none.
+    /// </summary>
     public string Bound(string? value)
     {
         if (string.IsNullOrEmpty(value))

@@ -59,7 +59,10 @@ internal struct FirstTags
         }
     }
 
-    /// <summary>Adds the request's trace-level attributes, which every span of a request carries once the caller is authenticated (none before).</summary>
+    /// <summary>
+    /// Adds the request's trace-level attributes, which every span of a request carries once the caller is
+    /// authenticated (none before).
+    /// </summary>
     public void AddTraceTags(LlmCall call)
     {
         foreach (var (key, value) in call.TraceTags)
@@ -68,7 +71,9 @@ internal struct FirstTags
         }
     }
 
-    /// <summary>Adds a value a client chose: redacted, cut to the length limit, charged to the request's byte budget.</summary>
+    /// <summary>
+    /// Adds a value a client chose: redacted, cut to the length limit, charged to the request's byte budget.
+    /// </summary>
     public void AddClient(string key, string? value)
     {
         if (value is not null)
@@ -125,7 +130,10 @@ internal struct FirstTags
         ? value
         : TelemetryText.ForSpan(_call, key, value, _call.Gateway.Options.Limits.MaxAttributeValueLength, ref _dropped);
 
-    /// <summary>Marks the span with how many values were cut or left out (<paramref name="earlier"/> before these tags, while reading).</summary>
+    /// <summary>
+    /// Marks the span with how many values were cut or left out (<paramref name="earlier"/> before these tags, while
+    /// reading).
+    /// </summary>
     public void Complete(int earlier = 0)
     {
         if (_dropped + earlier > 0)

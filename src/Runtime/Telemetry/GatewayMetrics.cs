@@ -107,13 +107,23 @@ internal static class GatewayMetrics
     /// <summary>
     /// True when something listens to any of the request instruments: only then is a request's record worth building.
     /// </summary>
-    internal static bool AnyEnabled => RequestDuration.Enabled || TokenUsage.Enabled || TimeToFirstToken.Enabled || TimePerOutputToken.Enabled || AttemptMetrics.TimeToFirstChunk.Enabled;
+    internal static bool AnyEnabled =>
+        RequestDuration.Enabled
+        || TokenUsage.Enabled
+        || TimeToFirstToken.Enabled
+        || TimePerOutputToken.Enabled
+        || AttemptMetrics.TimeToFirstChunk.Enabled;
 
     /// <summary>
     /// Records a finished request: duration (with the status it answered and its failure's <c>error.type</c>), token
     /// usage and, when it streamed and succeeded, TTFT and TPOT.
     /// </summary>
-    internal static void RecordRequest(LlmCall call, int statusCode, string? errorType, double? timeToFirstToken, double? timePerOutputToken)
+    internal static void RecordRequest(
+        LlmCall call,
+        int statusCode,
+        string? errorType,
+        double? timeToFirstToken,
+        double? timePerOutputToken)
     {
         var tags = RequestTags(call);
         if (RequestDuration.Enabled)
@@ -183,7 +193,9 @@ internal static class GatewayMetrics
             return BoundModel(null);
         }
 
-        return model is not null && model.Length <= BoundedValues.DefaultMaxLength && call.Gateway.Options.Redaction.ContainsSecret(model)
+        return model is not null
+            && model.Length <= BoundedValues.DefaultMaxLength
+            && call.Gateway.Options.Redaction.ContainsSecret(model)
             ? OtherModel
             : BoundModel(model);
     }

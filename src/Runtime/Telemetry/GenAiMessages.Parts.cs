@@ -5,10 +5,18 @@ using System.Text.Json;
 
 namespace TracedLlm.Telemetry;
 
-/// <summary>One message's parts as the conventions write them: text, tool calls and their responses, media, and any other value, each within the allowance.</summary>
+/// <summary>
+/// One message's parts as the conventions write them: text, tool calls and their responses, media, and any other value,
+/// each within the allowance.
+/// </summary>
 internal static partial class GenAiMessages
 {
-    private static void WriteMessage(Utf8JsonWriter w, string role, string? name, JsonElement content, Allowance allowance)
+    private static void WriteMessage(
+        Utf8JsonWriter w,
+        string role,
+        string? name,
+        JsonElement content,
+        Allowance allowance)
     {
         w.WriteStartObject();
         w.WriteString("role", role);
@@ -24,14 +32,25 @@ internal static partial class GenAiMessages
     }
 
     /// <summary>A tool call: its id, its name, its arguments (a JSON string's object when it holds one).</summary>
-    private static void WriteToolCall(Utf8JsonWriter w, JsonElement holder, string idProperty, JsonElement named, JsonElement arguments, Allowance allowance)
+    private static void WriteToolCall(
+        Utf8JsonWriter w,
+        JsonElement holder,
+        string idProperty,
+        JsonElement named,
+        JsonElement arguments,
+        Allowance allowance)
     {
         w.WriteStartObject();
         w.WriteString("type", "tool_call");
         WriteStringIf(w, "id", holder, idProperty);
-        w.WriteString("name", named.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : "");
+        w.WriteString(
+            "name",
+            named.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString()
+                : "");
         w.WritePropertyName("arguments");
-        if (arguments.ValueKind == JsonValueKind.String && allowance.Fits(arguments.GetString()!) && TryParse(Encoding.UTF8.GetBytes(arguments.GetString()!), out var parsed))
+        if (arguments.ValueKind == JsonValueKind.String
+            && allowance.Fits(arguments.GetString()!)
+            && TryParse(Encoding.UTF8.GetBytes(arguments.GetString()!), out var parsed))
         {
             using (parsed)
             {
@@ -46,8 +65,16 @@ internal static partial class GenAiMessages
         w.WriteEndObject();
     }
 
-    /// <summary>A tool's answer: the id of the call it answers (<paramref name="idProperty"/>) and what the tool said (<paramref name="responseProperty"/>).</summary>
-    private static void WriteToolResponse(Utf8JsonWriter w, JsonElement holder, string idProperty, string responseProperty, Allowance allowance)
+    /// <summary>
+    /// A tool's answer: the id of the call it answers (<paramref name="idProperty"/>) and what the tool said
+    /// (<paramref name="responseProperty"/>).
+    /// </summary>
+    private static void WriteToolResponse(
+        Utf8JsonWriter w,
+        JsonElement holder,
+        string idProperty,
+        string responseProperty,
+        Allowance allowance)
     {
         w.WriteStartObject();
         w.WriteString("type", "tool_call_response");
@@ -57,14 +84,22 @@ internal static partial class GenAiMessages
         w.WriteEndObject();
     }
 
-    /// <summary>An image or audio block: a URL as a <c>uri</c> part; inline data (a <c>data:</c> URL, base64) as a <c>blob</c> part, charged like text.</summary>
+    /// <summary>
+    /// An image or audio block: a URL as a <c>uri</c> part; inline data (a <c>data:</c> URL, base64) as a <c>blob</c>
+    /// part, charged like text.
+    /// </summary>
     private static void WriteMedia(Utf8JsonWriter w, JsonElement block, string modality, Allowance allowance)
     {
         string? url = null;
         if (block.TryGetProperty("image_url", out var imageUrl))
         {
-            url = imageUrl.ValueKind == JsonValueKind.String ? imageUrl.GetString()
-                : imageUrl.ValueKind == JsonValueKind.Object && imageUrl.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
+            url =
+                imageUrl.ValueKind == JsonValueKind.String ? imageUrl.GetString()
+                : imageUrl.ValueKind == JsonValueKind.Object
+                && imageUrl.TryGetProperty("url", out var u)
+                && u.ValueKind == JsonValueKind.String
+                    ? u.GetString()
+                : null;
         }
         else if (block.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object)
         {
@@ -75,21 +110,46 @@ internal static partial class GenAiMessages
             }
             else if (source.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
             {
-                WriteBlob(w, modality, source.TryGetProperty("media_type", out var mediaType) && mediaType.ValueKind == JsonValueKind.String ? mediaType.GetString() : null, data.GetString()!, allowance);
+                WriteBlob(
+                    w,
+                    modality,
+                    source.TryGetProperty("media_type", out var mediaType)
+                    && mediaType.ValueKind == JsonValueKind.String
+                        ? mediaType.GetString()
+                        : null,
+                    data.GetString()!,
+                    allowance);
                 return;
             }
         }
-        else if (block.TryGetProperty("input_audio", out var audio) && audio.ValueKind == JsonValueKind.Object && audio.TryGetProperty("data", out var audioData) && audioData.ValueKind == JsonValueKind.String)
+        else if (block.TryGetProperty("input_audio", out var audio)
+            && audio.ValueKind == JsonValueKind.Object
+            && audio.TryGetProperty("data", out var audioData)
+            && audioData.ValueKind == JsonValueKind.String)
         {
-            WriteBlob(w, modality, audio.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String ? "audio/" + format.GetString() : null, audioData.GetString()!, allowance);
+            WriteBlob(
+                w,
+                modality,
+                audio.TryGetProperty("format", out var format) && format.ValueKind == JsonValueKind.String
+                    ? "audio/" + format.GetString()
+                    : null,
+                audioData.GetString()!,
+                allowance);
             return;
         }
 
-        if (url is not null && url.StartsWith("data:", StringComparison.OrdinalIgnoreCase) && url.IndexOf(',') is var comma and > 0)
+        if (url is not null
+            && url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
+            && url.IndexOf(',') is var comma and > 0)
         {
             var header = url.AsSpan(5, comma - 5);
             var semicolon = header.IndexOf(';');
-            WriteBlob(w, modality, (semicolon < 0 ? header : header[..semicolon]).ToString(), url[(comma + 1)..], allowance);
+            WriteBlob(
+                w,
+                modality,
+                (semicolon < 0 ? header : header[..semicolon]).ToString(),
+                url[(comma + 1)..],
+                allowance);
             return;
         }
 
@@ -100,7 +160,12 @@ internal static partial class GenAiMessages
         w.WriteEndObject();
     }
 
-    private static void WriteBlob(Utf8JsonWriter w, string modality, string? mimeType, string base64, Allowance allowance)
+    private static void WriteBlob(
+        Utf8JsonWriter w,
+        string modality,
+        string? mimeType,
+        string base64,
+        Allowance allowance)
     {
         w.WriteStartObject();
         w.WriteString("type", "blob");

@@ -7,19 +7,26 @@ namespace TracedLlm.Telemetry;
 
 /// <summary>
 /// The GenAI conventions' structured content (1.41: <c>docs/gen-ai/gen-ai-input-messages.json</c>,
-/// <c>gen-ai-output-messages.json</c>, <c>gen-ai-system-instructions.json</c>), built from the wire
-/// bodies the gateway already holds: OpenAI chat completions, OpenAI responses, Anthropic messages
-/// and legacy completions, told apart by their shape rather than by route. Recorded on spans as
-/// JSON strings (the conventions' rule where a language has no structured span attributes, as .NET has not).
-/// Each value is at most <see cref="TracedLlmOptions.MaxContentLength"/> characters, as captured content
-/// is: its texts share what its structure leaves, a long text is cut with the truncation marker, and
-/// the JSON stays whole (unless its structure alone is longer than the limit). A body that is not one of
-/// these shapes, or not JSON, gives nothing.
+/// <c>gen-ai-output-messages.json</c>, <c>gen-ai-system-instructions.json</c>), built from the wire bodies the gateway
+/// already holds.
 /// </summary>
+/// <remarks>
+/// OpenAI chat completions, OpenAI responses, Anthropic messages and legacy completions, told apart by their shape
+/// rather than by route. Recorded on spans as JSON strings (the conventions' rule where a language has no structured
+/// span attributes, as .NET has not). Each value is at most <see cref="TracedLlmOptions.MaxContentLength"/> characters,
+/// as captured content is: its texts share what its structure leaves, a long text is cut with the truncation marker,
+/// and the JSON stays whole (unless its structure alone is longer than the limit). A body that is not one of these
+/// shapes, or not JSON, gives nothing.
+/// </remarks>
 internal static partial class GenAiMessages
 {
-    /// <summary>The request's system instructions (Anthropic <c>system</c>, OpenAI responses <c>instructions</c>) and chat history, as JSON; null where the body has none.</summary>
-    public static (string? SystemInstructions, string? InputMessages) FromRequest(ReadOnlySpan<byte> utf8, int maxContent)
+    /// <summary>
+    /// The request's system instructions (Anthropic <c>system</c>, OpenAI responses <c>instructions</c>) and chat
+    /// history, as JSON; null where the body has none.
+    /// </summary>
+    public static (string? SystemInstructions, string? InputMessages) FromRequest(
+        ReadOnlySpan<byte> utf8,
+        int maxContent)
     {
         if (!TryParse(utf8, out var document))
         {
@@ -35,7 +42,8 @@ internal static partial class GenAiMessages
             }
 
             string? system = null;
-            if (root.TryGetProperty("system", out var anthropicSystem) || root.TryGetProperty("instructions", out anthropicSystem))
+            if (root.TryGetProperty("system", out var anthropicSystem)
+                || root.TryGetProperty("instructions", out anthropicSystem))
             {
                 system = Fit(maxContent, (w, allowance) =>
                 {
@@ -50,7 +58,8 @@ internal static partial class GenAiMessages
             {
                 input = Fit(maxContent, (w, allowance) => WriteChatMessages(w, messages, allowance));
             }
-            else if (root.TryGetProperty("input", out var items) && items.ValueKind is JsonValueKind.Array or JsonValueKind.String)
+            else if (root.TryGetProperty("input", out var items)
+                && items.ValueKind is JsonValueKind.Array or JsonValueKind.String)
             {
                 input = Fit(maxContent, (w, allowance) => WriteResponsesInput(w, items, allowance));
             }
@@ -68,7 +77,10 @@ internal static partial class GenAiMessages
         }
     }
 
-    /// <summary>The response's choices (OpenAI chat), content (Anthropic) or output items (OpenAI responses) as output messages; null for another shape.</summary>
+    /// <summary>
+    /// The response's choices (OpenAI chat), content (Anthropic) or output items (OpenAI responses) as output messages;
+    /// null for another shape.
+    /// </summary>
     public static string? FromResponse(ReadOnlySpan<byte> utf8, int maxContent)
     {
         if (!TryParse(utf8, out var document))
@@ -97,9 +109,12 @@ internal static partial class GenAiMessages
                         }
 
                         var message = choice.TryGetProperty("message", out var m) ? m : default;
-                        var text = message.ValueKind == JsonValueKind.Undefined && choice.TryGetProperty("text", out var t) ? t : default;
+                        var text = message.ValueKind == JsonValueKind.Undefined
+                            && choice.TryGetProperty("text", out var t) ? t : default;
                         w.WriteStartObject();
-                        w.WriteString("role", message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String ? role.GetString() : "assistant");
+                        w.WriteString("role", message.ValueKind == JsonValueKind.Object
+                            && message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
+                            ? role.GetString() : "assistant");
                         w.WriteStartArray("parts");
                         if (message.ValueKind == JsonValueKind.Object)
                         {
@@ -111,7 +126,8 @@ internal static partial class GenAiMessages
                         }
 
                         w.WriteEndArray();
-                        w.WriteString("finish_reason", FinishReason(choice.TryGetProperty("finish_reason", out var reason) ? reason : default));
+                        w.WriteString("finish_reason", FinishReason(
+                            choice.TryGetProperty("finish_reason", out var reason) ? reason : default));
                         w.WriteEndObject();
                     }
 
@@ -126,25 +142,31 @@ internal static partial class GenAiMessages
 
             if (root.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
             {
-                return Fit(maxContent, (w, allowance) =>
-                {
-                    w.WriteStartArray();
-                    w.WriteStartObject();
-                    w.WriteString("role", "assistant");
-                    w.WriteStartArray("parts");
-                    WriteParts(w, content, allowance);
-                    w.WriteEndArray();
-                    w.WriteString("finish_reason", FinishReason(root.TryGetProperty("stop_reason", out var stop) ? stop : default));
-                    w.WriteEndObject();
-                    w.WriteEndArray();
-                });
+                return Fit(
+                    maxContent,
+                    (w, allowance) =>
+                    {
+                        w.WriteStartArray();
+                        w.WriteStartObject();
+                        w.WriteString("role", "assistant");
+                        w.WriteStartArray("parts");
+                        WriteParts(w, content, allowance);
+                        w.WriteEndArray();
+                        w.WriteString(
+                            "finish_reason",
+                            FinishReason(root.TryGetProperty("stop_reason", out var stop) ? stop : default));
+                        w.WriteEndObject();
+                        w.WriteEndArray();
+                    });
             }
 
             return null;
         }
     }
 
-    /// <summary>A streamed answer's text as one output message (the stream's chunks are not kept, their text is).</summary>
+    /// <summary>
+    /// A streamed answer's text as one output message (the stream's chunks are not kept, their text is).
+    /// </summary>
     public static string FromStreamedText(string text, string? finishReason, int maxContent)
     {
         return Fit(maxContent, (w, allowance) =>
@@ -178,7 +200,8 @@ internal static partial class GenAiMessages
         _ => reason,
     };
 
-    private static string FinishReason(JsonElement reason) => FinishReason(reason.ValueKind == JsonValueKind.String ? reason.GetString() : null);
+    private static string FinishReason(JsonElement reason) =>
+        FinishReason(reason.ValueKind == JsonValueKind.String ? reason.GetString() : null);
 
     private static bool TryParse(ReadOnlySpan<byte> utf8, out JsonDocument document)
     {
@@ -203,7 +226,12 @@ internal static partial class GenAiMessages
     private static string Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var writer = new Utf8JsonWriter(
+                buffer,
+                new JsonWriterOptions
+                {
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+                }))
         {
             write(writer);
         }
@@ -212,10 +240,12 @@ internal static partial class GenAiMessages
     }
 
     /// <summary>
-    /// Writes a JSON value whose texts share <paramref name="max"/> characters, then, while the whole
-    /// (its structure included) is longer than <paramref name="max"/>, writes it again with less room
-    /// for the texts: the JSON stays whole unless its structure alone is longer than the limit.
+    /// Writes a JSON value whose texts share <paramref name="max"/> characters, then, while the whole (its structure
+    /// included) is longer than <paramref name="max"/>, writes it again with less room for the texts.
     /// </summary>
+    /// <remarks>
+    /// The JSON stays whole unless its structure alone is longer than the limit.
+    /// </remarks>
     private static string Fit(int max, Action<Utf8JsonWriter, Allowance> write)
     {
         var room = max;
@@ -238,7 +268,9 @@ internal static partial class GenAiMessages
         return json;
     }
 
-    /// <summary>The characters of content left to keep: every text shares it, a text past it is cut with the truncation marker.</summary>
+    /// <summary>
+    /// The characters of content left to keep: every text shares it, a text past it is cut with the truncation marker.
+    /// </summary>
     private sealed class Allowance(int max)
     {
         private int _left = Math.Max(0, max);

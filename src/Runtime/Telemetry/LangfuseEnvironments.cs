@@ -3,14 +3,16 @@ using System;
 namespace TracedLlm.Telemetry;
 
 /// <summary>
-/// Environment names folded as Langfuse's ingestion folds them (<c>PublicEnvironmentName</c> in
-/// langfuse/langfuse <c>packages/shared/src/server/ingestion/types.ts</c>, applied by
-/// <c>OtelIngestionProcessor.extractEnvironment</c>): lowered; every leading <c>langfuse</c> prefix,
-/// with an optional <c>-</c> or <c>_</c> after it, stripped (the namespace is Langfuse's own); cut at
-/// 40 characters; and <see cref="Fallback"/> when nothing is left or a character outside
-/// <c>[a-z0-9-_]</c> remains. Recorded folded, the span says what Langfuse will show. A name already in
-/// shape is returned as it is (no allocation on the request path).
+/// Environment names folded as Langfuse's ingestion folds them (<c>PublicEnvironmentName</c> in langfuse/langfuse
+/// <c>packages/shared/src/server/ingestion/types.ts</c>, applied by <c>OtelIngestionProcessor.extractEnvironment</c>):
+/// lowered.
 /// </summary>
+/// <remarks>
+/// Every leading <c>langfuse</c> prefix, with an optional <c>-</c> or <c>_</c> after it, stripped (the namespace is
+/// Langfuse's own); cut at 40 characters; and <see cref="Fallback"/> when nothing is left or a character outside
+/// <c>[a-z0-9-_]</c> remains. Recorded folded, the span says what Langfuse will show. A name already in shape is
+/// returned as it is (no allocation on the request path).
+/// </remarks>
 internal static class LangfuseEnvironments
 {
     /// <summary>The longest environment name Langfuse keeps.</summary>

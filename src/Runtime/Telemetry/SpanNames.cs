@@ -12,7 +12,9 @@ public static class SpanNames
     /// <summary>Request parsing, validation and pre-call hooks.</summary>
     public const string PreCall = "proxy_pre_call";
 
-    /// <summary>The LLM call as the gateway handles it, guardrails included. Renamed by metadata <c>generation_name</c>.</summary>
+    /// <summary>
+    /// The LLM call as the gateway handles it, guardrails included. Renamed by metadata <c>generation_name</c>.
+    /// </summary>
     public const string LlmRequest = "litellm_request";
 
     /// <summary>One guardrail run.</summary>

@@ -14,15 +14,27 @@ internal static class Spans
     // A child is recorded by its parent's source: the latest convention mode's spans carry its schema URL.
     private static readonly ActivitySource LatestSource = TracedLlmTelemetry.LatestExperimentalSource;
 
-    /// <summary>Starts a child of an in-process span with an explicit parent; no parent, no child (never an orphan).</summary>
+    /// <summary>
+    /// Starts a child of an in-process span with an explicit parent; no parent, no child (never an orphan).
+    /// </summary>
     public static Activity? StartChild(string name, ActivityKind kind, Activity? parent) =>
-        parent is null ? null : (ReferenceEquals(parent.Source, LatestSource) ? LatestSource : Source).StartActivity(name, kind, parent.Context);
+        parent is null
+            ? null
+            : (ReferenceEquals(parent.Source, LatestSource) ? LatestSource : Source).StartActivity(
+                name,
+                kind,
+                parent.Context);
 
     /// <summary>
     /// Starts a child of a request's span with its Langfuse observation type and the request's
     /// trace-level attributes (those once the caller is authenticated; none before).
     /// </summary>
-    public static Activity? StartChild(LlmCall call, string name, ActivityKind kind, Activity? parent, string observationType = LangfuseObservationTypes.Span)
+    public static Activity? StartChild(
+        LlmCall call,
+        string name,
+        ActivityKind kind,
+        Activity? parent,
+        string observationType = LangfuseObservationTypes.Span)
     {
         var span = StartChild(name, kind, parent);
         if (span is { IsAllDataRequested: true })

@@ -3,14 +3,11 @@ using TracedLlm.Reading;
 
 namespace TracedLlm.Telemetry;
 
-/// <summary>
-/// A handler's streamed answer as <c>gen_ai.output.messages</c> will hold it: the text deltas of its
-/// chunks and the last finish reason, kept up to what the capture keeps
-/// (<see cref="TracedLlmOptions.MaxContentLength"/>, as UTF-8 bytes of that many characters); past it only
-/// the finish reason is. Made only in <see cref="SemanticConventionMode.GenAiLatestExperimental"/> with
-/// content capture on.
-/// </summary>
+/// <summary>A handler's streamed answer as <c>gen_ai.output.messages</c> will hold it.</summary>
 /// <remarks>
+/// The text deltas of its chunks and the last finish reason, kept up to what the capture keeps
+/// (<see cref="TracedLlmOptions.MaxContentLength"/>, as UTF-8 bytes of that many characters); past it only the finish
+/// reason is. Made only in <see cref="SemanticConventionMode.GenAiLatestExperimental"/> with content capture on.
 /// Each chunk is read by the relay's reader (<see cref="DocumentFacts"/> through its
 /// <see cref="JsonScanner"/>, one pooled pair for the stream), so the providers' text-delta paths
 /// (<c>DocumentFacts.InterestIn</c>) and finish reasons are described in one place for the relay,

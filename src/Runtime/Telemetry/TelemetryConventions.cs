@@ -3,8 +3,9 @@ using System;
 namespace TracedLlm;
 
 /// <summary>
-/// Which OpenTelemetry GenAI semantic conventions the spans follow (<see cref="TracedLlmOptions.SemanticConventions"/>).
-/// Read once when the options are built; a request only compares the enum.
+/// Which OpenTelemetry GenAI semantic conventions the spans follow
+/// (<see cref="TracedLlmOptions.SemanticConventions"/>). Read once when the options are built; a request only compares
+/// the enum.
 /// </summary>
 public enum SemanticConventionMode
 {
@@ -22,7 +23,10 @@ public enum SemanticConventionMode
 /// <summary>The names, versions and schema URLs of the <see cref="SemanticConventionMode"/>s.</summary>
 public static class SemanticConventions
 {
-    /// <summary>The <c>OTEL_SEMCONV_STABILITY_OPT_IN</c> value that selects <see cref="SemanticConventionMode.GenAiLatestExperimental"/>.</summary>
+    /// <summary>
+    /// The <c>OTEL_SEMCONV_STABILITY_OPT_IN</c> value that selects
+    /// <see cref="SemanticConventionMode.GenAiLatestExperimental"/>.
+    /// </summary>
     public const string GenAiLatestExperimentalName = "gen_ai_latest_experimental";
 
     /// <summary>The name of <see cref="SemanticConventionMode.Default"/> (in the served manifest).</summary>

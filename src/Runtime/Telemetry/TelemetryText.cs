@@ -18,10 +18,14 @@ internal static class TelemetryText
     private const int ScanBeyondCut = 256;
 
     private static readonly Counter<long> Dropped = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        "tracedllm.telemetry.dropped", "{value}", "Client-derived telemetry values cut or left out by TracedLlm's bounds, by tracedllm.drop.reason.");
+        "tracedllm.telemetry.dropped",
+        "{value}",
+        "Client-derived telemetry values cut or left out by TracedLlm's bounds, by tracedllm.drop.reason.");
 
     private static readonly Counter<long> Redacted = TracedLlmTelemetry.Meter.CreateCounter<long>(
-        "tracedllm.telemetry.redacted", "{value}", "Client-derived telemetry values in which TracedLlm redacted a secret.");
+        "tracedllm.telemetry.redacted",
+        "{value}",
+        "Client-derived telemetry values in which TracedLlm redacted a secret.");
 
     /// <summary>Why a value was cut or left out.</summary>
     public static class Reasons
@@ -42,7 +46,9 @@ internal static class TelemetryText
     {
         var options = call.Gateway.Options;
         var bounded = Bound(value, maxLength, options.Redaction, ref dropped);
-        if (!call.TelemetryBudget.TryCharge(key.Length + Encoding.UTF8.GetByteCount(bounded), options.Limits.MaxTelemetryBytesPerRequest))
+        if (!call.TelemetryBudget.TryCharge(
+                key.Length + Encoding.UTF8.GetByteCount(bounded),
+                options.Limits.MaxTelemetryBytesPerRequest))
         {
             Count(Reasons.RequestBudget);
             dropped++;
@@ -52,7 +58,9 @@ internal static class TelemetryText
         return bounded;
     }
 
-    /// <summary><paramref name="value"/> redacted and cut to <paramref name="maxLength"/> characters, with the marker when cut.</summary>
+    /// <summary>
+    /// <paramref name="value"/> redacted and cut to <paramref name="maxLength"/> characters, with the marker when cut.
+    /// </summary>
     public static string Bound(string value, int maxLength, SecretRedaction redaction)
     {
         var dropped = 0;
@@ -115,17 +123,27 @@ internal static class TelemetryText
 
         var limit = options.Limits.MaxAttributeValueLength;
         var trusted = call.Trust != CallerTrust.Unauthenticated;
-        var message = trusted || exception is GatewayException ? exception.Message : "(not recorded: the caller was not authenticated)";
+        var message =
+            trusted || exception is GatewayException
+                ? exception.Message
+                : "(not recorded: the caller was not authenticated)";
         // Without the source files' directories: build paths never reach a trace backend.
-        var stackTrace = ExceptionEvents.WithoutSourceDirectories(trusted ? exception.ToString() : $"{exception.GetType().FullName}{Environment.NewLine}{exception.StackTrace}");
-        span.AddException(exception, new TagList
-        {
-            { "exception.message", Bound(message, limit, options.Redaction) },
-            { "exception.stacktrace", Bound(stackTrace, limit, options.Redaction) },
-        });
+        var stackTrace = ExceptionEvents.WithoutSourceDirectories(
+            trusted
+                ? exception.ToString()
+                : $"{exception.GetType().FullName}{Environment.NewLine}{exception.StackTrace}");
+        span.AddException(
+            exception,
+            new TagList
+            {
+                { "exception.message", Bound(message, limit, options.Redaction) },
+                { "exception.stacktrace", Bound(stackTrace, limit, options.Redaction) },
+            });
     }
 
-    /// <summary>True when the span has fewer than <paramref name="maxEvents"/> events; counts the drop otherwise.</summary>
+    /// <summary>
+    /// True when the span has fewer than <paramref name="maxEvents"/> events; counts the drop otherwise.
+    /// </summary>
     public static bool HasRoomForEvent(Activity span, int maxEvents)
     {
         var events = 0;
@@ -147,12 +165,17 @@ internal static class TelemetryText
     }
 }
 
-/// <summary>What is left of one request's telemetry byte budget; shared by all its spans (and guardrails running beside the handler).</summary>
+/// <summary>
+/// What is left of one request's telemetry byte budget; shared by all its spans (and guardrails running beside the
+/// handler).
+/// </summary>
 internal struct TelemetryBudget
 {
     private long _spent;
 
-    /// <summary>Charges <paramref name="bytes"/>; false, and nothing charged, when that would pass <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Charges <paramref name="bytes"/>; false, and nothing charged, when that would pass <paramref name="limit"/>.
+    /// </summary>
     public bool TryCharge(long bytes, long limit)
     {
         var spent = Interlocked.Add(ref _spent, bytes);

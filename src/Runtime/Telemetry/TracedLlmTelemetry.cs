@@ -24,11 +24,13 @@ public static class TracedLlmTelemetry
     });
 
     /// <summary>
-    /// The activity source of the spans of <see cref="SemanticConventionMode.GenAiLatestExperimental"/>:
-    /// the same name and version as <see cref="Source"/> (one <c>AddSource</c> listens to both), and the
-    /// schema URL of the release that mode follows (<see cref="SemanticConventions.LatestExperimentalSchemaUrl"/>),
-    /// which the OTLP exporter writes as the scope's <c>schema_url</c>.
+    /// The activity source of the spans of <see cref="SemanticConventionMode.GenAiLatestExperimental"/>.
     /// </summary>
+    /// <remarks>
+    /// The same name and version as <see cref="Source"/> (one <c>AddSource</c> listens to both), and the schema URL of
+    /// the release that mode follows (<see cref="SemanticConventions.LatestExperimentalSchemaUrl"/>), which the OTLP
+    /// exporter writes as the scope's <c>schema_url</c>.
+    /// </remarks>
     public static ActivitySource LatestExperimentalSource { get; } = new(new ActivitySourceOptions(SourceName)
     {
         Version = Version,
@@ -39,10 +41,10 @@ public static class TracedLlmTelemetry
     internal static ActivitySource SourceFor(SemanticConventionMode mode) =>
         mode == SemanticConventionMode.GenAiLatestExperimental ? LatestExperimentalSource : Source;
 
-    /// <summary>
-    /// The meter of every TracedLlm instrument, with the default mode's schema URL in every mode: the
-    /// instruments are shared by the modes (a second meter of the same name would register each twice).
-    /// </summary>
+    /// <summary>The meter of every TracedLlm instrument, with the default mode's schema URL in every mode.</summary>
+    /// <remarks>
+    /// The instruments are shared by the modes (a second meter of the same name would register each twice).
+    /// </remarks>
     public static Meter Meter { get; } = new(new MeterOptions(SourceName)
     {
         Version = Version,

@@ -4,13 +4,12 @@ using System.Globalization;
 
 namespace TracedLlm.Telemetry;
 
-/// <summary>
-/// Keeps the attribute names of a client's map unique once its keys are bounded: two long keys cut
-/// to the same text, or two keys redacted alike, would otherwise be one attribute recorded twice.
-/// A key that bounding changed and that meets a name already taken gets <c>#2</c>, <c>#3</c>, ...;
-/// keys left as sent keep their names (the map's keys are distinct). Nothing is allocated until
-/// a key is changed.
-/// </summary>
+/// <summary>Keeps the attribute names of a client's map unique once its keys are bounded.</summary>
+/// <remarks>
+/// Two long keys cut to the same text, or two keys redacted alike, would otherwise be one attribute recorded twice. A
+/// key that bounding changed and that meets a name already taken gets <c>#2</c>, <c>#3</c>, ...; keys left as sent keep
+/// their names (the map's keys are distinct). Nothing is allocated until a key is changed.
+/// </remarks>
 internal struct UniqueClientKeys
 {
     private readonly IReadOnlyDictionary<string, string> _map;

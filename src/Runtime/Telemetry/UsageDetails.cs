@@ -5,13 +5,15 @@ namespace TracedLlm.Telemetry;
 
 /// <summary>
 /// Langfuse's view of a generation's usage and cost: <c>langfuse.observation.usage_details</c> and
-/// <c>langfuse.observation.cost_details</c>, JSON objects with the keys Langfuse's OTLP ingestion
-/// normalises <c>gen_ai.usage.*</c> to and its default price list prices: <c>input</c> (the
-/// uncached input), <c>input_cached_tokens</c>, <c>input_cache_creation</c> (the cache writes the
-/// two next keys leave), <c>input_cache_creation_5m</c> and <c>input_cache_creation_1h</c> (Anthropic's
-/// writes by cache lifetime, when it split them), <c>output</c> (without reasoning),
-/// <c>output_reasoning_tokens</c> (see docs/langfuse.md). Built only for a recorded span.
+/// <c>langfuse.observation.cost_details</c>, JSON objects with the keys Langfuse's OTLP ingestion normalises
+/// <c>gen_ai.usage.*</c> to and its default price list prices.
 /// </summary>
+/// <remarks>
+/// <c>input</c> (the uncached input), <c>input_cached_tokens</c>, <c>input_cache_creation</c> (the cache writes the two
+/// next keys leave), <c>input_cache_creation_5m</c> and <c>input_cache_creation_1h</c> (Anthropic's writes by cache
+/// lifetime, when it split them), <c>output</c> (without reasoning), <c>output_reasoning_tokens</c> (see
+/// docs/langfuse.md). Built only for a recorded span.
+/// </remarks>
 internal static class UsageDetails
 {
     public const string Input = "input";
@@ -23,7 +25,9 @@ internal static class UsageDetails
     public const string Reasoning = "output_reasoning_tokens";
     public const string Total = "total";
 
-    /// <summary>The usage Langfuse prices: uncached input and non-reasoning output, with the cache and reasoning counts apart.</summary>
+    /// <summary>
+    /// The usage Langfuse prices: uncached input and non-reasoning output, with the cache and reasoning counts apart.
+    /// </summary>
     public static string UsageJson(in LlmUsage usage, bool outputKnown = true)
     {
         var json = new StringBuilder(128).Append('{');

@@ -39,9 +39,11 @@ public sealed class ChatClientFaultTests
         // ends.
         ChatResponseUpdate[] Updates() =>
         [
-            new(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = 2006, CachedInputTokenCount = 1920 })]) { ModelId = "split-usage" },
+            new(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = 2006,
+                CachedInputTokenCount = 1920 })]) { ModelId = "split-usage" },
             new(ChatRole.Assistant, "42") { ModelId = "split-usage" },
-            new(null, [new UsageContent(new UsageDetails { OutputTokenCount = 1186, ReasoningTokenCount = 1024 })]) { FinishReason = ChatFinishReason.Stop },
+            new(null, [new UsageContent(new UsageDetails { OutputTokenCount = 1186, ReasoningTokenCount = 1024 })]) {
+                FinishReason = ChatFinishReason.Stop },
         ];
         var model = heldAttempt ? "split-usage-held" : "split-usage";
         var client = new FakeChatClient { Stream = _ => Yield(Updates()) };
@@ -145,7 +147,8 @@ public sealed class ChatClientFaultTests
 
         var run = await RunAsync("left-mid-stream", async call =>
         {
-            await foreach (var _ in traced.GetStreamingResponseAsync(Messages, new ChatOptions { ModelId = "left-mid-stream" }, call.CancellationToken))
+            await foreach (var _ in traced.GetStreamingResponseAsync(Messages,
+                new ChatOptions { ModelId = "left-mid-stream" }, call.CancellationToken))
             {
                 await left.CancelAsync();
             }
@@ -156,7 +159,11 @@ public sealed class ChatClientFaultTests
         Assert.Equal("abandoned", attemptSpan.GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Null(attemptSpan.GetTagItem(AttributeNames.ErrorType));
         Assert.DoesNotContain(attemptSpan.Events, e => e.Name == "exception");
-        Assert.Equal("abandoned", Assert.Single(run.Measures, m => m.Name == "gen_ai.client.operation.duration").Tags[AttributeNames.ErrorType]);
+        Assert.Equal(
+            "abandoned",
+            Assert.Single(run.Measures, m => m.Name == "gen_ai.client.operation.duration").Tags[
+                AttributeNames.ErrorType
+            ]);
         Assert.All(run.Spans, s => Assert.True(s.IsStopped));
     }
 
@@ -173,8 +180,21 @@ public sealed class ChatClientFaultTests
         var model = stream ? "step-and-extension-stream" : "step-and-extension";
         var client = new FakeChatClient
         {
-            Response = () => new ChatResponse(new AiChatMessage(ChatRole.Assistant, "hi")) { ModelId = model, FinishReason = ChatFinishReason.Stop, Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 } },
-            Stream = _ => Yield([new(ChatRole.Assistant, "hi") { ModelId = model }, new(null, [new UsageContent(new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 })]) { FinishReason = ChatFinishReason.Stop }]),
+            Response = () =>
+                new ChatResponse(new AiChatMessage(ChatRole.Assistant, "hi"))
+                {
+                    ModelId = model,
+                    FinishReason = ChatFinishReason.Stop,
+                    Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 }
+                },
+            Stream = _ =>
+                Yield([
+                    new(ChatRole.Assistant, "hi") { ModelId = model },
+                    new(null, [new UsageContent(new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 })])
+                    {
+                        FinishReason = ChatFinishReason.Stop
+                    }
+                ]),
         };
         using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
 
@@ -199,9 +219,15 @@ public sealed class ChatClientFaultTests
         Assert.Equal(10L, run.Llm.GetTagItem(AttributeNames.GenAiUsageInputTokens));
         Assert.Equal(5L, run.Llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
         Assert.Equal(model, run.Llm.GetTagItem(AttributeNames.GenAiResponseModel));
-        Assert.Equal(10L, Assert.Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt).GetTagItem(AttributeNames.AttemptUsageInputTokens));
+        Assert.Equal(
+            10L,
+            Assert
+                .Single(run.Spans, s => s.DisplayName == SpanNames.UpstreamAttempt)
+                .GetTagItem(AttributeNames.AttemptUsageInputTokens));
         var usage = run.Measures.Where(m => m.Name == "gen_ai.client.token.usage").ToList();
-        Assert.Equal(new[] { ("input", 10.0), ("output", 5.0) }, usage.Select(m => ((string)m.Tags["gen_ai.token.type"]!, m.Value)).OrderBy(p => p.Item1));
+        Assert.Equal(
+            new[] { ("input", 10.0), ("output", 5.0) },
+            usage.Select(m => ((string)m.Tags["gen_ai.token.type"]!, m.Value)).OrderBy(p => p.Item1));
         Assert.Equal(15e-6, Assert.Single(run.Measures, m => m.Name == "tracedllm.usage.cost").Value, 12);
     }
 
@@ -217,17 +243,26 @@ public sealed class ChatClientFaultTests
     [InlineData("status-429", false, 429, null)]
     [InlineData("status-429", true, 429, null)]
     public async Task AProvidersTimeoutOrStatusInTheStepsOwnAttemptIsReadAsThePolicyReadsIt(
-        string thrown, bool stream, int status, string? code)
+        string thrown,
+        bool stream,
+        int status,
+        string? code)
     {
         var model = "own-" + thrown + (stream ? "-stream" : string.Empty);
         Exception? raised = null;
-        Exception Failure() => raised = thrown switch
-        {
-            // HttpClient.Timeout, as the provider's HttpClient throws it.
-            "timeout" => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException("The operation was canceled.")),
-            "client-timeout" => new TimeoutException("The provider client timed out."),
-            _ => new HttpRequestException("Response status code does not indicate success: 429 (Too Many Requests).", null, System.Net.HttpStatusCode.TooManyRequests),
-        };
+        Exception Failure() =>
+            raised = thrown switch
+            {
+                // HttpClient.Timeout, as the provider's HttpClient throws it.
+                "timeout" => new TaskCanceledException(
+                    "The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.",
+                    new TimeoutException("The operation was canceled.")),
+                "client-timeout" => new TimeoutException("The provider client timed out."),
+                _ => new HttpRequestException(
+                    "Response status code does not indicate success: 429 (Too Many Requests).",
+                    null,
+                    System.Net.HttpStatusCode.TooManyRequests),
+            };
         var client = new FakeChatClient { Response = () => throw Failure(), Stream = _ => Throwing(Failure()) };
         using var traced = new ChatClientBuilder(client).UseTracedLlm().Build();
 
@@ -355,20 +390,30 @@ public sealed class ChatClientFaultTests
         Assert.Equal(typeof(UpstreamBadResponseException).FullName, attemptSpan.GetTagItem(AttributeNames.ErrorType));
     }
 
-    private sealed record Run(IReadOnlyList<Activity> Spans, Activity Llm, IReadOnlyList<Measure> Measures, Exception? Thrown, LlmCall Call);
+    private sealed record Run(
+        IReadOnlyList<Activity> Spans,
+        Activity Llm,
+        IReadOnlyList<Measure> Measures,
+        Exception? Thrown,
+        LlmCall Call);
 
     /// <summary>
     /// One traced request for <paramref name="model"/> (the latest convention mode, the model priced
     /// at 1 / 0.5 USD a million tokens), its handler <paramref name="handler"/>; the metrics read are those naming the
     /// model.
     /// </summary>
-    private static async Task<Run> RunAsync(string model, Func<LlmCall, Task> handler, CancellationToken requestAborted = default)
+    private static async Task<Run> RunAsync(
+        string model,
+        Func<LlmCall, Task> handler,
+        CancellationToken requestAborted = default)
     {
         var exported = new ExportedSpans();
         var measures = new List<Measure>();
         using var host = new GatewayHost().WithServices(services =>
         {
-            services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported));
+            services
+                .AddOpenTelemetry()
+                .WithTracing(tracing => tracing.AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported));
             services.Configure<TracedLlmOptions>(options =>
             {
                 options.SemanticConventions = SemanticConventionMode.GenAiLatestExperimental;
@@ -401,10 +446,19 @@ public sealed class ChatClientFaultTests
         listener.Start();
 
         using var scope = host.Services.CreateScope();
-        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider, RequestAborted = requestAborted };
+        var context = new DefaultHttpContext
+        {
+            RequestServices = scope.ServiceProvider,
+            RequestAborted = requestAborted
+        };
         context.Request.Method = "POST";
         var route = new TracedRouteInfo("POST", Path(model), "metadata", WireFormat.OpenAI, "chat", "Tests.Handler");
-        var call = RequestStage.CreateCall(context, route, RequestEnvelope.Empty, TracedLlmGateway.From(context), Stopwatch.GetTimestamp());
+        var call = RequestStage.CreateCall(
+            context,
+            route,
+            RequestEnvelope.Empty,
+            TracedLlmGateway.From(context),
+            Stopwatch.GetTimestamp());
         var server = RequestStage.StartSpan(call, null);
         var llm = LlmStage.StartSpan(call, server);
         Exception? thrown = null;
@@ -437,7 +491,8 @@ public sealed class ChatClientFaultTests
         }
     }
 
-    private static async IAsyncEnumerable<ChatResponseUpdate> UntilCancelled([EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<ChatResponseUpdate> UntilCancelled(
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         yield return new ChatResponseUpdate(ChatRole.Assistant, "a");
         await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -450,11 +505,15 @@ public sealed class ChatClientFaultTests
 
         public Func<CancellationToken, IAsyncEnumerable<ChatResponseUpdate>>? Stream { get; init; }
 
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(Response!());
+        public Task<ChatResponse> GetResponseAsync(
+            IEnumerable<AiChatMessage> messages,
+            ChatOptions? options = null,
+            CancellationToken cancellationToken = default) => Task.FromResult(Response!());
 
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Stream!(cancellationToken);
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<AiChatMessage> messages,
+            ChatOptions? options = null,
+            CancellationToken cancellationToken = default) => Stream!(cancellationToken);
 
         public object? GetService(Type serviceType, object? serviceKey = null) =>
             serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("fake") : null;

@@ -17,7 +17,13 @@ namespace TracedLlm.Gateway.Tests;
 /// before the client left); <see cref="Left"/> when the client went away, <see cref="Error"/> when
 /// its connection broke under it without its leaving; the <c>Retry-After</c> it was told.
 /// </summary>
-public sealed record ClientView(int Status, string? ContentType, string Body, bool Left = false, Exception? Error = null, string? RetryAfter = null);
+public sealed record ClientView(
+    int Status,
+    string? ContentType,
+    string Body,
+    bool Left = false,
+    Exception? Error = null,
+    string? RetryAfter = null);
 
 /// <summary>How a fault-matrix client behaves.</summary>
 public enum ClientLeaves
@@ -28,7 +34,9 @@ public enum ClientLeaves
     /// <summary>Leaves once a component waits, before any answer (a disconnect cell).</summary>
     WhenWaitingBeforeResponse,
 
-    /// <summary>Reads the first event, then leaves once a component waits (a disconnect cell in a started stream).</summary>
+    /// <summary>
+    /// Reads the first event, then leaves once a component waits (a disconnect cell in a started stream).
+    /// </summary>
     WhenWaitingAfterFirstEvent,
 
     /// <summary>Reads the whole (error) answer, then leaves while the failure logger waits.</summary>
@@ -41,14 +49,21 @@ public enum ClientLeaves
     WhileSending,
 }
 
-/// <summary>The fault matrix's client: one request of a run, sent and read as <see cref="ClientLeaves"/> says.</summary>
+/// <summary>
+/// The fault matrix's client: one request of a run, sent and read as <see cref="ClientLeaves"/> says.
+/// </summary>
 internal static class FaultClient
 {
     public static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
 
-    /// <summary>A client whose dropped responses close their connections (no draining), for clients that leave.</summary>
+    /// <summary>
+    /// A client whose dropped responses close their connections (no draining), for clients that leave.
+    /// </summary>
     public static HttpClient Create(string address, int connections = int.MaxValue) =>
-        new(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero, MaxConnectionsPerServer = connections })
+        new(new SocketsHttpHandler
+        {
+            MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero, MaxConnectionsPerServer = connections
+        })
         {
             BaseAddress = new Uri(address),
             Timeout = Timeout.InfiniteTimeSpan,
@@ -58,18 +73,26 @@ internal static class FaultClient
     public static ClientLeaves LeavesFor(FaultCell? cell) => cell switch
     {
         { Fault: Fault.DisconnectBeforeResponse } => ClientLeaves.WhenWaitingBeforeResponse,
-        { Fault: Fault.DisconnectAfterResponseStarted, Site: FaultSite.FailureLogger } => ClientLeaves.WhenWaitingAfterWholeAnswer,
+        { Fault: Fault.DisconnectAfterResponseStarted, Site: FaultSite.FailureLogger } =>
+            ClientLeaves.WhenWaitingAfterWholeAnswer,
         { Fault: Fault.DisconnectAfterResponseStarted } => ClientLeaves.WhenWaitingAfterFirstEvent,
         _ => ClientLeaves.Never,
     };
 
-    /// <summary>A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the controller's (path + <c>/mvc</c>) of the same format.</summary>
-    public static HttpRequestMessage Request(string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
+    /// <summary>
+    /// A request of the fault matrix: to the typed route, or to the relay route (path + <c>/relay</c>) or the
+    /// controller's (path + <c>/mvc</c>) of the same format.
+    /// </summary>
+    public static HttpRequestMessage Request(
+        string prefix, WireFormat format, bool stream, FaultRun? run = null, RouteKind route = RouteKind.Typed)
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = format == WireFormat.Anthropic
-            ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""")
-            : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
+            ? ("/v1/messages",
+                $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":"""
+                + """[{"role":"user","content":"fault matrix"}]}""")
+            : ("/v1/chat/completions",
+                $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"fault matrix"}]}""");
         var suffix = route switch
         {
             RouteKind.Relay => "/relay",
@@ -77,8 +100,12 @@ internal static class FaultClient
             RouteKind.Host => "/host",
             _ => string.Empty,
         };
-        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
+        var request = new HttpRequestMessage(HttpMethod.Post, prefix + path + suffix)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json")
+        };
+        request.Headers.Authorization =
+            new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         if (run is not null)
         {
             request.Headers.Add(FaultPlan.Header, run.Id);
@@ -87,13 +114,18 @@ internal static class FaultClient
         return request;
     }
 
-    /// <summary>Sends the request and reads its answer as <paramref name="leaves"/> says; <paramref name="moment"/> is when an <see cref="ClientLeaves.AtMoment"/> client leaves.</summary>
-    public static async Task<ClientView> RunAsync(HttpClient client, HttpRequestMessage request, FaultRun run, ClientLeaves leaves, TimeSpan moment = default)
+    /// <summary>
+    /// Sends the request and reads its answer as <paramref name="leaves"/> says; <paramref name="moment"/> is when an
+    /// <see cref="ClientLeaves.AtMoment"/> client leaves.
+    /// </summary>
+    public static async Task<ClientView> RunAsync(
+        HttpClient client, HttpRequestMessage request, FaultRun run, ClientLeaves leaves, TimeSpan moment = default)
     {
         using var leave = new CancellationTokenSource();
         if (leaves == ClientLeaves.WhileSending)
         {
-            request.Content = new HalfSentContent(await request.Content!.ReadAsByteArrayAsync(), request.Content.Headers.ContentType);
+            request.Content = new HalfSentContent(
+                await request.Content!.ReadAsByteArrayAsync(), request.Content.Headers.ContentType);
         }
 
         var body = new StringBuilder();
@@ -142,7 +174,8 @@ internal static class FaultClient
                 await run.Waiting.Task.WaitAsync(Generous);
             }
 
-            return new ClientView(head.Status, head.ContentType, body.ToString(), RetryAfter: response.Headers.RetryAfter?.ToString());
+            return new ClientView(
+                head.Status, head.ContentType, body.ToString(), RetryAfter: response.Headers.RetryAfter?.ToString());
         }
         catch (OperationCanceledException) when (leave.IsCancellationRequested)
         {
@@ -158,7 +191,9 @@ internal static class FaultClient
         }
     }
 
-    /// <summary>A body that declares its whole length, sends half of it, and then waits until its client leaves.</summary>
+    /// <summary>
+    /// A body that declares its whole length, sends half of it, and then waits until its client leaves.
+    /// </summary>
     private sealed class HalfSentContent : HttpContent
     {
         private readonly byte[] _body;
@@ -172,7 +207,8 @@ internal static class FaultClient
         protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
             SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
+        protected override async Task SerializeToStreamAsync(
+            Stream stream, System.Net.TransportContext? context, CancellationToken cancellationToken)
         {
             await stream.WriteAsync(_body.AsMemory(0, _body.Length / 2), cancellationToken);
             await stream.FlushAsync(cancellationToken);
@@ -227,8 +263,17 @@ internal static class FaultContract
 
     /// <summary>Everything a failed request must show, given the outcome it must have.</summary>
     /// <param name="decider">The cell whose fault decided the outcome.</param>
-    /// <param name="loggerFails">Whether the faulty failure logger fails (its failure is an event on the failure span).</param>
-    public static void AssertFailed(FaultCell decider, Expected expected, ClientView client, RequestRecord server, IReadOnlyList<Activity> spans, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls, bool loggerFails)
+    /// <param name="loggerFails">Whether the faulty failure logger fails (its failure is an event on the failure
+    /// span).</param>
+    public static void AssertFailed(
+        FaultCell decider,
+        Expected expected,
+        ClientView client,
+        RequestRecord server,
+        IReadOnlyList<Activity> spans,
+        IReadOnlyCollection<FailureContext> logged,
+        int faultyLoggerCalls,
+        bool loggerFails)
     {
         Assert.Null(server.Escaped);
         AssertAnswer(decider, expected, client, server);
@@ -249,7 +294,8 @@ internal static class FaultContract
                 // The stream had started: what the client read before leaving is a valid event.
                 Assert.Equal(200, client.Status);
                 Assert.Equal("text/event-stream", client.ContentType);
-                Assert.DoesNotContain("error", StreamingTests.ParseEvents(client.Body).Single().Data, StringComparison.Ordinal);
+                Assert.DoesNotContain(
+                    "error", StreamingTests.ParseEvents(client.Body).Single().Data, StringComparison.Ordinal);
                 break;
             case Answer.Json:
                 Assert.Equal(expected.Status, client.Status);
@@ -271,7 +317,9 @@ internal static class FaultContract
                 using var problem = ParseJson(client.Body);
                 Assert.Equal(FaultCell.ProblemTitle, problem.RootElement.GetProperty("title").GetString());
                 Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
-                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the handler's");
+                Assert.False(
+                    problem.RootElement.TryGetProperty("error", out _),
+                    "the gateway wrote its own error over the handler's");
                 break;
             }
 
@@ -291,12 +339,15 @@ internal static class FaultContract
 
             case Answer.AppsOwn:
             {
-                // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the exception.
+                // The app's exception handler's problem details, never the gateway's error JSON, and nothing of the
+                // exception.
                 Assert.Equal(expected.Status, client.Status);
                 Assert.Equal("application/problem+json", client.ContentType);
                 using var problem = ParseJson(client.Body);
                 Assert.Equal(expected.Status, problem.RootElement.GetProperty("status").GetInt32());
-                Assert.False(problem.RootElement.TryGetProperty("error", out _), "the gateway wrote its own error over the app's");
+                Assert.False(
+                    problem.RootElement.TryGetProperty("error", out _),
+                    "the gateway wrote its own error over the app's");
                 foreach (var leak in new[] { "fault injected", "secret", " at " })
                 {
                     Assert.DoesNotContain(leak, client.Body, StringComparison.OrdinalIgnoreCase);
@@ -334,13 +385,17 @@ internal static class FaultContract
         Assert.Equal(ActivityStatusCode.Error, server.Status);
         Assert.Equal(message, server.StatusDescription);
         Assert.Equal(status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        var llm = Assert.Single(spans.Stopped, s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
+        var llm = Assert.Single(
+            spans.Stopped, s => s.GetTagItem(AttributeNames.LangfuseObservationType) is "generation");
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
         Assert.Equal(errorType, llm.GetTagItem(AttributeNames.ErrorType));
         return llm;
     }
 
-    /// <summary>The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack trace or a path.</summary>
+    /// <summary>
+    /// The error JSON of the route's format: the documented message, type and code; never HTML, a type name, a stack
+    /// trace or a path.
+    /// </summary>
     public static void AssertErrorBody(string body, WireFormat format, Expected expected)
     {
         Assert.False(string.IsNullOrWhiteSpace(body), "empty error body");
@@ -371,9 +426,14 @@ internal static class FaultContract
         }
     }
 
-    /// <summary>One request's spans: ended inside their parents, the server span and one failure span with the outcome, a block's guardrail span.</summary>
-    /// <param name="blocks">How many guardrails of the request may block (a pair's two may both have blocked, each with its span).</param>
-    public static void AssertSpans(FaultCell cell, Expected expected, IReadOnlyList<Activity> spans, bool loggerFails, int blocks = 1)
+    /// <summary>
+    /// One request's spans: ended inside their parents, the server span and one failure span with the outcome, a
+    /// block's guardrail span.
+    /// </summary>
+    /// <param name="blocks">How many guardrails of the request may block (a pair's two may both have blocked, each with
+    /// its span).</param>
+    public static void AssertSpans(
+        FaultCell cell, Expected expected, IReadOnlyList<Activity> spans, bool loggerFails, int blocks = 1)
     {
         var server = Assert.Single(spans, s => s.DisplayName == SpanNames.Server);
         AssertAllEnded(spans);
@@ -390,15 +450,20 @@ internal static class FaultContract
         if (cell is { Fault: Fault.ErrorResult, Site: FaultSite.AppFilter })
         {
             // A filter answered before the action: refused on proxy_pre_call, no LLM call made, nothing thrown.
-            Assert.DoesNotContain(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
+            Assert.DoesNotContain(
+                spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
             var preCall = Assert.Single(spans, s => s.DisplayName == SpanNames.PreCall);
             Assert.Equal(ActivityStatusCode.Error, preCall.Status);
-            Assert.All(new[] { server, preCall, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
+            Assert.All(
+                new[] { server, preCall, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
         }
         else if (cell.Fault == Fault.ErrorResult && expected.Answer == Answer.ErrorResultsOwn)
         {
-            // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks have no exception event for it.
-            var llm = Assert.Single(spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation"); // named litellm_request, or "{operation} {model}" in the latest mode
+            // Answered, not thrown: the LLM call it answered for is in error too, and the spans the failure path marks
+            // have no exception event for it.
+            // Named litellm_request, or "{operation} {model}" in the latest mode.
+            var llm = Assert.Single(
+                spans, s => (string?)s.GetTagItem(AttributeNames.LangfuseObservationType) == "generation");
             Assert.Equal(ActivityStatusCode.Error, llm.Status);
             Assert.Equal(expected.ErrorType, llm.GetTagItem(AttributeNames.ErrorType));
             Assert.All(new[] { server, llm, failed }, s => Assert.DoesNotContain(s.Events, e => e.Name == "exception"));
@@ -407,7 +472,10 @@ internal static class FaultContract
         if ((cell.Fault == Fault.Block && cell.Site != FaultSite.Authenticator) || cell.Site == FaultSite.FailureLogger)
         {
             // A block always has its guardrail span, recorded where it was decided or by the failure path.
-            var intervened = spans.Where(s => s.DisplayName == SpanNames.Guardrail && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened).ToList();
+            var intervened = spans
+                .Where(s => s.DisplayName == SpanNames.Guardrail
+                    && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened)
+                .ToList();
             Assert.InRange(intervened.Count, 1, blocks);
             Assert.All(intervened, guardrail => Assert.Equal(ActivityStatusCode.Error, guardrail.Status));
         }
@@ -420,7 +488,8 @@ internal static class FaultContract
     }
 
     /// <summary>Each failure logger called once, with the outcome; the injected exception is the one logged.</summary>
-    public static void AssertLoggedOnce(FaultCell cell, Expected expected, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
+    public static void AssertLoggedOnce(
+        FaultCell cell, Expected expected, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
     {
         var entry = Assert.Single(logged);
         Assert.Equal(expected.Status, entry.StatusCode);
@@ -438,8 +507,18 @@ internal static class FaultContract
         }
     }
 
-    /// <summary>A request that did not fail: a whole answer (or, from a client that left, a part of one), no failure span, no logger call.</summary>
-    public static void AssertHealthy(WireFormat format, bool stream, ClientView client, RequestRecord server, IReadOnlyList<Activity> spans, IReadOnlyCollection<FailureContext> logged, int faultyLoggerCalls)
+    /// <summary>
+    /// A request that did not fail: a whole answer (or, from a client that left, a part of one), no failure span, no
+    /// logger call.
+    /// </summary>
+    public static void AssertHealthy(
+        WireFormat format,
+        bool stream,
+        ClientView client,
+        RequestRecord server,
+        IReadOnlyList<Activity> spans,
+        IReadOnlyCollection<FailureContext> logged,
+        int faultyLoggerCalls)
     {
         Assert.Null(server.Escaped);
         Assert.True(client.Error is null, $"the connection broke under a client that stayed: {client.Error}");
@@ -460,7 +539,8 @@ internal static class FaultContract
         if (stream)
         {
             var events = StreamingTests.ParseEvents(client.Body);
-            Assert.DoesNotContain(events, e => e.Name == "error" || e.Data.Contains("\"error\"", StringComparison.Ordinal));
+            Assert.DoesNotContain(
+                events, e => e.Name == "error" || e.Data.Contains("\"error\"", StringComparison.Ordinal));
             if (!client.Left)
             {
                 Assert.Equal(format == WireFormat.Anthropic ? "message_stop" : null, events[^1].Name);
@@ -484,7 +564,8 @@ internal static class FaultContract
         }
         catch (JsonException)
         {
-            throw new Xunit.Sdk.XunitException($"the error body is not JSON: {(body.Length > 120 ? body[..120] + "…" : body)}");
+            throw new Xunit.Sdk.XunitException(
+                $"the error body is not JSON: {(body.Length > 120 ? body[..120] + "…" : body)}");
         }
     }
 

@@ -49,24 +49,33 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
         using (var spans = new RunSpans(_host.Plan))
         using (var client = FaultClient.Create(_host.Address, concurrency))
         {
-            await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (request, _) =>
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = concurrency };
+            await Parallel.ForEachAsync(requests, parallel, async (request, _) =>
             {
                 _host.Plan.Add(request.Run);
                 try
                 {
-                    using var message = FaultClient.Request(request.Prefix, request.Format, request.Stream, request.Run);
+                    using var message =
+                        FaultClient.Request(request.Prefix, request.Format, request.Stream, request.Run);
                     var view = await FaultClient.RunAsync(client, message, request.Run, request.Leaves, request.Moment);
                     var server = await request.Run.Finished.Task.WaitAsync(FaultClient.Generous);
                     var taken = spans.Take(request.Run);
                     var failed = taken.FirstOrDefault(s => s.DisplayName == Telemetry.SpanNames.Failure);
-                    statuses.AddOrUpdate(failed?.GetTagItem(Telemetry.AttributeNames.HttpResponseStatusCode)?.ToString() ?? "200", 1, (_, n) => n + 1);
+                    statuses.AddOrUpdate(
+                        failed?.GetTagItem(Telemetry.AttributeNames.HttpResponseStatusCode)?.ToString() ?? "200",
+                        1,
+                        (_, n) => n + 1);
                     request.AssertContract(view, server, taken);
                     traces.Enqueue((request, taken));
                 }
                 catch (Exception exception)
                 {
-                    // Whatever the check met (a body that is not JSON, a request that never ended): this request's failure.
-                    failures.Enqueue((request, (exception is XunitException ? string.Empty : exception.GetType().Name + ": ") + exception.Message));
+                    // Whatever the check met (a body that is not JSON, a request that never ended): this request's
+                    // failure.
+                    failures.Enqueue((
+                        request,
+                        (exception is XunitException ? string.Empty : exception.GetType().Name + ": ")
+                            + exception.Message));
                 }
                 finally
                 {
@@ -77,26 +86,38 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
             Assert.True(spans.Unclaimed == 0, $"{spans.Unclaimed} spans belong to no request's trace");
         }
 
-        var summary = string.Create(CultureInfo.InvariantCulture, $"seed {seed}: {count} requests at concurrency {concurrency} in {clock.Elapsed.TotalSeconds:0.0} s; ")
+        var summary = string.Create(
+                CultureInfo.InvariantCulture,
+                $"seed {seed}: {count} requests at concurrency {concurrency} in {clock.Elapsed.TotalSeconds:0.0} s; ")
             + string.Join(", ", requests.GroupBy(r => r.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}"))
             + $", {requests.Count(r => r.LeavesAtRandom)} clients leaving at random; recorded statuses "
-            + string.Join(", ", statuses.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} x {p.Value}"));
+            + string.Join(
+                ", ", statuses.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} x {p.Value}"));
         _output.WriteLine(summary);
         // By what broke (a request's first line, its numbers left out), then the first requests in full.
-        var byKind = failures.GroupBy(f => $"{f.Request.Kind}: " + Digits().Replace(f.Message.Split('\n')[0], "N")).OrderByDescending(g => g.Count());
-        Assert.True(failures.IsEmpty, $"{failures.Count} of {count} requests broke the contract ({summary}; replay: TRACEDLLM_FAULT_LOAD_SEED={seed} TRACEDLLM_FAULT_LOAD_REQUESTS={count} TRACEDLLM_FAULT_LOAD_CONCURRENCY={concurrency}):\n"
+        var byKind = failures
+            .GroupBy(f => $"{f.Request.Kind}: " + Digits().Replace(f.Message.Split('\n')[0], "N"))
+            .OrderByDescending(g => g.Count());
+        Assert.True(failures.IsEmpty, $"{failures.Count} of {count} requests broke the contract ({summary}; replay: "
+            + $"TRACEDLLM_FAULT_LOAD_SEED={seed} TRACEDLLM_FAULT_LOAD_REQUESTS={count} "
+            + $"TRACEDLLM_FAULT_LOAD_CONCURRENCY={concurrency}):\n"
             + string.Join("\n", byKind.Select(g => $"{g.Count()} x {g.Key}")) + "\nfirst ones:\n"
-            + string.Join("\n", failures.OrderBy(f => f.Request.Index).Take(20).Select(f => $"{f.Request}: {f.Message}")));
+            + string.Join(
+                "\n", failures.OrderBy(f => f.Request.Index).Take(20).Select(f => $"{f.Request}: {f.Message}")));
         await AssertNoFailureSampledOutAsync(traces);
     }
 
     // The host's tail sampler keeps no request it may drop (ratio 0, no latency or join reason): under
     // load too, every request with a failed span or a guardrail intervention arrives whole, and the
     // others do not arrive at all (so the sampler did sample).
-    private async Task AssertNoFailureSampledOutAsync(IReadOnlyCollection<(LoadRequest Request, IReadOnlyList<Activity> Spans)> traces)
+    private async Task AssertNoFailureSampledOutAsync(
+        IReadOnlyCollection<(LoadRequest Request, IReadOnlyList<Activity> Spans)> traces)
     {
-        var mustKeep = traces.Where(t => t.Spans.Any(s => s.Status == ActivityStatusCode.Error
-            || s.GetTagItem(Telemetry.AttributeNames.GuardrailStatus) as string == Telemetry.GuardrailStatuses.Intervened)).ToList();
+        var mustKeep = traces
+            .Where(t => t.Spans.Any(s => s.Status == ActivityStatusCode.Error
+                || s.GetTagItem(Telemetry.AttributeNames.GuardrailStatus) as string
+                    == Telemetry.GuardrailStatuses.Intervened))
+            .ToList();
         HashSet<ActivitySpanId> exported = new();
         var incomplete = mustKeep;
         await Eventually.TryAsync(
@@ -111,9 +132,12 @@ public sealed partial class FaultLoadTests : IClassFixture<FaultMatrixHost>
             TimeSpan.FromMilliseconds(50));
 
         var sampledOut = traces.Count - mustKeep.Count;
-        _output.WriteLine($"tail sampling at a ratio of 0: {mustKeep.Count} requests kept whole (a failure or an intervention), {sampledOut} sampled out");
-        Assert.True(incomplete.Count == 0, $"tail sampling left out spans of {incomplete.Count} of {mustKeep.Count} failed requests, first: "
-            + string.Join("; ", incomplete.Take(5).Select(t => $"{t.Request}: {t.Spans.Count(s => !exported.Contains(s.SpanId))} of {t.Spans.Count}")));
+        _output.WriteLine($"tail sampling at a ratio of 0: {mustKeep.Count} requests kept whole (a failure or an "
+            + $"intervention), {sampledOut} sampled out");
+        Assert.True(incomplete.Count == 0,
+            $"tail sampling left out spans of {incomplete.Count} of {mustKeep.Count} failed requests, first: "
+            + string.Join("; ", incomplete.Take(5).Select(t =>
+                $"{t.Request}: {t.Spans.Count(s => !exported.Contains(s.SpanId))} of {t.Spans.Count}")));
         Assert.True(sampledOut > 0, "no request of the load was one tail sampling may drop");
         var leaked = traces.Except(mustKeep).SelectMany(t => t.Spans).Count(s => exported.Contains(s.SpanId));
         Assert.True(leaked == 0, $"{leaked} spans of requests tail sampling may drop were exported");

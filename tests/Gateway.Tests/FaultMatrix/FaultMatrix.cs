@@ -9,7 +9,10 @@ public enum FaultSite
 {
     Authenticator,
 
-    /// <summary>The app's own MVC action filter, which runs after model binding and before the action (a controller route's only).</summary>
+    /// <summary>
+    /// The app's own MVC action filter, which runs after model binding and before the action (a controller route's
+    /// only).
+    /// </summary>
     AppFilter,
 
     PreCallGuardrail,
@@ -17,10 +20,15 @@ public enum FaultSite
     PostCallGuardrail,
     HandlerBeforeLlmCall,
 
-    /// <summary>The LLM attempt: the whole call when not streamed, the stream before its first chunk when streamed.</summary>
+    /// <summary>
+    /// The LLM attempt: the whole call when not streamed, the stream before its first chunk when streamed.
+    /// </summary>
     Upstream,
 
-    /// <summary>The gateway's own target chooser (<c>LlmCall.ExecuteAsync(chooseTarget, ...)</c> / <c>StreamAsync</c>), asked after its first attempt failed.</summary>
+    /// <summary>
+    /// The gateway's own target chooser (<c>LlmCall.ExecuteAsync(chooseTarget, ...)</c> / <c>StreamAsync</c>), asked
+    /// after its first attempt failed.
+    /// </summary>
     TargetChooser,
     StreamAfterFirstChunk,
     FailureLogger,
@@ -38,7 +46,9 @@ public enum Fault
     /// <summary>A <see cref="TimeoutException"/> of the component's own (its own dependency was slow).</summary>
     OwnTimeout,
 
-    /// <summary>The component's "no": an authenticator's failure, a guardrail's block verdict, a block thrown by handler code.</summary>
+    /// <summary>
+    /// The component's "no": an authenticator's failure, a guardrail's block verdict, a block thrown by handler code.
+    /// </summary>
     Block,
     DisconnectBeforeResponse,
     DisconnectAfterResponseStarted,
@@ -79,10 +89,14 @@ public enum RouteKind
     /// <summary>A static handler that answers with its own response or chunks.</summary>
     Typed,
 
-    /// <summary>A relay (TracedLlm.ReverseProxy): the upstream is an HTTP peer whose bytes the relay passes on.</summary>
+    /// <summary>
+    /// A relay (TracedLlm.ReverseProxy): the upstream is an HTTP peer whose bytes the relay passes on.
+    /// </summary>
     Relay,
 
-    /// <summary>The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.</summary>
+    /// <summary>
+    /// The typed handler's work as an MVC [ApiController] action, with the app's exception handler middleware.
+    /// </summary>
     Controller,
 
     /// <summary>
@@ -118,7 +132,10 @@ public enum Answer
     Problem,
 }
 
-/// <summary>The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and how it is answered.</summary>
+/// <summary>
+/// The documented outcome of a failure: status, code, <c>error.type</c>, the message the client and the spans read, and
+/// how it is answered.
+/// </summary>
 public sealed record Expected(int Status, string? Code, string ErrorType, string Message, Answer Answer);
 
 /// <summary>
@@ -128,7 +145,8 @@ public sealed record Expected(int Status, string? Code, string ErrorType, string
 /// upstream faults injected into its HTTP client and its response's body), or the typed handler's
 /// work as an MVC controller action, inside MVC's own invocation.
 /// </summary>
-public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, bool Stream, RouteKind Route = RouteKind.Typed)
+public sealed record FaultCell(
+    FaultSite Site, Fault Fault, WireFormat Format, bool Stream, RouteKind Route = RouteKind.Typed)
 {
     /// <summary>True for the relay's cells.</summary>
     public bool Relay => Route == RouteKind.Relay;
@@ -136,11 +154,15 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public const string BlockMessage = "Blocked by the fault matrix.";
     public const string AuthFailureMessage = "Refused by the fault matrix.";
 
-    /// <summary>The handler's own error result (<c>Results.Problem</c>): its title, in the problem details the client reads.</summary>
+    /// <summary>
+    /// The handler's own error result (<c>Results.Problem</c>): its title, in the problem details the client reads.
+    /// </summary>
     public const string ProblemTitle = "Every backend of the fault matrix is draining.";
 
     /// <summary>The upstream's error answer, relayed as it came, with its <c>Retry-After</c>.</summary>
-    public const string UpstreamErrorBody = """{"error":{"message":"Rate limit reached for gpt in the fault matrix.","type":"requests","param":null,"code":"rate_limit_exceeded"}}""";
+    public const string UpstreamErrorBody =
+        """{"error":{"message":"Rate limit reached for gpt in the fault matrix.","type":"requests","param":"""
+        + """null,"code":"rate_limit_exceeded"}}""";
     public const string UpstreamRetryAfter = "7";
     private const string InternalError = "The gateway failed to handle the request.";
 
@@ -161,21 +183,35 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     public string? WhyItCannotExist()
     {
         var runsAfterFirstChunk = Stream && (Site is FaultSite.StreamAfterFirstChunk or FaultSite.PostCallGuardrail);
-        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.AppFilter or FaultSite.PreCallGuardrail or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
+        var runsBeforeFirstChunk = Site is FaultSite.Authenticator or FaultSite.AppFilter or FaultSite.PreCallGuardrail
+            or FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser;
         return (Site, Fault) switch
         {
-            (FaultSite.AppFilter, _) when Route != RouteKind.Controller => "only a controller route has the app's MVC filters",
+            (FaultSite.AppFilter, _) when Route != RouteKind.Controller =>
+                "only a controller route has the app's MVC filters",
             (FaultSite.AppFilter, Fault.Block) => "a filter's no is the result it answers with: the ErrorResult cell",
-            (FaultSite.TargetChooser, Fault.AsyncThrow) => "a target chooser is synchronous: what it throws is the SyncThrow cell",
-            (FaultSite.TargetChooser, Fault.DisconnectBeforeResponse or Fault.ServerRequestTimeout) => "a target chooser is synchronous: it does not wait for the client or the deadline",
+            (FaultSite.TargetChooser, Fault.AsyncThrow) =>
+                "a target chooser is synchronous: what it throws is the SyncThrow cell",
+            (FaultSite.TargetChooser, Fault.DisconnectBeforeResponse or Fault.ServerRequestTimeout) =>
+                "a target chooser is synchronous: it does not wait for the client or the deadline",
             (FaultSite.StreamAfterFirstChunk, _) when !Stream => "a response that is not streamed has no chunks",
-            (FaultSite.FailureLogger, Fault.Block) => "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
-            (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) => "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",
-            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.AppFilter), Fault.ErrorResult) => "only the handler (or a controller's filter before it) answers with a result of its own: its own error result, or the upstream's error answer it relays (after the first chunk the response has started: the StreamAfterFirstChunk cells)",
-            (FaultSite.FailureLogger, Fault.DisconnectBeforeResponse) => "the failure logger runs after the error response is written",
-            (_, Fault.DisconnectBeforeResponse) when runsAfterFirstChunk => "it runs after the stream's first chunk was written: the response has started",
-            (not FaultSite.FailureLogger, Fault.DisconnectAfterResponseStarted) when !Stream => "a response that is not streamed starts only when the finished result is written, and after that only the failure logger runs",
-            (_, Fault.DisconnectAfterResponseStarted) when runsBeforeFirstChunk => "it runs before the stream's first chunk: the response has not started",
+            (FaultSite.FailureLogger, Fault.Block) =>
+                "a failure logger has no verdict (a block it throws is an exception like any other: the throw cells)",
+            (not (FaultSite.Upstream or FaultSite.StreamAfterFirstChunk), Fault.UpstreamTimeout) =>
+                "only the upstream call has an upstream deadline (a component's own timeout is its OwnTimeout cell)",
+            (not (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.AppFilter), Fault.ErrorResult) =>
+                "only the handler (or a controller's filter before it) answers with a result of its own: its own "
+                + "error result, or the upstream's error answer it relays (after the first chunk the response has "
+                + "started: the StreamAfterFirstChunk cells)",
+            (FaultSite.FailureLogger, Fault.DisconnectBeforeResponse) =>
+                "the failure logger runs after the error response is written",
+            (_, Fault.DisconnectBeforeResponse) when runsAfterFirstChunk =>
+                "it runs after the stream's first chunk was written: the response has started",
+            (not FaultSite.FailureLogger, Fault.DisconnectAfterResponseStarted) when !Stream =>
+                "a response that is not streamed starts only when the finished result is written, and after that only "
+                + "the failure logger runs",
+            (_, Fault.DisconnectAfterResponseStarted) when runsBeforeFirstChunk =>
+                "it runs before the stream's first chunk: the response has not started",
             _ => null,
         };
     }
@@ -212,29 +248,44 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
                 Fault.OwnTimeout => typeof(TimeoutException),
                 _ => typeof(FaultInjectedException),
             };
-            return new Expected(500, null, thrown.FullName!, $"{thrown.Name} was thrown; the application answered 500 Internal Server Error.", Answer.AppsOwn);
+            return new Expected(500, null, thrown.FullName!,
+                $"{thrown.Name} was thrown; the application answered 500 Internal Server Error.", Answer.AppsOwn);
         }
 
         var answer = streamStarted ? Answer.StreamErrorEvent : Route == RouteKind.Host ? Answer.Problem : Answer.Json;
         return Fault switch
         {
-            Fault.SyncThrow or Fault.AsyncThrow => new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
-            Fault.OwnCancellation => new Expected(500, "internal_error", typeof(OperationCanceledException).FullName!, InternalError, answer),
+            Fault.SyncThrow or Fault.AsyncThrow =>
+                new Expected(500, "internal_error", typeof(FaultInjectedException).FullName!, InternalError, answer),
+            Fault.OwnCancellation => new Expected(500, "internal_error", typeof(OperationCanceledException).FullName!,
+                InternalError, answer),
             // The upstream call's own timeout says the upstream did not answer in time (retryable,
             // 504); any other component's timeout is a fault of the gateway's own code (500).
-            Fault.OwnTimeout when Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
-            Fault.OwnTimeout => new Expected(500, "internal_error", typeof(TimeoutException).FullName!, InternalError, answer),
-            Fault.Block when Site == FaultSite.Authenticator => new Expected(401, null, typeof(LlmAuthenticationException).FullName!, AuthFailureMessage, answer),
-            Fault.Block => new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!, BlockMessage, answer),
-            Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted => new Expected(499, "client_disconnected", "client_disconnected", "The client closed the request.", Answer.Nothing),
-            Fault.ServerRequestTimeout => new Expected(504, "request_timeout", "request_timeout", "The request took longer than this gateway allows.", answer),
-            Fault.UpstreamTimeout => new Expected(504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName!, "The upstream provider did not answer in time.", answer),
+            Fault.OwnTimeout when Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk => new Expected(504,
+                "upstream_timeout", typeof(UpstreamTimeoutException).FullName!,
+                "The upstream provider did not answer in time.", answer),
+            Fault.OwnTimeout =>
+                new Expected(500, "internal_error", typeof(TimeoutException).FullName!, InternalError, answer),
+            Fault.Block when Site == FaultSite.Authenticator =>
+                new Expected(401, null, typeof(LlmAuthenticationException).FullName!, AuthFailureMessage, answer),
+            Fault.Block => new Expected(400, "guardrail_blocked", typeof(GuardrailBlockedException).FullName!,
+                BlockMessage, answer),
+            Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted => new Expected(499,
+                "client_disconnected", "client_disconnected", "The client closed the request.", Answer.Nothing),
+            Fault.ServerRequestTimeout => new Expected(504,
+                "request_timeout", "request_timeout", "The request took longer than this gateway allows.", answer),
+            Fault.UpstreamTimeout => new Expected(504,
+                "upstream_timeout", typeof(UpstreamTimeoutException).FullName!,
+                "The upstream provider did not answer in time.", answer),
 
             // error.type is the status, as OpenTelemetry's HTTP conventions record an error status;
             // the description is the pipeline's (the handler's) or the relay's (the upstream's).
-            Fault.ErrorResult when Site == FaultSite.Upstream => new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
-            Fault.ErrorResult when Site == FaultSite.AppFilter => new Expected(503, null, "503", "A filter answered 503 Service Unavailable before the action ran.", Answer.ErrorResultsOwn),
-            Fault.ErrorResult => new Expected(503, null, "503", "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
+            Fault.ErrorResult when Site == FaultSite.Upstream =>
+                new Expected(429, null, "429", "The upstream provider answered 429.", Answer.ErrorResultsOwn),
+            Fault.ErrorResult when Site == FaultSite.AppFilter => new Expected(503, null, "503",
+                "A filter answered 503 Service Unavailable before the action ran.", Answer.ErrorResultsOwn),
+            Fault.ErrorResult => new Expected(503, null, "503",
+                "The route's handler answered 503 Service Unavailable.", Answer.ErrorResultsOwn),
             _ => throw new ArgumentOutOfRangeException(nameof(Fault)),
         };
     }
@@ -248,16 +299,21 @@ public sealed record FaultCell(FaultSite Site, Fault Fault, WireFormat Format, b
     /// </summary>
     public bool AppAnswers => Route is RouteKind.Controller or RouteKind.Host && (Site, Fault) switch
     {
-        (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation) => true,
+        (FaultSite.HandlerBeforeLlmCall or FaultSite.Upstream or FaultSite.TargetChooser,
+            Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation) => true,
         (FaultSite.HandlerBeforeLlmCall or FaultSite.TargetChooser, Fault.OwnTimeout) => true,
         (FaultSite.AppFilter, Fault.SyncThrow or Fault.AsyncThrow or Fault.OwnCancellation or Fault.OwnTimeout) => true,
         _ => false,
     };
 
-    /// <summary>The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).</summary>
-    public bool Hangs => Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
+    /// <summary>
+    /// The fault makes the component wait until it is cancelled (the client leaves, the deadline passes).
+    /// </summary>
+    public bool Hangs =>
+        Fault is Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout;
 
-    public override string ToString() => $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {Route.ToString().ToLowerInvariant()}";
+    public override string ToString() =>
+        $"{Site} × {Fault} × {Format} × {(Stream ? "stream" : "whole")} × {Route.ToString().ToLowerInvariant()}";
 }
 
 /// <summary>
@@ -273,7 +329,8 @@ public static class HttpClientCells
     /// <summary>Where the HttpClient routes are mapped (after a deadline's prefix).</summary>
     public const string Prefix = "/attempts";
 
-    public static IEnumerable<FaultCell> All => FaultCell.All.Where(c => c.Route == RouteKind.Typed && c.Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk);
+    public static IEnumerable<FaultCell> All => FaultCell.All
+        .Where(c => c.Route == RouteKind.Typed && c.Site is FaultSite.Upstream or FaultSite.StreamAfterFirstChunk);
 
     /// <summary>
     /// The cell's documented outcome: the typed route's, but for the upstream's error answer, which the
@@ -283,7 +340,9 @@ public static class HttpClientCells
         ? cell.Expected with { Message = "The route's handler answered 429 Too Many Requests." }
         : cell.Expected;
 
-    /// <summary>How the cell's last attempt ends: abandoned when the client left or the deadline passed, else failed.</summary>
+    /// <summary>
+    /// How the cell's last attempt ends: abandoned when the client left or the deadline passed, else failed.
+    /// </summary>
     public static string LastAttemptOutcome(FaultCell cell) => cell.Hangs ? "abandoned" : "failure";
 }
 
@@ -312,10 +371,13 @@ public sealed record TimedCell(FaultCell Cell, Landing Landing)
 
     public string? WhyItCannotExist() => (Cell.Site, Cell.Fault, Landing) switch
     {
-        (not FaultSite.DuringCallGuardrail, _, _) => $"the {Cell.Site} runs at one moment of the stream only: its plain cell lands there",
-        (_, Fault.SyncThrow, not Landing.BeforeResponse) => "a guardrail that throws as it is called fails before the handler starts",
+        (not FaultSite.DuringCallGuardrail, _, _) =>
+            $"the {Cell.Site} runs at one moment of the stream only: its plain cell lands there",
+        (_, Fault.SyncThrow, not Landing.BeforeResponse) =>
+            "a guardrail that throws as it is called fails before the handler starts",
         (_, Fault.DisconnectBeforeResponse, Landing.BetweenChunks) => "between chunks the response has started",
-        (_, Fault.DisconnectAfterResponseStarted, not Landing.BetweenChunks) => "before the first chunk the response has not started",
+        (_, Fault.DisconnectAfterResponseStarted, not Landing.BetweenChunks) =>
+            "before the first chunk the response has not started",
         _ => null,
     };
 

@@ -36,8 +36,8 @@ namespace TracedLlm.Gateway.Tests;
 /// The routes are mapped three times: with a long request timeout, under <see cref="Deadline"/>
 /// with a one-second one, and under <see cref="SlowDeadline"/> with a ten-second one (for a cell
 /// whose machine was too busy to reach the component before the short one passed); so are the
-/// routes whose provider service calls through an HttpClient with attempts (<see cref="HttpClientCells"/>). Its spans are
-/// also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
+/// routes whose provider service calls through an HttpClient with attempts (<see cref="HttpClientCells"/>). Its spans
+/// are also exported through a <see cref="TailSamplingProcessor"/> that keeps none of
 /// the requests it may drop (ratio 0, no latency or join reason), into <see cref="Sampled"/>: every
 /// cell is a failure, so every cell's whole trace must arrive there.
 /// </summary>
@@ -62,7 +62,9 @@ public class FaultMatrixHost : IAsyncLifetime
     /// <summary>What the tail-sampling export kept.</summary>
     internal ExportedSpans Sampled { get; } = new();
 
-    /// <summary>The gateway's options beyond the matrix's own (a variant host runs every cell in another mode).</summary>
+    /// <summary>
+    /// The gateway's options beyond the matrix's own (a variant host runs every cell in another mode).
+    /// </summary>
     protected virtual void Configure(TracedLlmOptions options)
     {
     }
@@ -78,8 +80,13 @@ public class FaultMatrixHost : IAsyncLifetime
         _tracing = Sdk.CreateTracerProviderBuilder()
             .AddSource(Telemetry.TracedLlmTelemetry.SourceName)
             .AddProcessor(new TailSamplingProcessor(
-                new BoundedExportProcessor(new InMemoryExporter<System.Diagnostics.Activity>(Sampled), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
-                new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromHours(1), KeepJoinedTraces = false }))
+                new BoundedExportProcessor(
+                    new InMemoryExporter<System.Diagnostics.Activity>(Sampled),
+                    new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
+                new TailSamplingOptions
+                {
+                    Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromHours(1), KeepJoinedTraces = false
+                }))
             .Build()!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -95,22 +102,33 @@ public class FaultMatrixHost : IAsyncLifetime
             options.FailureLoggerTimeout = TimeSpan.FromSeconds(1);
             Configure(options);
         });
-        builder.Services.AddSingleton<ILlmAuthenticator>(new FaultyAuthenticator(new ApiKeyAuthenticator(new[] { ApiKey }), Plan));
-        builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.PreCall, FaultSite.PreCallGuardrail, Plan));
-        builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.DuringCall, FaultSite.DuringCallGuardrail, Plan));
-        builder.Services.AddSingleton<ILlmGuardrail>(new FaultyGuardrail(GuardrailMode.PostCall, FaultSite.PostCallGuardrail, Plan));
+        builder.Services.AddSingleton<ILlmAuthenticator>(
+            new FaultyAuthenticator(new ApiKeyAuthenticator(new[] { ApiKey }), Plan));
+        builder.Services.AddSingleton<ILlmGuardrail>(
+            new FaultyGuardrail(GuardrailMode.PreCall, FaultSite.PreCallGuardrail, Plan));
+        builder.Services.AddSingleton<ILlmGuardrail>(
+            new FaultyGuardrail(GuardrailMode.DuringCall, FaultSite.DuringCallGuardrail, Plan));
+        builder.Services.AddSingleton<ILlmGuardrail>(
+            new FaultyGuardrail(GuardrailMode.PostCall, FaultSite.PostCallGuardrail, Plan));
         builder.Services.AddSingleton<ILlmGuardrail>(new ResponseLengthGuardrail(8000));
         builder.Services.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(Logged, Plan));
         builder.Services.AddSingleton<ILlmFailureLogger>(new FaultyFailureLogger(Plan));
         builder.Services.AddSingleton<IBeforeLlmCall>(new FaultyStep(Plan));
         builder.Services.AddHttpContextAccessor();
-        var client = new FaultyChatClient(new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)), Plan, new HttpContextAccessor());
-        builder.Services.AddSingleton(TestProviders.Router(new ChatClientProvider(EmbeddedChatClient.ProviderName, client)));
+        var client = new FaultyChatClient(
+            new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)),
+            Plan,
+            new HttpContextAccessor());
+        builder.Services.AddSingleton(
+            TestProviders.Router(new ChatClientProvider(EmbeddedChatClient.ProviderName, client)));
 
         // The relay routes' upstream: the embedded provider over HTTP, failing as the plan says.
         builder.Services.AddTracedLlmRelay(options => options.PostCallGuardrails = RelayPostCallGuardrails.Incremental);
-        var embedded = new EmbeddedUpstream(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero))));
-        builder.Services.AddSingleton(new FaultRelayUpstream(new FaultyHttpUpstream(embedded, Plan, new HttpContextAccessor())));
+        var embedded = new EmbeddedUpstream(new ChatClientProvider(
+            EmbeddedChatClient.ProviderName,
+            new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero))));
+        builder.Services.AddSingleton(
+            new FaultRelayUpstream(new FaultyHttpUpstream(embedded, Plan, new HttpContextAccessor())));
         builder.Services.AddRequestTimeouts();
         builder.Services.AddFaultRouteServices();
 
@@ -119,15 +137,23 @@ public class FaultMatrixHost : IAsyncLifetime
         // failing as the plan says below every handler of the client.
         builder.Services.AddSingleton(new ModelChain());
         builder.Services.AddSingleton<UpstreamChat>();
-        builder.Services.AddHttpClient(UpstreamChat.ClientName, http => http.BaseAddress = new Uri(EmbeddedUpstream.Address + "/"))
-            .ConfigurePrimaryHttpMessageHandler(() => new FaultyHttpUpstream(new EmbeddedUpstream(new ChatClientProvider(EmbeddedChatClient.ProviderName, new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)))), Plan, new HttpContextAccessor()))
+        builder.Services
+            .AddHttpClient(UpstreamChat.ClientName, http => http.BaseAddress = new Uri(EmbeddedUpstream.Address + "/"))
+            .ConfigurePrimaryHttpMessageHandler(() => new FaultyHttpUpstream(
+                new EmbeddedUpstream(new ChatClientProvider(
+                    EmbeddedChatClient.ProviderName,
+                    new EmbeddedChatClient(new EmbeddedProviderDelays(TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero)))),
+                Plan,
+                new HttpContextAccessor()))
             .AddTracedLlmAttempts()
-            .AddResilienceHandler("retry", pipeline => Polly.RetryResiliencePipelineBuilderExtensions.AddRetry(pipeline, new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = 1,
-                Delay = TimeSpan.FromMilliseconds(1),
-                ShouldRetryAfterHeader = false,
-            }));
+            .AddResilienceHandler("retry", pipeline => Polly.RetryResiliencePipelineBuilderExtensions.AddRetry(
+                pipeline,
+                new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = 1,
+                    Delay = TimeSpan.FromMilliseconds(1),
+                    ShouldRetryAfterHeader = false,
+                }));
 
         // The controller shape: the same handlers as MVC actions, MVC's JSON options as the app's, and
         // the app's own exception handling (problem details) for what the actions throw.
@@ -159,7 +185,8 @@ public class FaultMatrixHost : IAsyncLifetime
             }
             finally
             {
-                var record = new RequestRecord(context.Request.Path, context.Response.StatusCode, context.Response.HasStarted, escaped);
+                var record = new RequestRecord(
+                    context.Request.Path, context.Response.StatusCode, context.Response.HasStarted, escaped);
                 Finished.Enqueue(record);
                 run.Finished.TrySetResult(record);
             }
@@ -172,19 +199,24 @@ public class FaultMatrixHost : IAsyncLifetime
         _app.MapGroup(SlowDeadline).MapFaultMatrixRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
         _app.MapGroup(HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromMinutes(5));
         _app.MapGroup(Deadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(1));
-        _app.MapGroup(SlowDeadline + HttpClientCells.Prefix).MapAttemptRoutes().WithRequestTimeout(TimeSpan.FromSeconds(10));
+        _app.MapGroup(SlowDeadline + HttpClientCells.Prefix)
+            .MapAttemptRoutes()
+            .WithRequestTimeout(TimeSpan.FromSeconds(10));
 
         // The controller's actions carry the three prefixes as attribute routes: each gets its prefix's timeout.
         _app.MapControllers().Add(endpoint =>
         {
-            var pattern = "/" + ((endpoint as Microsoft.AspNetCore.Routing.RouteEndpointBuilder)?.RoutePattern.RawText ?? string.Empty).TrimStart('/');
+            var pattern = "/"
+                + ((endpoint as Microsoft.AspNetCore.Routing.RouteEndpointBuilder)?.RoutePattern.RawText
+                    ?? string.Empty).TrimStart('/');
             var timeout = pattern.StartsWith(SlowDeadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(10)
                 : pattern.StartsWith(Deadline + "/", StringComparison.Ordinal) ? TimeSpan.FromSeconds(1)
                 : TimeSpan.FromMinutes(5);
             endpoint.Metadata.Add(new RequestTimeoutAttribute((int)timeout.TotalMilliseconds));
         });
         await _app.StartAsync();
-        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        Address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
     }
 
     public async Task DisposeAsync()
@@ -194,7 +226,10 @@ public class FaultMatrixHost : IAsyncLifetime
         _tracing.Dispose();
     }
 
-    /// <summary>Waits for the next request to finish on the server (its traced route, the failure path and the spans' end included).</summary>
+    /// <summary>
+    /// Waits for the next request to finish on the server (its traced route, the failure path and the spans' end
+    /// included).
+    /// </summary>
     public async Task<RequestRecord> NextFinishedAsync()
     {
         var deadline = Environment.TickCount64 + 30_000;
@@ -237,7 +272,10 @@ public sealed class FaultPlan
 
     public TaskCompletionSource UpstreamDone => Armed.UpstreamDone;
 
-    /// <summary>True when the deadline had passed before the waiting component was reached (the machine was too slow for the short deadline).</summary>
+    /// <summary>
+    /// True when the deadline had passed before the waiting component was reached (the machine was too slow for the
+    /// short deadline).
+    /// </summary>
     public bool ReachedLate => Armed.ReachedLate;
 
     public int FaultyLoggerCalls => Armed.FaultyLoggerCalls;
@@ -257,7 +295,11 @@ public sealed class FaultPlan
 
     /// <summary>The run of the request (the armed one when it names none, or there is no request).</summary>
     public FaultRun Of(HttpContext? request) =>
-        request is not null && request.Request.Headers.TryGetValue(Header, out var id) && _runs.TryGetValue(id.ToString(), out var run) ? run : Armed;
+        request is not null
+        && request.Request.Headers.TryGetValue(Header, out var id)
+        && _runs.TryGetValue(id.ToString(), out var run)
+            ? run
+            : Armed;
 }
 
 /// <summary>
@@ -270,7 +312,11 @@ public sealed class FaultRun
     private static int s_next;
     private int _faultyLoggerCalls;
 
-    public FaultRun(IReadOnlyList<FaultCell> cells, Landing? landing = null, TimeSpan chunkGap = default, TimeSpan? guardrailFailsAfter = null)
+    public FaultRun(
+        IReadOnlyList<FaultCell> cells,
+        Landing? landing = null,
+        TimeSpan chunkGap = default,
+        TimeSpan? guardrailFailsAfter = null)
     {
         Cells = cells;
         Landing = landing;
@@ -283,16 +329,23 @@ public sealed class FaultRun
 
     public IReadOnlyList<FaultCell> Cells { get; }
 
-    /// <summary>For a timed cell: where the upstream side holds until the request is cancelled, and the during-call guardrail fails once it holds.</summary>
+    /// <summary>
+    /// For a timed cell: where the upstream side holds until the request is cancelled, and the during-call guardrail
+    /// fails once it holds.
+    /// </summary>
     public Landing? Landing { get; }
 
     /// <summary>The upstream's pause before each chunk (and before a whole response).</summary>
     public TimeSpan ChunkGap { get; }
 
-    /// <summary>When set, the during-call guardrail fails this long after it starts, wherever the stream beside it is by then.</summary>
+    /// <summary>
+    /// When set, the during-call guardrail fails this long after it starts, wherever the stream beside it is by then.
+    /// </summary>
     public TimeSpan? GuardrailFailsAfter { get; }
 
-    /// <summary>Set when a component starts to wait for its cancellation (the client leaves, the deadline passes).</summary>
+    /// <summary>
+    /// Set when a component starts to wait for its cancellation (the client leaves, the deadline passes).
+    /// </summary>
     public TaskCompletionSource Waiting { get; } = NewSignal();
 
     public TaskCompletionSource UpstreamDone { get; } = NewSignal();
@@ -303,13 +356,19 @@ public sealed class FaultRun
     /// <summary>Set when the request reached the server (its outermost middleware).</summary>
     public TaskCompletionSource Arrived { get; } = NewSignal();
 
-    /// <summary>Set with the request's end on the server, the traced route, its failure path and its spans included.</summary>
-    public TaskCompletionSource<RequestRecord> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>
+    /// Set with the request's end on the server, the traced route, its failure path and its spans included.
+    /// </summary>
+    public TaskCompletionSource<RequestRecord> Finished { get; } =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>This request's calls to the recording failure logger.</summary>
     public ConcurrentQueue<FailureContext> Logged { get; } = new();
 
-    /// <summary>True when the deadline had passed before the waiting component was reached (the machine was too slow for the short deadline).</summary>
+    /// <summary>
+    /// True when the deadline had passed before the waiting component was reached (the machine was too slow for the
+    /// short deadline).
+    /// </summary>
     public bool ReachedLate { get; private set; }
 
     public int FaultyLoggerCalls => Volatile.Read(ref _faultyLoggerCalls);
@@ -328,10 +387,19 @@ public sealed class FaultRun
         return null;
     }
 
-    /// <summary>A streamed request's during-call guardrail cell whose client leaves before the first chunk: the upstream waits too.</summary>
-    public bool HoldsUpstream => Landing is null && Cells.Any(c => c is { Site: FaultSite.DuringCallGuardrail, Fault: Fault.DisconnectBeforeResponse, Stream: true });
+    /// <summary>
+    /// A streamed request's during-call guardrail cell whose client leaves before the first chunk: the upstream waits
+    /// too.
+    /// </summary>
+    public bool HoldsUpstream => Landing is null && Cells.Any(c => c is
+    {
+        Site: FaultSite.DuringCallGuardrail, Fault: Fault.DisconnectBeforeResponse, Stream: true
+    });
 
-    /// <summary>The failure logger's cells need a failure first: the pre-call guardrail blocks (in a pair, the other cell fails).</summary>
+    /// <summary>
+    /// The failure logger's cells need a failure first: the pre-call guardrail blocks (in a pair, the other cell
+    /// fails).
+    /// </summary>
     public bool BlocksBeforeLogging => Cells is [{ Site: FaultSite.FailureLogger }];
 
     public void CountFaultyLoggerCall() => Interlocked.Increment(ref _faultyLoggerCalls);
@@ -351,7 +419,10 @@ public sealed class FaultRun
         return FailLaterAsync(fault, site, httpContext, cancellation);
     }
 
-    /// <summary>Holds the upstream side at <paramref name="at"/> until the request is cancelled, when that is this run's landing.</summary>
+    /// <summary>
+    /// Holds the upstream side at <paramref name="at"/> until the request is cancelled, when that is this run's
+    /// landing.
+    /// </summary>
     public Task HoldIfLandingAsync(Landing at, HttpContext? httpContext, CancellationToken cancellation)
     {
         if (Landing != at)
@@ -364,10 +435,13 @@ public sealed class FaultRun
         return Task.Delay(Timeout.Infinite, cancellation);
     }
 
-    private async ValueTask FailLaterAsync(Fault fault, FaultSite site, HttpContext? httpContext, CancellationToken cancellation)
+    private async ValueTask FailLaterAsync(
+        Fault fault, FaultSite site, HttpContext? httpContext, CancellationToken cancellation)
     {
         await Task.Yield();
-        if (fault is not (Fault.DisconnectBeforeResponse or Fault.DisconnectAfterResponseStarted or Fault.ServerRequestTimeout))
+        if (fault is not (Fault.DisconnectBeforeResponse
+            or Fault.DisconnectAfterResponseStarted
+            or Fault.ServerRequestTimeout))
         {
             throw Failure(fault, site);
         }
@@ -378,7 +452,9 @@ public sealed class FaultRun
         throw new InvalidOperationException("unreachable: every fault fails");
     }
 
-    /// <summary>What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).</summary>
+    /// <summary>
+    /// What a component that fails as <paramref name="fault"/> throws (the waiting faults wait instead).
+    /// </summary>
     public static Exception Failure(Fault fault, FaultSite site)
     {
         switch (fault)
@@ -399,7 +475,8 @@ public sealed class FaultRun
             case Fault.UpstreamTimeout:
                 return new UpstreamTimeoutException();
             case Fault.ErrorResult:
-                // The upstream's own error answer; the route relays it (the handler's own error result is FaultyStep's).
+                // The upstream's own error answer; the route relays it (the handler's own error result is
+                // FaultyStep's).
                 return new UpstreamAnswerException(429, FaultCell.UpstreamErrorBody, FaultCell.UpstreamRetryAfter);
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault), fault, "a waiting fault throws nothing by itself");
@@ -469,7 +546,9 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
 
         // Beside a stream, the guardrail fails once the stream's content is out (the stream has
         // started), unless it throws at once or its client leaves before the first chunk.
-        var afterStream = site == FaultSite.DuringCallGuardrail && context.Call.Parameters.Stream && fault is not (Fault.SyncThrow or Fault.DisconnectBeforeResponse);
+        var afterStream = site == FaultSite.DuringCallGuardrail
+            && context.Call.Parameters.Stream
+            && fault is not (Fault.SyncThrow or Fault.DisconnectBeforeResponse);
         if (!afterStream && fault == Fault.Block)
         {
             return ValueTask.FromResult(GuardrailVerdict.Block(FaultCell.BlockMessage));
@@ -480,7 +559,8 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
             : AfterAsync(run.UpstreamDone.Task, fault, run, context, cancellationToken);
     }
 
-    private async ValueTask<GuardrailVerdict> AfterAsync(Task moment, Fault fault, FaultRun run, GuardrailContext context, CancellationToken cancellationToken)
+    private async ValueTask<GuardrailVerdict> AfterAsync(
+        Task moment, Fault fault, FaultRun run, GuardrailContext context, CancellationToken cancellationToken)
     {
         await moment.WaitAsync(cancellationToken);
         if (fault == Fault.Block)
@@ -499,10 +579,15 @@ internal sealed class FaultyGuardrail(GuardrailMode mode, FaultSite site, FaultP
     }
 }
 
-/// <summary>The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error result.</summary>
+/// <summary>
+/// The app's own MVC action filter on the controller route: it fails as the plan says, or answers with its own error
+/// result.
+/// </summary>
 internal sealed class FaultyActionFilter(FaultPlan plan) : Microsoft.AspNetCore.Mvc.Filters.IAsyncActionFilter
 {
-    public Task OnActionExecutionAsync(Microsoft.AspNetCore.Mvc.Filters.ActionExecutingContext context, Microsoft.AspNetCore.Mvc.Filters.ActionExecutionDelegate next)
+    public Task OnActionExecutionAsync(
+        Microsoft.AspNetCore.Mvc.Filters.ActionExecutingContext context,
+        Microsoft.AspNetCore.Mvc.Filters.ActionExecutionDelegate next)
     {
         var httpContext = context.HttpContext;
         var run = plan.Of(httpContext);
@@ -511,7 +596,10 @@ internal sealed class FaultyActionFilter(FaultPlan plan) : Microsoft.AspNetCore.
             case null:
                 return next();
             case Fault.ErrorResult:
-                context.Result = new Microsoft.AspNetCore.Mvc.ObjectResult(new Microsoft.AspNetCore.Mvc.ProblemDetails { Title = FaultCell.ProblemTitle, Status = StatusCodes.Status503ServiceUnavailable })
+                context.Result = new Microsoft.AspNetCore.Mvc.ObjectResult(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Title = FaultCell.ProblemTitle, Status = StatusCodes.Status503ServiceUnavailable
+                })
                 {
                     StatusCode = StatusCodes.Status503ServiceUnavailable,
                 };
@@ -532,12 +620,15 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
         var run = plan.Of(call.HttpContext);
         return (run.For(FaultSite.HandlerBeforeLlmCall), run.For(FaultSite.TargetChooser)) switch
         {
-            (Fault.ErrorResult, _) => ValueTask.FromResult<IResult?>(Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
-            ({ } fault, _) => ThenNothingAsync(run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
+            (Fault.ErrorResult, _) => ValueTask.FromResult<IResult?>(
+                Results.Problem(title: FaultCell.ProblemTitle, statusCode: StatusCodes.Status503ServiceUnavailable)),
+            ({ } fault, _) => ThenNothingAsync(
+                run.FailAsync(fault, FaultSite.HandlerBeforeLlmCall, call.HttpContext, cancellationToken)),
 
             // The handler's own upstream call on targets it chooses: after the step, before the sample's provider.
             (null, { } chooserFault) => ThenNothingAsync(ChooseAfterAFailureAsync(call, chooserFault)),
-            (null, null) => ThenNothingAsync(new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
+            (null, null) => ThenNothingAsync(
+                new ValueTask(run.HoldIfLandingAsync(Landing.BeforeResponse, call.HttpContext, cancellationToken))),
         };
     }
 
@@ -550,10 +641,13 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
         return null;
     }
 
-    /// <summary>An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.</summary>
+    /// <summary>
+    /// An upstream call whose target the handler's code chooses: the first attempt fails (503), then the chooser fails.
+    /// </summary>
     private static async ValueTask ChooseAfterAFailureAsync(LlmCall call, Fault fault)
     {
-        LlmTarget? Choose(LlmAttemptFailure? failed) => failed is null ? First : throw FaultRun.Failure(fault, FaultSite.TargetChooser);
+        LlmTarget? Choose(LlmAttemptFailure? failed) =>
+            failed is null ? First : throw FaultRun.Failure(fault, FaultSite.TargetChooser);
         if (call.Parameters.Stream)
         {
             await foreach (var _ in call.StreamAsync(Choose, LlmRetryPolicy.None, static (_, _) => FailingStream()))
@@ -562,7 +656,8 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
         }
         else
         {
-            await call.ExecuteAsync(Choose, LlmRetryPolicy.None, static (_, _) => Task.FromException<int>(Unavailable()));
+            await call.ExecuteAsync(
+                Choose, LlmRetryPolicy.None, static (_, _) => Task.FromException<int>(Unavailable()));
         }
     }
 
@@ -579,7 +674,8 @@ internal sealed class FaultyStep(FaultPlan plan) : IBeforeLlmCall
 }
 
 /// <summary>Records every failure logger call, and each in its request's run when there is a plan.</summary>
-internal sealed class RecordingFailureLogger(ConcurrentQueue<FailureContext> logged, FaultPlan? plan = null) : ILlmFailureLogger
+internal sealed class RecordingFailureLogger(ConcurrentQueue<FailureContext> logged, FaultPlan? plan = null)
+    : ILlmFailureLogger
 {
     public ValueTask LogFailureAsync(FailureContext failure)
     {
@@ -595,7 +691,9 @@ internal sealed class FaultyFailureLogger(FaultPlan plan) : ILlmFailureLogger
     {
         var run = plan.Of(failure.Call.HttpContext);
         run.CountFaultyLoggerCall();
-        return run.For(FaultSite.FailureLogger) is { } fault ? run.FailAsync(fault, FaultSite.FailureLogger, failure.Call.HttpContext, failure.CancellationToken) : ValueTask.CompletedTask;
+        return run.For(FaultSite.FailureLogger) is { } fault
+            ? run.FailAsync(fault, FaultSite.FailureLogger, failure.Call.HttpContext, failure.CancellationToken)
+            : ValueTask.CompletedTask;
     }
 }
 
@@ -605,7 +703,8 @@ internal sealed class FaultyFailureLogger(FaultPlan plan) : ILlmFailureLogger
 /// </summary>
 internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpContextAccessor request) : IChatClient
 {
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var httpContext = request.HttpContext;
         var run = plan.Of(httpContext);
@@ -622,7 +721,8 @@ internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpC
         return await inner.GetResponseAsync(messages, options, cancellationToken);
     }
 
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         // A sync throw leaves this method itself, before any enumeration.
         var httpContext = request.HttpContext;
@@ -635,7 +735,12 @@ internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpC
         return StreamAsync(run, httpContext, messages, options, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(FaultRun run, HttpContext? httpContext, IEnumerable<AiChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
+        FaultRun run,
+        HttpContext? httpContext,
+        IEnumerable<AiChatMessage> messages,
+        ChatOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (run.For(FaultSite.Upstream) is { } before)
         {
@@ -691,9 +796,11 @@ internal sealed class FaultyChatClient(IChatClient inner, FaultPlan plan, IHttpC
 /// an error answer of the upstream's own), and whose streamed body fails after its first event for
 /// <see cref="FaultSite.StreamAfterFirstChunk"/>.
 /// </summary>
-internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan plan, IHttpContextAccessor request) : DelegatingHandler(inner)
+internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan plan, IHttpContextAccessor request)
+    : DelegatingHandler(inner)
 {
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    protected override Task<HttpResponseMessage> SendAsync(
+        HttpRequestMessage message, CancellationToken cancellationToken)
     {
         // A sync throw leaves the client's send itself.
         if (plan.Of(request.HttpContext).For(FaultSite.Upstream) is Fault.SyncThrow)
@@ -704,14 +811,19 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
         return SendLaterAsync(message, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendLaterAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendLaterAsync(
+        HttpRequestMessage message, CancellationToken cancellationToken)
     {
         var httpContext = request.HttpContext;
         var run = plan.Of(httpContext);
         switch (run.For(FaultSite.Upstream))
         {
             case Fault.ErrorResult:
-                var answer = new HttpResponseMessage(System.Net.HttpStatusCode.TooManyRequests) { Content = new StringContent(FaultCell.UpstreamErrorBody, System.Text.Encoding.UTF8, "application/json") };
+                var answer = new HttpResponseMessage(System.Net.HttpStatusCode.TooManyRequests)
+                {
+                    Content = new StringContent(
+                        FaultCell.UpstreamErrorBody, System.Text.Encoding.UTF8, "application/json")
+                };
                 answer.Headers.TryAddWithoutValidation("Retry-After", FaultCell.UpstreamRetryAfter);
                 return answer;
             case { } fault:
@@ -736,7 +848,9 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
         return response;
     }
 
-    /// <summary>The embedded stream, failing after its first event when the plan says so, and saying when it ended.</summary>
+    /// <summary>
+    /// The embedded stream, failing after its first event when the plan says so, and saying when it ended.
+    /// </summary>
     private sealed class FaultyStream(System.IO.Stream inner, FaultRun run, HttpContext? httpContext) : System.IO.Stream
     {
         private bool _first = true;
@@ -749,9 +863,14 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
 
         public override long Length => throw new NotSupportedException();
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(
+            Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (!_first && !buffer.IsEmpty && run.For(FaultSite.StreamAfterFirstChunk) is { } after)
             {
@@ -776,7 +895,9 @@ internal sealed class FaultyHttpUpstream(HttpMessageHandler inner, FaultPlan pla
             return read;
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override Task<int> ReadAsync(
+            byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 

@@ -28,7 +28,8 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         _host = host;
     }
 
-    public static IEnumerable<object[]> Cells => FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Route });
+    public static IEnumerable<object[]> Cells =>
+        FaultCell.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream, c.Route });
 
     public void Dispose()
     {
@@ -40,7 +41,10 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
     public void EveryCombinationIsACellOrSaysWhyItCannotExist()
     {
         var all = FaultCell.AllCombinations;
-        Assert.Equal(Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2 * Enum.GetValues<RouteKind>().Length, all.Count);
+        Assert.Equal(
+            Enum.GetValues<FaultSite>().Length * Enum.GetValues<Fault>().Length * 2 * 2
+                * Enum.GetValues<RouteKind>().Length,
+            all.Count);
         Assert.Equal(all.Count, all.Select(c => c.Cell).Distinct().Count());
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
 
@@ -55,7 +59,9 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         // whatever the handler returns and whoever calls it.
         var typed = cells.Where(c => c.Route == RouteKind.Typed).ToList();
         Assert.Equal(typed.Select(c => c with { Route = RouteKind.Relay }), cells.Where(c => c.Relay));
-        Assert.Equal(typed.Select(c => c with { Route = RouteKind.Controller }), cells.Where(c => c.Route == RouteKind.Controller && c.Site != FaultSite.AppFilter));
+        Assert.Equal(
+            typed.Select(c => c with { Route = RouteKind.Controller }),
+            cells.Where(c => c.Route == RouteKind.Controller && c.Site != FaultSite.AppFilter));
         Assert.Equal(
             typed.Select(c => c with { Route = RouteKind.Host }), cells.Where(c => c.Route == RouteKind.Host));
         Assert.All(cells.Where(c => c.Site == FaultSite.AppFilter), c => Assert.Equal(RouteKind.Controller, c.Route));
@@ -85,8 +91,10 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         Assert.Equal(streamed * Enum.GetValues<Landing>().Length, all.Count);
         Assert.All(all.Where(c => c.WhyNot is not null), c => Assert.False(string.IsNullOrWhiteSpace(c.WhyNot)));
         var timed = TimedCell.All.ToList();
-        Assert.All(Enum.GetValues<Landing>(), landing => Assert.Contains(timed, c => c.Landing == landing && c.Cell.Fault == Fault.AsyncThrow));
-        Assert.Contains(timed, c => c.Landing == Landing.BeforeFirstChunk && c.Cell.Fault == Fault.DisconnectBeforeResponse);
+        Assert.All(Enum.GetValues<Landing>(), landing =>
+            Assert.Contains(timed, c => c.Landing == landing && c.Cell.Fault == Fault.AsyncThrow));
+        Assert.Contains(
+            timed, c => c.Landing == Landing.BeforeFirstChunk && c.Cell.Fault == Fault.DisconnectBeforeResponse);
         Assert.Contains(timed, c => c.Landing == Landing.BetweenChunks && c.Cell.Fault == Fault.ServerRequestTimeout);
 
         var docs = File.ReadAllText(Path.Combine(RepositoryRoot, "docs", "reliability", "fault-matrix.md"));
@@ -112,12 +120,16 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
     {
         var cell = new FaultCell(site, fault, format, stream);
         await RunAndAssertAsync(cell, landing: null, HttpClientCells.ExpectedOf(cell), HttpClientCells.Prefix);
-        var attempts = _spansOfCell.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
+        var attempts = _spansOfCell
+            .Where(s => s.DisplayName == SpanNames.UpstreamAttempt)
+            .OrderBy(s => s.StartTimeUtc)
+            .ToList();
         Assert.NotEmpty(attempts);
         Assert.Equal(HttpClientCells.LastAttemptOutcome(cell), attempts[^1].GetTagItem(AttributeNames.AttemptOutcome));
     }
 
-    public static IEnumerable<object[]> HttpClientCellData => HttpClientCells.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream });
+    public static IEnumerable<object[]> HttpClientCellData =>
+        HttpClientCells.All.Select(c => new object[] { c.Site, c.Fault, c.Format, c.Stream });
 
     [Fact]
     public void TheHttpClientCellsAreTheUpstreamsAndTheDocsCountThem()
@@ -131,7 +143,10 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         Assert.Contains($"{cells.Count} HttpClient cells", docs, StringComparison.Ordinal);
     }
 
-    /// <summary>A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at each moment of the stream.</summary>
+    /// <summary>
+    /// A streamed during-call guardrail cell whose failure (its fault, the client's departure, the deadline) lands at
+    /// each moment of the stream.
+    /// </summary>
     [Theory]
     [MemberData(nameof(TimedCells))]
     public async Task Timed(FaultSite site, Fault fault, WireFormat format, Landing landing)
@@ -140,7 +155,8 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         await RunAndAssertAsync(timed.Cell, landing, timed.Expected);
     }
 
-    public static IEnumerable<object[]> TimedCells => TimedCell.All.Select(c => new object[] { c.Cell.Site, c.Cell.Fault, c.Cell.Format, c.Landing });
+    public static IEnumerable<object[]> TimedCells =>
+        TimedCell.All.Select(c => new object[] { c.Cell.Site, c.Cell.Fault, c.Cell.Format, c.Landing });
 
     /// <summary>The spans of the cell just run (its next healthy request's are not among them).</summary>
     private IReadOnlyList<System.Diagnostics.Activity> _spansOfCell = Array.Empty<System.Diagnostics.Activity>();
@@ -165,14 +181,24 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         // app's exception handler gave is recorded when the response is complete, after the middleware.
         await _spans.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == SpanNames.Server));
         var strays = _spans.Stopped.Except(_spans.Started).ToList();
-        Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s => $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")));
-        FaultContract.AssertFailed(cell, expected, client, server, _spans.Started, run.Logged, run.FaultyLoggerCalls, loggerFails: cell.Site == FaultSite.FailureLogger);
+        Assert.True(strays.Count == 0, "stopped but not started here: " + string.Join(", ", strays.Select(s =>
+            $"{s.DisplayName} ({s.TraceId}, {(string?)s.GetTagItem(AttributeNames.GuardrailName)})")));
+        FaultContract.AssertFailed(
+            cell,
+            expected,
+            client,
+            server,
+            _spans.Started,
+            run.Logged,
+            run.FaultyLoggerCalls,
+            loggerFails: cell.Site == FaultSite.FailureLogger);
         _spans.AssertAllEnded();
         _spansOfCell = _spans.Stopped;
         await AssertNotSampledOutAsync();
         await AssertNextRequestAnswers200Async(cell.Format, cell.Stream, cell.Route, routes);
 
-        // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was meant to.
+        // A timed cell's upstream holds until the request is cancelled: waiting there means it landed where it was
+        // meant to.
         static bool Late(FaultRun run) => run.ReachedLate || (run.Landing is not null && !run.Held.Task.IsCompleted);
     }
 
@@ -190,7 +216,8 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
         }
         while (!kept.SetEquals(trace) && DateTime.UtcNow < deadline && await Task.Delay(10).ContinueWith(_ => true));
 
-        Assert.True(kept.SetEquals(trace), $"tail sampling kept {kept.Count} of the failed trace's {trace.Count} spans");
+        Assert.True(
+            kept.SetEquals(trace), $"tail sampling kept {kept.Count} of the failed trace's {trace.Count} spans");
     }
 
     private async Task<(FaultRun Run, ClientView Client)> RunAsync(FaultCell cell, Landing? landing, string prefix)
@@ -220,7 +247,8 @@ public class FaultMatrixTests : IClassFixture<FaultMatrixHost>, IDisposable
 /// captured and its models priced (<see cref="LatestConventionsFaultMatrixHost"/>): the mode's paths
 /// join the matrix, under the same contract.
 /// </summary>
-public sealed class LatestConventionsFaultMatrixTests : FaultMatrixTests, IClassFixture<LatestConventionsFaultMatrixHost>
+public sealed class LatestConventionsFaultMatrixTests
+    : FaultMatrixTests, IClassFixture<LatestConventionsFaultMatrixHost>
 {
     public LatestConventionsFaultMatrixTests(LatestConventionsFaultMatrixHost host)
         : base(host)

@@ -35,13 +35,18 @@ internal static class FaultRouteServices
 
     private sealed class NoStep : IBeforeLlmCall
     {
-        public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken) => ValueTask.FromResult<IResult?>(null);
+        public ValueTask<IResult?> RunAsync(LlmCall call, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IResult?>(null);
     }
 
     /// <summary>An upstream that answers every request with an empty JSON object.</summary>
     private sealed class EmptyUpstream : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") });
+        protected override Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+            {
+                Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json")
+            });
     }
 }

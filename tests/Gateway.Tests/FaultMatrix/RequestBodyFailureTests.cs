@@ -75,12 +75,20 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         _host.Finished.Clear();
         var (status, message) = fault switch
         {
-            BodyFault.UnsupportedCoding => (415, "The request body cannot be read: the content coding 'zstd' is not one this gateway decodes. Send it uncompressed, or with one of gzip, deflate, br."),
+            BodyFault.UnsupportedCoding => (415,
+                "The request body cannot be read: the content coding 'zstd' is not one this gateway decodes. Send it "
+                + "uncompressed, or with one of gzip, deflate, br."),
             BodyFault.DecompressionBomb => (413, "The request body, decoded, is larger than this gateway accepts."),
             BodyFault.CorruptCoding => (400, "The request body could not be decoded: it is not valid gzip data."),
-            BodyFault.NotUtf8 => (415, "The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset 'utf-16')."),
-            BodyFault.NotJson => (415, "The request body must be JSON: send it with Content-Type: application/json (it was sent as 'application/x-www-form-urlencoded')."),
-            _ => (400, "The request body is ambiguous at $.model: the property appears more than once in its object (once it is unescaped). Send each property once, spelled as the API spells it."),
+            BodyFault.NotUtf8 => (415,
+                "The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as "
+                + "charset 'utf-16')."),
+            BodyFault.NotJson => (415,
+                "The request body must be JSON: send it with Content-Type: application/json (it was sent as "
+                + "'application/x-www-form-urlencoded')."),
+            _ => (400,
+                "The request body is ambiguous at $.model: the property appears more than once in its object (once it "
+                + "is unescaped). Send each property once, spelled as the API spells it."),
         };
 
         using var client = new HttpClient { BaseAddress = new Uri(_host.Address) };
@@ -95,7 +103,9 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
         {
             var error = json.RootElement.GetProperty("error");
             Assert.Equal(message, error.GetProperty("message").GetString());
-            Assert.Equal(format == WireFormat.Anthropic && status == 413 ? "request_too_large" : "invalid_request_error", error.GetProperty("type").GetString());
+            Assert.Equal(
+                format == WireFormat.Anthropic && status == 413 ? "request_too_large" : "invalid_request_error",
+                error.GetProperty("type").GetString());
             Assert.Equal(format == WireFormat.Anthropic, json.RootElement.TryGetProperty("type", out _));
         }
 
@@ -317,16 +327,22 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
     {
         var streamJson = stream ? "true" : "false";
         var (path, json) = format == WireFormat.Anthropic
-            ? ("/v1/messages", $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""")
-            : ("/v1/chat/completions", $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""");
+            ? ("/v1/messages",
+                $$"""{"model":"claude","max_tokens":64,"stream":{{streamJson}},"messages":"""
+                + """[{"role":"user","content":"body failure"}]}""")
+            : ("/v1/chat/completions",
+                $$"""{"model":"gpt","stream":{{streamJson}},"messages":[{"role":"user","content":"body failure"}]}""");
         path += route ?? (mvc ? "/mvc" : string.Empty);
         json = cutOff ? json[..^24] : json;
         var (bytes, coding) = fault switch
         {
             _ when unreadable is { } way => (UnreadableBody(way, json), null),
             BodyFault.UnsupportedCoding => (Encoding.UTF8.GetBytes(json), "zstd"),
-            BodyFault.DecompressionBomb => (ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json[..^1] + ",\"x\":\""), 9 * 1024 * 1024), "gzip"),
-            BodyFault.CorruptCoding => (Corrupt(ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json), 0)), "gzip"),
+            BodyFault.DecompressionBomb => (
+                ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json[..^1] + ",\"x\":\""), 9 * 1024 * 1024),
+                "gzip"),
+            BodyFault.CorruptCoding =>
+                (Corrupt(ContentCodingTests.Compress("gzip", Encoding.UTF8.GetBytes(json), 0)), "gzip"),
             BodyFault.AmbiguousName => (Encoding.UTF8.GetBytes(json[..^1] + ",\"model\":\"other\"}"), null),
             _ => (Encoding.UTF8.GetBytes(json), null),
         };
@@ -343,7 +359,8 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
             request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
         }
 
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
+        request.Headers.Authorization =
+            new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
         return request;
     }
 
@@ -380,7 +397,8 @@ public sealed class RequestBodyFailureTests : IClassFixture<FaultMatrixHost>, ID
     /// <summary>Every body fault × both wire formats × streamed or not.</summary>
     private sealed class CombinatorialCellsAttribute : Xunit.Sdk.DataAttribute
     {
-        public override System.Collections.Generic.IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) =>
+        public override System.Collections.Generic.IEnumerable<object[]> GetData(
+            System.Reflection.MethodInfo testMethod) =>
             from fault in Enum.GetValues<BodyFault>()
             from format in new[] { WireFormat.OpenAI, WireFormat.Anthropic }
             from stream in new[] { false, true }

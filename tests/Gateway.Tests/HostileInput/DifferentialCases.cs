@@ -30,10 +30,20 @@ internal enum AmbiguityForm
 }
 
 /// <summary>One generated request of the differential suite.</summary>
-internal sealed record DifferentialCase(int Index, WireShape Shape, bool Stream, string Property, AmbiguityForm Form, string Variant, bool ReplacementFirst, string Body)
+internal sealed record DifferentialCase(
+    int Index,
+    WireShape Shape,
+    bool Stream,
+    string Property,
+    AmbiguityForm Form,
+    string Variant,
+    bool ReplacementFirst,
+    string Body)
 {
     public string Describe() =>
-        $"#{Index} {Shape} {(Stream ? "stream" : "json")} {Form} of {Property}{(Variant.Length > 0 ? $" as '{Variant}'" : string.Empty)}{(ReplacementFirst ? " (replacement first)" : string.Empty)}: {Body}";
+        $"#{Index} {Shape} {(Stream ? "stream" : "json")} {Form} of {Property}"
+        + $"{(Variant.Length > 0 ? $" as '{Variant}'" : string.Empty)}"
+        + $"{(ReplacementFirst ? " (replacement first)" : string.Empty)}: {Body}";
 }
 
 /// <summary>The two wire formats the suite speaks.</summary>
@@ -106,7 +116,15 @@ internal static class DifferentialCases
     public static IEnumerable<DifferentialCase> Generate(WireShape shape, bool stream, int firstIndex)
     {
         var index = firstIndex;
-        yield return new DifferentialCase(index++, shape, stream, "(none)", AmbiguityForm.None, string.Empty, false, Base(shape, stream).Write());
+        yield return new DifferentialCase(
+            index++,
+            shape,
+            stream,
+            "(none)",
+            AmbiguityForm.None,
+            string.Empty,
+            false,
+            Base(shape, stream).Write());
         foreach (var (path, name, replacement) in shape == WireShape.OpenAIChat ? ChatTargets : MessagesTargets)
         {
             var value = replacement == "STREAM" ? (stream ? "false" : "true") : replacement;
@@ -114,7 +132,15 @@ internal static class DifferentialCases
             {
                 var body = Base(shape, stream);
                 Apply(body, path, name, value, form, variant, replacementFirst);
-                yield return new DifferentialCase(index++, shape, stream, path + "." + name, form, variant, replacementFirst, body.Write());
+                yield return new DifferentialCase(
+                    index++,
+                    shape,
+                    stream,
+                    path + "." + name,
+                    form,
+                    variant,
+                    replacementFirst,
+                    body.Write());
             }
         }
     }
@@ -153,18 +179,29 @@ internal static class DifferentialCases
         var streamText = stream ? "true" : "false";
         return shape == WireShape.OpenAIChat
             ? JsonObjectText.Parse($$$"""
-                {"model":"gpt-4o-mini","messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hello there"}]}],
+                {"model":"gpt-4o-mini","messages":[{"role":"system","content":"be brief"},
+                    {"role":"user","content":[{"type":"text","text":"hello there"}]}],
                  "stream":{{{streamText}}},"max_tokens":16,"temperature":0.2,"top_p":0.5,"user":"alice",
-                 "metadata":{"trace_name":"trace-a","generation_name":"generation-a","session_id":"session-a","trace_user_id":"user-a","tags":["tag-a"]}}
+                 "metadata":{"trace_name":"trace-a","generation_name":"generation-a","session_id":"session-a",
+                     "trace_user_id":"user-a","tags":["tag-a"]}}
                 """)
             : JsonObjectText.Parse($$$"""
-                {"model":"claude-sonnet","max_tokens":16,"system":"be brief","messages":[{"role":"user","content":[{"type":"text","text":"hello there"}]}],
+                {"model":"claude-sonnet","max_tokens":16,"system":"be brief",
+                    "messages":[{"role":"user","content":[{"type":"text","text":"hello there"}]}],
                  "stream":{{{streamText}}},"temperature":0.2,"top_p":0.5,"metadata":{"user_id":"native-a"},
-                 "litellm_metadata":{"trace_name":"trace-a","generation_name":"generation-a","session_id":"session-a","trace_user_id":"user-a","tags":["tag-a"]}}
+                 "litellm_metadata":{"trace_name":"trace-a","generation_name":"generation-a","session_id":"session-a",
+                     "trace_user_id":"user-a","tags":["tag-a"]}}
                 """);
     }
 
-    private static void Apply(JsonObjectText body, string path, string name, string value, AmbiguityForm form, string variant, bool replacementFirst)
+    private static void Apply(
+        JsonObjectText body,
+        string path,
+        string name,
+        string value,
+        AmbiguityForm form,
+        string variant,
+        bool replacementFirst)
     {
         var parent = body.Find(path);
         var at = parent.Members.FindIndex(m => m.Name == name);
@@ -218,18 +255,27 @@ internal sealed class JsonObjectText
         var result = new JsonObjectText();
         foreach (var property in element.EnumerateObject())
         {
-            result.Members.Add(property.Value.ValueKind switch
-            {
-                JsonValueKind.Object => new JsonMember(property.Name, From(property.Value)),
-                JsonValueKind.Array => new JsonMember(property.Name, property.Value.EnumerateArray().Select(item => item.ValueKind == JsonValueKind.Object ? (object)From(item) : item.GetRawText()).ToList()),
-                _ => new JsonMember(property.Name, property.Value.GetRawText()),
-            });
+            result.Members.Add(
+                property.Value.ValueKind switch
+                {
+                    JsonValueKind.Object => new JsonMember(property.Name, From(property.Value)),
+                    JsonValueKind.Array => new JsonMember(
+                        property.Name,
+                        property.Value
+                            .EnumerateArray()
+                            .Select(item =>
+                                item.ValueKind == JsonValueKind.Object ? (object)From(item) : item.GetRawText())
+                            .ToList()),
+                    _ => new JsonMember(property.Name, property.Value.GetRawText()),
+                });
         }
 
         return result;
     }
 
-    /// <summary>The object at a path such as <c>$.messages[1].content[0]</c> (through the first member of each name).</summary>
+    /// <summary>
+    /// The object at a path such as <c>$.messages[1].content[0]</c> (through the first member of each name).
+    /// </summary>
     public JsonObjectText Find(string path)
     {
         var current = this;
@@ -237,9 +283,13 @@ internal sealed class JsonObjectText
         {
             var bracket = segment.IndexOf('[', StringComparison.Ordinal);
             var member = current.Members.First(m => m.Name == (bracket < 0 ? segment : segment[..bracket]));
-            current = bracket < 0
-                ? (JsonObjectText)member.Value
-                : (JsonObjectText)((List<object>)member.Value)[int.Parse(segment[(bracket + 1)..^1], CultureInfo.InvariantCulture)];
+            current =
+                bracket < 0
+                    ? (JsonObjectText)member.Value
+                    : (JsonObjectText)
+                        ((List<object>)member.Value)[
+                            int.Parse(segment[(bracket + 1)..^1], CultureInfo.InvariantCulture)
+                        ];
         }
 
         return current;
@@ -281,7 +331,9 @@ internal sealed class JsonObjectText
     }
 }
 
-/// <summary>One member: a name as written, and a value that is JSON text, an object, or a list of items (objects or JSON text).</summary>
+/// <summary>
+/// One member: a name as written, and a value that is JSON text, an object, or a list of items (objects or JSON text).
+/// </summary>
 internal sealed record JsonMember(string Name, object Value);
 
 /// <summary>
@@ -304,10 +356,20 @@ internal sealed record BodyReader(string Name, bool FirstWins, bool RouteCase)
     public static readonly BodyReader Element = new("JsonElement", FirstWins: false, RouteCase: false);
 }
 
-/// <summary>Which names a route binds whatever their case, by the object they are in (<c>$</c>, <c>$.messages[]</c>, ...).</summary>
+/// <summary>
+/// Which names a route binds whatever their case, by the object they are in (<c>$</c>, <c>$.messages[]</c>, ...).
+/// </summary>
 internal sealed class CaseBinding
 {
-    private static readonly string[] EnvelopeNames = { "model", "stream", "temperature", "top_p", "max_tokens", "max_completion_tokens" };
+    private static readonly string[] EnvelopeNames =
+    {
+        "model",
+        "stream",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "max_completion_tokens"
+    };
 
     private readonly Dictionary<string, HashSet<string>> _names = new(StringComparer.Ordinal);
 
@@ -324,13 +386,25 @@ internal sealed class CaseBinding
     public static CaseBinding Untyped(WireShape shape) => new(Slot(shape), Array.Empty<(string, string)>());
 
     /// <summary>The sample's typed request of the format, under ASP.NET Core's case-insensitive defaults.</summary>
-    public static CaseBinding Typed(WireShape shape) => new(Slot(shape), shape == WireShape.OpenAIChat
-        ? new[] { ("$", "messages"), ("$", "user"), ("$.messages[]", "role"), ("$.messages[]", "content") }
-        : new[] { ("$", "messages"), ("$", "system"), ("$", "metadata"), ("$.messages[]", "role"), ("$.messages[]", "content"), ("$.metadata", "user_id") });
+    public static CaseBinding Typed(WireShape shape) =>
+        new(
+            Slot(shape),
+            shape == WireShape.OpenAIChat
+                ? new[] { ("$", "messages"), ("$", "user"), ("$.messages[]", "role"), ("$.messages[]", "content") }
+                : new[]
+                {
+                    ("$", "messages"),
+                    ("$", "system"),
+                    ("$", "metadata"),
+                    ("$.messages[]", "role"),
+                    ("$.messages[]", "content"),
+                    ("$.metadata", "user_id")
+                });
 
     public static string Slot(WireShape shape) => shape == WireShape.OpenAIChat ? "metadata" : "litellm_metadata";
 
-    public bool IgnoresCase(string objectPath, string name) => _names.TryGetValue(objectPath, out var names) && names.Contains(name);
+    public bool IgnoresCase(string objectPath, string name) =>
+        _names.TryGetValue(objectPath, out var names) && names.Contains(name);
 
     private void Add(string path, IEnumerable<string> names)
     {
@@ -368,7 +442,11 @@ internal static class BodyFields
     public const string SlotForwarded = "slot forwarded";
 
     /// <summary>The fields the request names for its provider (everything but the slot).</summary>
-    public static Dictionary<string, string?> Request(JsonElement root, WireShape shape, BodyReader reader, CaseBinding binding)
+    public static Dictionary<string, string?> Request(
+        JsonElement root,
+        WireShape shape,
+        BodyReader reader,
+        CaseBinding binding)
     {
         string? Get(string name) => Text(Member(root, "$", name, reader, binding));
         var fields = new Dictionary<string, string?>(StringComparer.Ordinal)
@@ -376,7 +454,9 @@ internal static class BodyFields
             [Model] = Get("model"),
             [Stream] = Member(root, "$", "stream", reader, binding)?.ValueKind == JsonValueKind.True ? "true" : "false",
             [MaxTokens] = Get("max_tokens"),
-            [OutputLimit] = Integer(Member(root, "$", "max_completion_tokens", reader, binding)) ?? Integer(Member(root, "$", "max_tokens", reader, binding)),
+            [OutputLimit] =
+                Integer(Member(root, "$", "max_completion_tokens", reader, binding))
+                ?? Integer(Member(root, "$", "max_tokens", reader, binding)),
             [Temperature] = Number(Member(root, "$", "temperature", reader, binding)),
             [TopP] = Number(Member(root, "$", "top_p", reader, binding)),
             [Prompt] = PromptOf(root, shape, reader, binding),
@@ -388,32 +468,51 @@ internal static class BodyFields
         else
         {
             var metadata = Member(root, "$", "metadata", reader, binding);
-            fields[NativeUserId] = metadata?.ValueKind == JsonValueKind.Object ? Text(Member(metadata.Value, "$.metadata", "user_id", reader, binding)) : null;
+            fields[NativeUserId] =
+                metadata?.ValueKind == JsonValueKind.Object
+                    ? Text(Member(metadata.Value, "$.metadata", "user_id", reader, binding))
+                    : null;
         }
 
         return fields;
     }
 
     /// <summary>The slot's metadata as the trace would record it (the slot's own keys are read exactly).</summary>
-    public static Dictionary<string, string?> Slot(JsonElement root, WireShape shape, BodyReader reader, CaseBinding binding)
+    public static Dictionary<string, string?> Slot(
+        JsonElement root,
+        WireShape shape,
+        BodyReader reader,
+        CaseBinding binding)
     {
         var slotName = CaseBinding.Slot(shape);
         var slot = Member(root, "$", slotName, reader, binding);
-        var fields = new Dictionary<string, string?>(StringComparer.Ordinal) { [TraceName] = null, [GenerationName] = null, [SessionId] = null, [UserId] = null, [Tags] = null };
+        var fields = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            [TraceName] = null,
+            [GenerationName] = null,
+            [SessionId] = null,
+            [UserId] = null,
+            [Tags] = null
+        };
         if (slot?.ValueKind != JsonValueKind.Object)
         {
             return fields;
         }
 
         var path = "$." + slotName;
-        string? Key(string name) => Member(slot.Value, path, name, reader, binding) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+        string? Key(string name) =>
+            Member(slot.Value, path, name, reader, binding) is { ValueKind: JsonValueKind.String } value
+                ? value.GetString()
+                : null;
         fields[TraceName] = Key("trace_name");
         fields[GenerationName] = Key("generation_name");
         fields[SessionId] = Key("session_id");
         fields[UserId] = Key("trace_user_id") ?? Key("user_id");
-        fields[Tags] = Member(slot.Value, path, "tags", reader, binding) is { ValueKind: JsonValueKind.Array } tags && tags.GetArrayLength() > 0
-            ? string.Join("|", tags.EnumerateArray().Select(t => t.GetString()))
-            : null;
+        fields[Tags] =
+            Member(slot.Value, path, "tags", reader, binding) is { ValueKind: JsonValueKind.Array } tags
+            && tags.GetArrayLength() > 0
+                ? string.Join("|", tags.EnumerateArray().Select(t => t.GetString()))
+                : null;
         return fields;
     }
 
@@ -421,15 +520,20 @@ internal static class BodyFields
     public static string SlotReached(JsonElement root, WireShape shape, BodyReader reader, CaseBinding binding) =>
         Member(root, "$", CaseBinding.Slot(shape), reader, binding) is null ? "false" : "true";
 
-    /// <summary>The prompt as the sample's <c>IPromptRequest.PromptMessages()</c> gives it: role and text per message, the system prompt first.</summary>
-    public static string PromptText(IEnumerable<(string Role, string Text)> messages) => string.Join("\u241e", messages.Select(m => m.Role + ": " + m.Text));
+    /// <summary>
+    /// The prompt as the sample's <c>IPromptRequest.PromptMessages()</c> gives it: role and text per message, the
+    /// system prompt first.
+    /// </summary>
+    public static string PromptText(IEnumerable<(string Role, string Text)> messages) =>
+        string.Join("\u241e", messages.Select(m => m.Role + ": " + m.Text));
 
     public static string? Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture);
 
     private static string PromptOf(JsonElement root, WireShape shape, BodyReader reader, CaseBinding binding)
     {
         var messages = new List<(string, string)>();
-        if (shape == WireShape.AnthropicMessages && Member(root, "$", "system", reader, binding) is { ValueKind: not JsonValueKind.Null } system)
+        if (shape == WireShape.AnthropicMessages
+            && Member(root, "$", "system", reader, binding) is { ValueKind: not JsonValueKind.Null } system)
         {
             messages.Add(("system", ContentText(system, "$.system[]", reader, binding)));
         }
@@ -444,8 +548,15 @@ internal static class BodyFields
                     continue;
                 }
 
-                var role = Member(message, "$.messages[]", "role", reader, binding) is { ValueKind: JsonValueKind.String } r ? r.GetString()! : "user";
-                messages.Add((role, Member(message, "$.messages[]", "content", reader, binding) is { } content ? ContentText(content, "$.messages[].content[]", reader, binding) : string.Empty));
+                var role = Member(message, "$.messages[]", "role", reader, binding)
+                    is { ValueKind: JsonValueKind.String } r
+                    ? r.GetString()!
+                    : "user";
+                messages.Add(
+                    (role,
+                        Member(message, "$.messages[]", "content", reader, binding) is { } content
+                            ? ContentText(content, "$.messages[].content[]", reader, binding)
+                            : string.Empty));
             }
         }
 
@@ -453,23 +564,36 @@ internal static class BodyFields
     }
 
     // As the sample's ContentText: a string, or the text of each part of an array.
-    private static string ContentText(JsonElement content, string partPath, BodyReader reader, CaseBinding binding) => content.ValueKind switch
-    {
-        JsonValueKind.String => content.GetString()!,
-        JsonValueKind.Array => string.Join("\n", content.EnumerateArray()
-            .Where(part => part.ValueKind == JsonValueKind.Object && Member(part, partPath, "text", reader, binding) is { ValueKind: JsonValueKind.String })
-            .Select(part => Member(part, partPath, "text", reader, binding)!.Value.GetString())),
-        _ => string.Empty,
-    };
+    private static string ContentText(JsonElement content, string partPath, BodyReader reader, CaseBinding binding) =>
+        content.ValueKind switch
+        {
+            JsonValueKind.String => content.GetString()!,
+            JsonValueKind.Array => string.Join(
+                "\n",
+                content
+                    .EnumerateArray()
+                    .Where(part =>
+                        part.ValueKind == JsonValueKind.Object
+                        && Member(part, partPath, "text", reader, binding) is { ValueKind: JsonValueKind.String })
+                    .Select(part => Member(part, partPath, "text", reader, binding)!.Value.GetString())),
+            _ => string.Empty,
+        };
 
     /// <summary>The value of <paramref name="name"/> in an object, as the reader reads it; null when absent.</summary>
-    public static JsonElement? Member(JsonElement obj, string objectPath, string name, BodyReader reader, CaseBinding binding)
+    public static JsonElement? Member(
+        JsonElement obj,
+        string objectPath,
+        string name,
+        BodyReader reader,
+        CaseBinding binding)
     {
         var ignoreCase = reader.RouteCase && binding.IgnoresCase(objectPath, name);
         JsonElement? found = null;
         foreach (var property in obj.EnumerateObject())
         {
-            if (ignoreCase ? string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase) : property.NameEquals(name))
+            if (ignoreCase
+                    ? string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)
+                    : property.NameEquals(name))
             {
                 found = property.Value;
                 if (reader.FirstWins)
@@ -491,7 +615,9 @@ internal static class BodyFields
     };
 
     private static string? Integer(JsonElement? value) =>
-        value is { ValueKind: JsonValueKind.Number } number && number.TryGetInt64(out var n) ? n.ToString(CultureInfo.InvariantCulture) : null;
+        value is { ValueKind: JsonValueKind.Number } number && number.TryGetInt64(out var n)
+            ? n.ToString(CultureInfo.InvariantCulture)
+            : null;
 
     private static string? Number(JsonElement? value) => value switch
     {

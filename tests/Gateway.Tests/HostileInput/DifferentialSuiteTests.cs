@@ -59,8 +59,17 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
                 {
                     foreach (var stream in kind == RouteKind.Forwarder ? new[] { false } : new[] { false, true })
                     {
-                        var target = new Target(kind, shape, path + kind.ToString().ToLowerInvariant(), Translated: false);
-                        await RunAsync(client, target, DifferentialCases.Generate(shape, stream, outcomes.Count), ledger, outcomes);
+                        var target = new Target(
+                            kind,
+                            shape,
+                            path + kind.ToString().ToLowerInvariant(),
+                            Translated: false);
+                        await RunAsync(
+                            client,
+                            target,
+                            DifferentialCases.Generate(shape, stream, outcomes.Count),
+                            ledger,
+                            outcomes);
                     }
                 }
             }
@@ -81,58 +90,122 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
             {
                 foreach (var stream in new[] { false, true })
                 {
-                    // The chat route forwards the client's body when it does not stream; otherwise the sample translates the request.
-                    var target = new Target(RouteKind.Sample, shape, shape == WireShape.OpenAIChat ? "/v1/chat/completions" : "/v1/messages", Translated: shape != WireShape.OpenAIChat || stream);
-                    await RunAsync(client, target, DifferentialCases.Generate(shape, stream, outcomes.Count), ledger, outcomes, stub);
+                    // The chat route forwards the client's body when it does not stream; otherwise the sample
+                    // translates the request.
+                    var target = new Target(
+                        RouteKind.Sample,
+                        shape,
+                        shape == WireShape.OpenAIChat ? "/v1/chat/completions" : "/v1/messages",
+                        Translated: shape != WireShape.OpenAIChat || stream);
+                    await RunAsync(
+                        client,
+                        target,
+                        DifferentialCases.Generate(shape, stream, outcomes.Count),
+                        ledger,
+                        outcomes,
+                        stub);
                 }
             }
         }
 
         var all = outcomes.ToList();
-        var summary = $"{all.Count} cases; statuses " + string.Join(", ", all.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"))
-            + "; answered by kind " + string.Join(", ", all.Where(o => o.Status == 200).GroupBy(o => o.Target.Kind).Select(g => $"{g.Key}x{g.Count()}"))
+        var summary =
+            $"{all.Count} cases; statuses "
+            + string.Join(", ", all.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"))
+            + "; answered by kind "
+            + string.Join(
+                ", ",
+                all.Where(o => o.Status == 200).GroupBy(o => o.Target.Kind).Select(g => $"{g.Key}x{g.Count()}"))
             + $"; {all.Count(o => o.Disagreements.Count > 0)} bypasses";
         output.WriteLine(summary);
         Assert.True(all.Count >= 1000, summary);
-        Assert.True(all.All(o => o.Status < 500), summary + "\n" + string.Join("\n", all.Where(o => o.Status >= 500).Take(5).Select(o => o.Describe())));
+        Assert.True(
+            all.All(o => o.Status < 500),
+            summary + "\n" + string.Join("\n", all.Where(o => o.Status >= 500).Take(5).Select(o => o.Describe())));
 
         // Every well-formed control is answered, with every reading agreeing: the comparison is real.
         var controls = all.Where(o => o.Case.Form == AmbiguityForm.None).ToList();
         Assert.Equal(2 * (4 * 2 - 1) + 4, controls.Count);
-        Assert.True(controls.All(o => o.Status == 200), summary + "\n" + string.Join("\n", controls.Where(o => o.Status != 200).Select(o => o.Describe())));
+        Assert.True(
+            controls.All(o => o.Status == 200),
+            summary + "\n" + string.Join("\n", controls.Where(o => o.Status != 200).Select(o => o.Describe())));
 
         // No bypass: an answered request was read one way by everyone.
         var bypasses = all.Where(o => o.Disagreements.Count > 0).ToList();
-        Assert.True(bypasses.Count == 0, $"{bypasses.Count} bypasses. {summary}\n" + string.Join("\n", bypasses.Take(8).Select(o => o.Describe())));
+        Assert.True(
+            bypasses.Count == 0,
+            $"{bypasses.Count} bypasses. {summary}\n" + string.Join("\n", bypasses.Take(8).Select(o => o.Describe())));
 
         // A repeated property, however it is spelled, is refused as ambiguous, naming its path.
-        var repeated = all.Where(o => o.Case.Form is AmbiguityForm.Duplicate or AmbiguityForm.EscapedDuplicate or AmbiguityForm.CaseVariantPair).ToList();
-        Assert.All(repeated, o => Assert.True(o.Status == 400 && o.Text.Contains("The request body is ambiguous at $", StringComparison.Ordinal), o.Describe()));
+        var repeated = all.Where(o =>
+                o.Case.Form is AmbiguityForm.Duplicate or AmbiguityForm.EscapedDuplicate
+                    or AmbiguityForm.CaseVariantPair)
+            .ToList();
+        Assert.All(
+            repeated,
+            o =>
+                Assert.True(
+                    o.Status == 400 && o.Text.Contains("The request body is ambiguous at $", StringComparison.Ordinal),
+                    o.Describe()));
 
         // A lone case variant is refused where the route reads the name whatever its case, and read
         // one way elsewhere (a name no reader binds, such as a content part's "Text"): both happen.
-        var lone = all.Where(o => o.Case.Form is AmbiguityForm.CaseVariantAlone or AmbiguityForm.EscapedCaseVariantAlone).ToList();
-        Assert.All(lone, o => Assert.True(o.Status == 200 || (o.Status == 400 && o.Text.Contains("The request body is ambiguous at $", StringComparison.Ordinal)), o.Describe()));
+        var lone = all.Where(o =>
+                o.Case.Form is AmbiguityForm.CaseVariantAlone or AmbiguityForm.EscapedCaseVariantAlone)
+            .ToList();
+        Assert.All(
+            lone,
+            o =>
+                Assert.True(
+                    o.Status == 200
+                        || (o.Status == 400
+                            && o.Text.Contains("The request body is ambiguous at $", StringComparison.Ordinal)),
+                    o.Describe()));
         Assert.Contains(lone, o => o.Status == 200);
         Assert.Contains(lone, o => o.Status == 400 && o.Text.Contains("whatever its case", StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"please say forbidden"}],"messages":[{"role":"user","content":"hi"}]}""", "$.messages", "appears more than once")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"\u006dessages":[{"role":"user","content":"please say forbidden"}]}""", "$.messages", "appears more than once")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","Messages":[{"role":"user","content":"please say forbidden"}],"messages":[{"role":"user","content":"hi"}]}""", "$.Messages", "whatever its case")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"please say forbidden","content":"hi"}]}""", "$.messages[0].content", "appears more than once")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"text","text":"please say forbidden","text":"hi"}]}]}""", "$.messages[0].content[0].text", "appears more than once")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", "$.model", "appears more than once")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","Model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", "$.Model", "whatever its case")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":false,"stream":true,"messages":[{"role":"user","content":"hi"}]}""", "$.stream", "appears more than once")]
-    [InlineData("/v1/messages", """{"model":"claude-sonnet","max_tokens":16,"MAX_TOKENS":4096,"messages":[{"role":"user","content":"hi"}]}""", "$.MAX_TOKENS", "whatever its case")]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"Metadata":{"trace_name":"t"}}""", "$.Metadata", "whatever its case")]
-    [InlineData("/v1/messages", """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"Litellm_Metadata":{"trace_name":"t"}}""", "$.Litellm_Metadata", "whatever its case")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"please say forbidden"}],"messages":["""
+            + """{"role":"user","content":"hi"}]}""", "$.messages", "appears more than once")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"\u006dessages":["""
+            + """{"role":"user","content":"please say forbidden"}]}""", "$.messages", "appears more than once")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","Messages":[{"role":"user","content":"please say forbidden"}],"messages":["""
+            + """{"role":"user","content":"hi"}]}""", "$.Messages", "whatever its case")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"please say forbidden","content":"hi"}]}""",
+        "$.messages[0].content", "appears more than once")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"text","text":"please say """
+            + """forbidden","text":"hi"}]}]}""", "$.messages[0].content[0].text", "appears more than once")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", "$.model",
+        "appears more than once")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","Model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", "$.Model",
+        "whatever its case")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","stream":false,"stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+        "$.stream", "appears more than once")]
+    [InlineData("/v1/messages",
+        """{"model":"claude-sonnet","max_tokens":16,"MAX_TOKENS":4096,"messages":[{"role":"user","content":"hi"}]}""",
+        "$.MAX_TOKENS", "whatever its case")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"Metadata":{"trace_name":"t"}}""",
+        "$.Metadata", "whatever its case")]
+    [InlineData("/v1/messages",
+        """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"Litellm_Metadata":"""
+            + """{"trace_name":"t"}}""", "$.Litellm_Metadata", "whatever its case")]
     public async Task TheIssuesBodiesAreRefusedNamingTheirPath(string path, string body, string jsonPath, string why)
     {
         await using var stub = await UpstreamStub.StartAsync(200);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", stub.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false");
+        using var host = new GatewayHost()
+            .With("Upstream:BaseUrl", stub.BaseUrl)
+            .With("Upstream:Relay", "false")
+            .With("Upstream:FallbackToEmbedded", "false");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
@@ -152,16 +225,22 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         await using var relay = await StartRelayAsync(ledger, new FakeUpstream(ledger));
         using var client = relay.GetTestClient();
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        using var request = ContentCodingTests.Encoded("/v1/messages/forwarder", """{"model":"claude-sonnet","max_tokens":16,"metadata":{"user_id":"native"},"messages":[{"role":"user","content":"hi"}],"litellm_metadata":{"trace_name":"t"}}""", "gzip");
+        using var request = ContentCodingTests.Encoded("/v1/messages/forwarder",
+            """{"model":"claude-sonnet","max_tokens":16,"metadata":{"user_id":"native"},"messages":["""
+                + """{"role":"user","content":"hi"}],"litellm_metadata":{"trace_name":"t"}}""", "gzip");
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var response = await client.SendAsync(request);
 
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"model":"claude-sonnet","max_tokens":16,"metadata":{"user_id":"native"},"messages":[{"role":"user","content":"hi"}]}""", Assert.Single(ledger.Upstream(traceId)));
+        Assert.Equal(
+            """{"model":"claude-sonnet","max_tokens":16,"metadata":{"user_id":"native"},"messages":["""
+                + """{"role":"user","content":"hi"}]}""", Assert.Single(ledger.Upstream(traceId)));
 
         // An ambiguous body never reaches it.
-        using var ambiguous = ContentCodingTests.Encoded("/v1/messages/forwarder", """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"MESSAGES":[]}""", "gzip");
+        using var ambiguous = ContentCodingTests.Encoded("/v1/messages/forwarder",
+            """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"MESSAGES":[]}""",
+            "gzip");
         ambiguous.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
         var otherTrace = ActivityTraceId.CreateRandom().ToHexString();
         ambiguous.Headers.Add("traceparent", $"00-{otherTrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
@@ -170,12 +249,19 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         Assert.Empty(ledger.Upstream(otherTrace));
     }
 
-    private static async Task RunAsync(HttpClient client, Target target, IEnumerable<DifferentialCase> cases, Ledger ledger, ConcurrentQueue<Outcome> outcomes, UpstreamStub? stub = null)
+    private static async Task RunAsync(
+        HttpClient client,
+        Target target,
+        IEnumerable<DifferentialCase> cases,
+        Ledger ledger,
+        ConcurrentQueue<Outcome> outcomes,
+        UpstreamStub? stub = null)
     {
         await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (@case, _) =>
         {
             var traceId = ActivityTraceId.CreateRandom().ToHexString();
-            using var request = new HttpRequestMessage(HttpMethod.Post, target.Path) { Content = new StringContent(@case.Body, Encoding.UTF8, "application/json") };
+            using var request = new HttpRequestMessage(HttpMethod.Post,
+                target.Path) { Content = new StringContent(@case.Body, Encoding.UTF8, "application/json") };
             request.Headers.Add("Authorization", "Bearer " + ApiKey);
             request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
             using var response = await client.SendAsync(request);
@@ -184,7 +270,9 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
             if (outcome.Status == 200)
             {
                 await ledger.WaitForServerSpanAsync(traceId);
-                var received = stub is null ? ledger.Upstream(traceId) : stub.Received.Where(r => r.Traceparent?.Contains(traceId, StringComparison.Ordinal) == true).Select(r => r.Body).ToList();
+                var received = stub is null ? ledger.Upstream(traceId)
+                    : stub.Received.Where(r => r.Traceparent?.Contains(traceId,
+                        StringComparison.Ordinal) == true).Select(r => r.Body).ToList();
                 outcome.Disagreements.AddRange(Compare(target, @case, ledger, traceId, received));
             }
 
@@ -192,10 +280,20 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         });
     }
 
-    /// <summary>Every reading of one answered request: the client's body, the guardrail, the trace, the upstream; the values that differ.</summary>
-    private static IEnumerable<string> Compare(Target target, DifferentialCase @case, Ledger ledger, string traceId, IReadOnlyList<string> received)
+    /// <summary>
+    /// Every reading of one answered request: the client's body, the guardrail, the trace, the upstream; the values
+    /// that differ.
+    /// </summary>
+    private static IEnumerable<string> Compare(
+        Target target,
+        DifferentialCase @case,
+        Ledger ledger,
+        string traceId,
+        IReadOnlyList<string> received)
     {
-        var binding = target.Kind is RouteKind.Typed or RouteKind.Sample ? CaseBinding.Typed(target.Shape) : CaseBinding.Untyped(target.Shape);
+        var binding = target.Kind is RouteKind.Typed or RouteKind.Sample
+            ? CaseBinding.Typed(target.Shape)
+            : CaseBinding.Untyped(target.Shape);
         var readings = new List<(string Who, Dictionary<string, string?> Fields)>();
         using (var client = JsonDocument.Parse(@case.Body))
         {
@@ -235,7 +333,10 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
                 var fields = BodyFields.Request(upstream.RootElement, upstreamShape, reader, upstreamBinding);
                 if (target.Translated)
                 {
-                    fields = fields.Where(f => f.Key is BodyFields.Model or BodyFields.Prompt or BodyFields.MaxTokens or BodyFields.Stream).ToDictionary(f => f.Key, f => f.Value);
+                    fields = fields
+                        .Where(f =>
+                            f.Key is BodyFields.Model or BodyFields.Prompt or BodyFields.MaxTokens or BodyFields.Stream)
+                        .ToDictionary(f => f.Key, f => f.Value);
                 }
 
                 readings.Add(("upstream, " + reader.Name, fields));
@@ -248,15 +349,24 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
 
         foreach (var key in readings.SelectMany(r => r.Fields.Keys).Distinct())
         {
-            var values = readings.Where(r => r.Fields.ContainsKey(key)).Select(r => (r.Who, Value: r.Fields[key])).ToList();
+            var values = readings
+                .Where(r => r.Fields.ContainsKey(key))
+                .Select(r => (r.Who, Value: r.Fields[key]))
+                .ToList();
             if (values.Select(v => v.Value).Distinct().Count() > 1)
             {
-                yield return $"{key}: " + string.Join("; ", values.GroupBy(v => v.Value).Select(g => $"{Show(g.Key)} by {string.Join(", ", g.Select(v => v.Who))}"));
+                yield return $"{key}: "
+                    + string.Join(
+                        "; ",
+                        values
+                            .GroupBy(v => v.Value)
+                            .Select(g => $"{Show(g.Key)} by {string.Join(", ", g.Select(v => v.Who))}"));
             }
         }
     }
 
-    private static string Show(string? value) => value is null ? "(none)" : $"'{(value.Length > 80 ? value[..80] + "…" : value)}'";
+    private static string Show(string? value) =>
+        value is null ? "(none)" : $"'{(value.Length > 80 ? value[..80] + "…" : value)}'";
 
     private static async Task<WebApplication> StartRelayAsync(Ledger ledger, FakeUpstream upstream)
     {
@@ -300,11 +410,14 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         public List<string> Disagreements { get; } = new();
 
         public string Describe() =>
-            $"{Target.Kind} {Target.Path} -> {Status} {(Text.Length > 200 ? Text[..200] + "…" : Text)}\n  {Case.Describe()}"
+            $"{Target.Kind} {Target.Path} -> {Status} {(Text.Length > 200 ? Text[..200] + "…" : Text)}\n  "
+            + $"{Case.Describe()}"
             + string.Concat(Disagreements.Select(d => "\n  " + d));
     }
 
-    /// <summary>What each reader of a request saw, by trace id: the guardrail's reading, the spans, the upstream's bodies.</summary>
+    /// <summary>
+    /// What each reader of a request saw, by trace id: the guardrail's reading, the spans, the upstream's bodies.
+    /// </summary>
     private sealed class Ledger
     {
         private readonly ConcurrentDictionary<string, Dictionary<string, string?>> _guardrail = new();
@@ -317,7 +430,8 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
             var listener = new ActivityListener
             {
                 ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
-                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                    ActivitySamplingResult.AllDataAndRecorded,
                 ActivityStopped = Stopped,
             };
             ActivitySource.AddActivityListener(listener);
@@ -326,16 +440,21 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
 
         public void RecordGuardrail(string traceId, Dictionary<string, string?> fields) => _guardrail[traceId] = fields;
 
-        public void RecordUpstream(string traceId, string body) => _upstream.GetOrAdd(traceId, _ => new ConcurrentQueue<string>()).Enqueue(body);
+        public void RecordUpstream(string traceId, string body) =>
+            _upstream.GetOrAdd(traceId, _ => new ConcurrentQueue<string>()).Enqueue(body);
 
         public Dictionary<string, string?>? Guardrail(string traceId) => _guardrail.GetValueOrDefault(traceId);
 
-        public IReadOnlyList<string> Upstream(string traceId) => _upstream.TryGetValue(traceId, out var bodies) ? bodies.ToList() : new List<string>();
+        public IReadOnlyList<string> Upstream(string traceId) =>
+            _upstream.TryGetValue(traceId, out var bodies) ? bodies.ToList() : new List<string>();
 
-        /// <summary>The trace's reading: the LLM span's request attributes and name, the server span's trace attributes.</summary>
+        /// <summary>
+        /// The trace's reading: the LLM span's request attributes and name, the server span's trace attributes.
+        /// </summary>
         public Dictionary<string, string?> Trace(string traceId)
         {
-            var fields = new Dictionary<string, string?>(_llm.GetValueOrDefault(traceId) ?? new Dictionary<string, string?>());
+            var fields = new Dictionary<string, string?>(
+                _llm.GetValueOrDefault(traceId) ?? new Dictionary<string, string?>());
             foreach (var (key, value) in _server.GetValueOrDefault(traceId) ?? new Dictionary<string, string?>())
             {
                 fields[key] = value;
@@ -347,7 +466,10 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         public async Task WaitForServerSpanAsync(string traceId)
         {
             // Not a failure by itself when it never comes: the comparison then names the trace's missing readings.
-            await Eventually.TryAsync(() => _server.ContainsKey(traceId), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(5));
+            await Eventually.TryAsync(
+                () => _server.ContainsKey(traceId),
+                TimeSpan.FromSeconds(10),
+                TimeSpan.FromMilliseconds(5));
         }
 
         private void Stopped(Activity span)
@@ -360,16 +482,22 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
                     [BodyFields.TraceName] = span.GetTagItem(AttributeNames.LangfuseTraceName) as string,
                     [BodyFields.SessionId] = span.GetTagItem(AttributeNames.LangfuseSessionId) as string,
                     [BodyFields.UserId] = span.GetTagItem(AttributeNames.LangfuseUserId) as string,
-                    [BodyFields.Tags] = span.GetTagItem(AttributeNames.LangfuseTraceTags) is string[] tags ? string.Join("|", tags) : null,
+                    [BodyFields.Tags] = span.GetTagItem(AttributeNames.LangfuseTraceTags) is string[] tags
+                        ? string.Join("|", tags)
+                        : null,
                 };
             }
-            else if (span.GetTagItem(AttributeNames.LangfuseObservationType) as string == LangfuseObservationTypes.Generation)
+            else if (span.GetTagItem(AttributeNames.LangfuseObservationType) as string
+                == LangfuseObservationTypes.Generation)
             {
                 _llm[traceId] = new Dictionary<string, string?>
                 {
                     [BodyFields.Model] = span.GetTagItem(AttributeNames.GenAiRequestModel) as string,
-                    [BodyFields.OutputLimit] = (span.GetTagItem(AttributeNames.GenAiRequestMaxTokens) as long?)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    [BodyFields.Temperature] = BodyFields.Number(span.GetTagItem(AttributeNames.GenAiRequestTemperature) as double?),
+                    [BodyFields.OutputLimit] = (
+                        span.GetTagItem(AttributeNames.GenAiRequestMaxTokens) as long?
+                    )?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [BodyFields.Temperature] = BodyFields.Number(
+                        span.GetTagItem(AttributeNames.GenAiRequestTemperature) as double?),
                     [BodyFields.TopP] = BodyFields.Number(span.GetTagItem(AttributeNames.GenAiRequestTopP) as double?),
                     [BodyFields.Stream] = span.GetTagItem(AttributeNames.StreamChunks) is null ? "false" : "true",
                     [BodyFields.GenerationName] = span.DisplayName == SpanNames.LlmRequest ? null : span.DisplayName,
@@ -388,14 +516,16 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken)
         {
             var call = context.Call;
-            var shape = call.Route.ErrorFormat == WireFormat.Anthropic ? WireShape.AnthropicMessages : WireShape.OpenAIChat;
+            var shape =
+                call.Route.ErrorFormat == WireFormat.Anthropic ? WireShape.AnthropicMessages : WireShape.OpenAIChat;
             var fields = context.Request switch
             {
                 ChatCompletionRequest chat => new Dictionary<string, string?>
                 {
                     [BodyFields.Model] = chat.Model,
                     [BodyFields.Stream] = chat.Stream == true ? "true" : "false",
-                    [BodyFields.MaxTokens] = chat.MaxTokens?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [BodyFields.MaxTokens] = chat.MaxTokens?.ToString(
+                        System.Globalization.CultureInfo.InvariantCulture),
                     [BodyFields.Temperature] = BodyFields.Number(chat.Temperature),
                     [BodyFields.User] = chat.User,
                     [BodyFields.Prompt] = BodyFields.PromptText(chat.PromptMessages().Select(m => (m.Role, m.Text))),
@@ -404,9 +534,11 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
                 {
                     [BodyFields.Model] = messages.Model,
                     [BodyFields.Stream] = messages.Stream == true ? "true" : "false",
-                    [BodyFields.MaxTokens] = messages.MaxTokens?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    [BodyFields.MaxTokens] = messages.MaxTokens?.ToString(
+                        System.Globalization.CultureInfo.InvariantCulture),
                     [BodyFields.NativeUserId] = messages.Metadata?.UserId,
-                    [BodyFields.Prompt] = BodyFields.PromptText(messages.PromptMessages().Select(m => (m.Role, m.Text))),
+                    [BodyFields.Prompt] = BodyFields.PromptText(
+                        messages.PromptMessages().Select(m => (m.Role, m.Text))),
                 },
                 JsonElement element => Untyped(element.GetRawText(), shape),
                 JsonNode node => Untyped(node.ToJsonString(), shape),
@@ -432,22 +564,32 @@ public sealed class DifferentialSuiteTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>An upstream in memory: keeps each body it receives under the trace id of its <c>traceparent</c>, answers 200.</summary>
+    /// <summary>
+    /// An upstream in memory: keeps each body it receives under the trace id of its <c>traceparent</c>, answers 200.
+    /// </summary>
     private sealed class FakeUpstream(Ledger ledger) : HttpMessageHandler
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request,
+            CancellationToken cancellationToken)
         {
-            var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+            var body = request.Content is null
+                ? string.Empty
+                : await request.Content.ReadAsStringAsync(cancellationToken);
             if (request.Content?.Headers.ContentEncoding.Count > 0)
             {
                 body = "(sent with Content-Encoding " + string.Join(",", request.Content.Headers.ContentEncoding) + ")";
             }
 
-            var traceparent = request.Headers.TryGetValues("traceparent", out var values) ? values.First() : string.Empty;
+            var traceparent = request.Headers.TryGetValues("traceparent", out var values)
+                ? values.First()
+                : string.Empty;
             ledger.RecordUpstream(traceparent.Split('-') is { Length: 4 } parts ? parts[1] : string.Empty, body);
             return new HttpResponseMessage(System.Net.HttpStatusCode.OK)
             {
-                Content = new StringContent("""{"id":"up-1","object":"chat.completion","model":"upstream","choices":[]}""", Encoding.UTF8, "application/json"),
+                Content =
+                    new StringContent("""{"id":"up-1","object":"chat.completion","model":"upstream","choices":[]}""",
+                        Encoding.UTF8, "application/json"),
             };
         }
     }

@@ -29,16 +29,30 @@ public sealed class HostileInputTests : IDisposable
     public void Dispose() => _spans.Dispose();
 
     [Theory]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":42}""", 400, "'metadata' must be a JSON object, not a number.")]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"mask_input":"yes"}}""", 400, "'metadata.mask_input' must be true or false, not a string.")]
-    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":"s"}""", 400, "'litellm_metadata' must be a JSON object, not a string.")]
-    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"tags":[1]}}""", 400, "'litellm_metadata.tags' must be an array of strings, not a number.")]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"tags":["a","b",{"c":1}]}}""", 400, "'metadata.tags' must be an array of strings, not an object.")]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"t":[[[[[[[[[[]]]]]]]]]]}}""", 400, "'metadata' is nested deeper than 8 levels.")]
-    [InlineData(Chat, """{"model":"m","messages":"not a list"}""", 400, "The request body does not match this route's request at $.messages")]
-    [InlineData(Chat, """{"model":"gpt-unknown","messages":[{"role":"user","content":"x"}]}""", 404, "The model 'gpt-unknown' does not exist on this gateway.")]
-    [InlineData(Messages, """{"model":"claude-unknown","max_tokens":5,"messages":[{"role":"user","content":"x"}]}""", 404, "The model 'claude-unknown' does not exist on this gateway.")]
-    [InlineData(Messages, """{"max_tokens":5,"messages":[{"role":"user","content":"x"}]}""", 400, "'model' is required.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":42}""", 400,
+        "'metadata' must be a JSON object, not a number.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"mask_input":"yes"}}""",
+        400, "'metadata.mask_input' must be true or false, not a string.")]
+    [InlineData(Messages,
+        """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":"s"}""", 400,
+        "'litellm_metadata' must be a JSON object, not a string.")]
+    [InlineData(Messages,
+        """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"tags":[1]}}""",
+        400, "'litellm_metadata.tags' must be an array of strings, not a number.")]
+    [InlineData(Chat,
+        """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"tags":["a","b",{"c":1}]}}""", 400,
+        "'metadata.tags' must be an array of strings, not an object.")]
+    [InlineData(Chat,
+        """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"t":[[[[[[[[[[]]]]]]]]]]}}""", 400,
+        "'metadata' is nested deeper than 8 levels.")]
+    [InlineData(Chat, """{"model":"m","messages":"not a list"}""", 400,
+        "The request body does not match this route's request at $.messages")]
+    [InlineData(Chat, """{"model":"gpt-unknown","messages":[{"role":"user","content":"x"}]}""", 404,
+        "The model 'gpt-unknown' does not exist on this gateway.")]
+    [InlineData(Messages, """{"model":"claude-unknown","max_tokens":5,"messages":[{"role":"user","content":"x"}]}""",
+        404, "The model 'claude-unknown' does not exist on this gateway.")]
+    [InlineData(Messages, """{"max_tokens":5,"messages":[{"role":"user","content":"x"}]}""", 400,
+        "'model' is required.")]
     [InlineData(Chat, "\u00ff\u00fe not json", 400, "The request body is not valid JSON")]
     public async Task BadInputGetsAClearErrorInTheRoutesFormat(string path, string body, int status, string message)
     {
@@ -54,7 +68,9 @@ public sealed class HostileInputTests : IDisposable
         if (path == Messages)
         {
             Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
-            Assert.Equal(status == 404 ? "not_found_error" : "invalid_request_error", error.GetProperty("type").GetString());
+            Assert.Equal(
+                status == 404 ? "not_found_error" : "invalid_request_error",
+                error.GetProperty("type").GetString());
         }
         else
         {
@@ -66,14 +82,23 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Chat, """{"model":"m","stream":tru}""", "at $.stream (line 1, column 23): expected a value, found 'tru', which is not a JSON value.")]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"},]}""", "at $.messages[1] (line 1, column 56): expected a value, found ']'.")]
+    [InlineData(Chat, """{"model":"m","stream":tru}""",
+        "at $.stream (line 1, column 23): expected a value, found 'tru', which is not a JSON value.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x"},]}""",
+        "at $.messages[1] (line 1, column 56): expected a value, found ']'.")]
     [InlineData(Chat, """{"model":"m" "stream":true}""", "at $ (line 1, column 14): expected ',' or '}', found '\"'.")]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x}]}""", "at $.messages[0].content (line 1, column 51): expected a value, found a string that is not closed, or has an escape JSON does not allow.")]
-    [InlineData(Messages, "{\n  \"model\": \"m\",\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"x\"\n  ]\n}", "at $.messages[0] (line 5, column 3): expected ',' or '}', found ']'.")]
-    [InlineData(Chat, """{"model":"m"} and more""", "at $ (line 1, column 15): expected the end of the body, found 'a'.")]
-    [InlineData(Chat, """{"model":"m","metadata":{"tags":["a",}}""", "at $.metadata.tags[1] (line 1, column 38): expected a value, found '}'.")]
-    public async Task BodyThatIsNotJsonIsDescribedInTheClientsTermsNeverTheParsers(string path, string body, string where)
+    [InlineData(Chat, """{"model":"m","messages":[{"role":"user","content":"x}]}""",
+        "at $.messages[0].content (line 1, column 51): expected a value, found a string that is not closed, "
+        + "or has an escape JSON does not allow.")]
+    [InlineData(Messages,
+        "{\n  \"model\": \"m\",\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"x\"\n  ]\n}",
+        "at $.messages[0] (line 5, column 3): expected ',' or '}', found ']'.")]
+    [InlineData(Chat, """{"model":"m"} and more""",
+        "at $ (line 1, column 15): expected the end of the body, found 'a'.")]
+    [InlineData(Chat, """{"model":"m","metadata":{"tags":["a",}}""",
+        "at $.metadata.tags[1] (line 1, column 38): expected a value, found '}'.")]
+    public async Task BodyThatIsNotJsonIsDescribedInTheClientsTermsNeverTheParsers(string path, string body,
+        string where)
     {
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
@@ -96,13 +121,20 @@ public sealed class HostileInputTests : IDisposable
     [Theory]
     [InlineData(Chat, """{"model":"m","messages":null}""", "at $.messages: expected an array of messages, not null.")]
     [InlineData(Chat, """{"model":"m","messages":[null]}""", "at $.messages[0]: expected a message object, not null.")]
-    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},null]}""", "at $.messages[1]: expected a message object, not null.")]
+    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"},null]}""",
+        "at $.messages[1]: expected a message object, not null.")]
     [InlineData(Chat, """{"model":"m","messages":"not a list"}""", "at $.messages: expected an array, not a string.")]
-    [InlineData(Chat, """{"model":"m","messages":[{"role":5,"content":"x"}]}""", "at $.messages[0].role: expected a string, not a number.")]
-    [InlineData(Chat, """{"model":["m"],"messages":[{"role":"user","content":"x"}]}""", "at $.model: expected a string, not an array.")]
-    [InlineData(Chat, """{"model":"m","max_tokens":99999999999999999999,"messages":[{"role":"user","content":"x"}]}""", "at $.max_tokens: expected a number in the range and form this field accepts.")]
-    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":"u"}""", "at $.metadata: expected an object, not a string.")]
-    [InlineData(Chat, """{"model":"m","temperature":{"metadata":{"trace_name":"t"}},"messages":[{"role":"user","content":"x"}]}""", "at $.temperature: expected a number, not an object.")]
+    [InlineData(Chat, """{"model":"m","messages":[{"role":5,"content":"x"}]}""",
+        "at $.messages[0].role: expected a string, not a number.")]
+    [InlineData(Chat, """{"model":["m"],"messages":[{"role":"user","content":"x"}]}""",
+        "at $.model: expected a string, not an array.")]
+    [InlineData(Chat, """{"model":"m","max_tokens":99999999999999999999,"messages":[{"role":"user","content":"x"}]}""",
+        "at $.max_tokens: expected a number in the range and form this field accepts.")]
+    [InlineData(Messages, """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":"u"}""",
+        "at $.metadata: expected an object, not a string.")]
+    [InlineData(Chat,
+        """{"model":"m","temperature":{"metadata":{"trace_name":"t"}},"messages":[{"role":"user","content":"x"}]}""",
+        "at $.temperature: expected a number, not an object.")]
     public async Task AMismatchNamesTheFieldByItsJsonPathNeverACSharpType(string path, string body, string where)
     {
         using var host = new GatewayHost();
@@ -113,7 +145,10 @@ public sealed class HostileInputTests : IDisposable
         var message = json.RootElement.GetProperty("error").GetProperty("message").GetString()!;
         Assert.Equal("The request body does not match this route's request " + where, message);
         Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
-        Assert.DoesNotContain("Request", message.Replace("request", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "Request",
+            message.Replace("request", string.Empty, StringComparison.Ordinal),
+            StringComparison.Ordinal);
         await AssertEndedWithStatusAsync(400);
     }
 
@@ -136,7 +171,10 @@ public sealed class HostileInputTests : IDisposable
         if (status == 400)
         {
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.StartsWith("The request body is not valid JSON text: the escape at byte ", json.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith(
+                "The request body is not valid JSON text: the escape at byte ",
+                json.RootElement.GetProperty("error").GetProperty("message").GetString(),
+                StringComparison.Ordinal);
         }
 
         await AssertEndedWithStatusAsync(status);
@@ -150,9 +188,14 @@ public sealed class HostileInputTests : IDisposable
     public async Task AKnownFieldOfAnyShapeIsSkippedWholeAndTheRealSlotIsRead(string field, string value)
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false");
+        using var host = new GatewayHost()
+            .With("Upstream:BaseUrl", upstream.BaseUrl)
+            .With("Upstream:Relay", "false")
+            .With("Upstream:FallbackToEmbedded", "false");
         var model = field == "model" ? string.Empty : "\"model\":\"m\",";
-        var body = $$$"""{{{{model}}}"{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"real"}}""";
+        var body =
+            $$$"""{{{{model}}}"{{{field}}}":{{{value}}},"messages":[{"role":"user","content":"x"}],"metadata":"""
+            + $$$"""{"trace_name":"real"}}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
 
         var tree = await _spans.SingleTraceAsync();
@@ -161,7 +204,10 @@ public sealed class HostileInputTests : IDisposable
             // top_p is no field of this route's request type: the body is forwarded with it, without the slot.
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var (forwarded, _) = Assert.Single(upstream.Received);
-            Assert.Contains("\"top_p\":{\"metadata\":{\"trace_name\":\"nested\"}}", forwarded, StringComparison.Ordinal);
+            Assert.Contains(
+                "\"top_p\":{\"metadata\":{\"trace_name\":\"nested\"}}",
+                forwarded,
+                StringComparison.Ordinal);
             Assert.DoesNotContain("real", forwarded, StringComparison.Ordinal);
             Assert.Equal("real", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
         }
@@ -169,7 +215,10 @@ public sealed class HostileInputTests : IDisposable
         {
             // The handler's type says no, by the field's path; nothing nested was taken for the slot.
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            Assert.Contains($"at $.{field}: expected", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains(
+                $"at $.{field}: expected",
+                await response.Content.ReadAsStringAsync(),
+                StringComparison.Ordinal);
             Assert.Equal("real", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
         }
 
@@ -187,7 +236,9 @@ public sealed class HostileInputTests : IDisposable
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port);
         var stream = tcp.GetStream();
-        var request = $"POST {Messages} HTTP/1.1\r\nHost: gateway\r\nx-api-key: {GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"a\":\r\n{chunkSize}\r\n";
+        var request =
+            $"POST {Messages} HTTP/1.1\r\nHost: gateway\r\nx-api-key: {GatewayHost.ApiKey}\r\nContent-Type: "
+            + $"application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"a\":\r\n{chunkSize}\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.ASCII);
         var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -210,7 +261,9 @@ public sealed class HostileInputTests : IDisposable
         {
             "model" => """{"model":"gpt-XXo","messages":[{"role":"user","content":"x"}]}""",
             "metadata key" => """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"prXXmpt":{}}}""",
-            _ => """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"trace_name":"aXXb"}}""",
+            _ =>
+                """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":"""
+                + """{"trace_name":"aXXb"}}""",
         };
         var bytes = Encoding.UTF8.GetBytes(json);
         var at = json.IndexOf("XX", StringComparison.Ordinal);
@@ -218,19 +271,27 @@ public sealed class HostileInputTests : IDisposable
         bytes[at + 1] = 0x28;
         using var host = new GatewayHost();
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(bytes) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GatewayHost.ApiKey);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer",
+            GatewayHost.ApiKey);
         using var response = await host.CreateClient().SendAsync(request);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.StartsWith("The request body is not valid", body.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "The request body is not valid",
+            body.RootElement.GetProperty("error").GetProperty("message").GetString(),
+            StringComparison.Ordinal);
         await AssertEndedWithStatusAsync(400);
     }
 
     [Fact]
     public async Task ABodyOverTheSizeLimitIs413()
     {
-        using var host = new GatewayHost().WithServices(s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(s, new TracedLlmOptions { MaxRequestBodyBytes = 1024 }));
+        using var host = new GatewayHost().WithServices(s =>
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(
+                s,
+                new TracedLlmOptions { MaxRequestBodyBytes = 1024 }));
         var body = $$"""{"model":"m","messages":[{"role":"user","content":"{{new string('x', 4096)}}"}]}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Messages, body));
 
@@ -244,7 +305,8 @@ public sealed class HostileInputTests : IDisposable
     public async Task ASlotThatIsNullMeansNoMetadataAsTheOpenAIApiDefinesIt()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":null}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":null}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await AssertEndedWithStatusAsync(200);
@@ -260,7 +322,9 @@ public sealed class HostileInputTests : IDisposable
     public async Task MalformedTraceparentsAreIgnoredAndRecorded(string traceparent)
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}""", traceparent: traceparent));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}""",
+                traceparent: traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -273,7 +337,13 @@ public sealed class HostileInputTests : IDisposable
     {
         using var host = new GatewayHost();
         using var request = GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}""");
-        request.Headers.TryAddWithoutValidation("traceparent", new[] { "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "00-1af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
+        request.Headers.TryAddWithoutValidation(
+            "traceparent",
+            new[]
+            {
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                "00-1af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            });
         using var response = await host.CreateClient().SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -295,7 +365,10 @@ public sealed class HostileInputTests : IDisposable
         // Not 32 hex digits: a seed, hashed as Langfuse's createTraceId(seed) does.
         joined = joined == Seed ? TracedLlm.Pipeline.TraceJoin.TraceIdFromSeed(existing).ToHexString() : joined;
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"existing_trace_id":"{{{existing}}}"}}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + $$$"""{"existing_trace_id":"{{{existing}}}"}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();

@@ -32,7 +32,8 @@ namespace TracedLlm.Gateway.Tests;
 /// </summary>
 public sealed class HostileSuiteTests
 {
-    private static int Seed => int.TryParse(Environment.GetEnvironmentVariable("TRACEDLLM_HOSTILE_SEED"), out var seed) ? seed : 20261123;
+    private static int Seed =>
+        int.TryParse(Environment.GetEnvironmentVariable("TRACEDLLM_HOSTILE_SEED"), out var seed) ? seed : 20261123;
 
     [Fact]
     public async Task GeneratedHostileRequestsNeverFailTheGatewayLeakASecretOrWriteAnUnauthenticatedTrace()
@@ -46,16 +47,21 @@ public sealed class HostileSuiteTests
         var failures = new ConcurrentQueue<string>();
         var leaks = new ConcurrentQueue<string>();
 
-        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddTracedLlmConsoleTree(console).Build())
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+                .AddSource(TracedLlmTelemetry.SourceName)
+                .AddTracedLlmConsoleTree(console)
+                .Build())
         using (var host = new GatewayHost()
-            .With("Gateway:ApiKeys", HostileCases.ApiKey)
-            .With("Gateway:AllowedModels", "gpt-4o-mini,claude-sonnet")
-            .WithServices(s => s.AddSingleton<ILoggerProvider>(logs)))
+                .With("Gateway:ApiKeys", HostileCases.ApiKey)
+                .With("Gateway:AllowedModels", "gpt-4o-mini,claude-sonnet")
+                .WithServices(s => s.AddSingleton<ILoggerProvider>(logs)))
         {
             using var client = host.CreateClient();
-            await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (hostile, _) =>
+            await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 16 },
+                async (hostile, _) =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, hostile.Path) { Content = new ByteArrayContent(hostile.Body) };
+                using var request = new HttpRequestMessage(HttpMethod.Post,
+                    hostile.Path) { Content = new ByteArrayContent(hostile.Body) };
                 request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
                 foreach (var (name, value) in hostile.Headers)
                 {
@@ -77,7 +83,8 @@ public sealed class HostileSuiteTests
                         failures.Enqueue($"{status} {Cut(text)} for {hostile.Describe()}");
                     }
 
-                    // An error is the gateway's own text; a 200 is the model's answer (the sample's echoes the prompt back).
+                    // An error is the gateway's own text; a 200 is the model's answer (the sample's echoes the prompt
+                    // back).
                     if (status >= 400 && FindSecret(text) is { } secret)
                     {
                         leaks.Enqueue($"error response of {hostile.Describe()} holds {secret}");
@@ -93,13 +100,18 @@ public sealed class HostileSuiteTests
             provider.ForceFlush();
         }
 
-        var summary = $"seed {Seed} (TRACEDLLM_HOSTILE_SEED reproduces it); {cases.Count} cases; statuses "
-            + string.Join(", ", outcomes.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"));
+        var summary =
+            $"seed {Seed} (TRACEDLLM_HOSTILE_SEED reproduces it); {cases.Count} cases; statuses "
+            + string.Join(
+                ", ",
+                outcomes.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"));
         Assert.True(cases.Count >= 5000, summary);
         Assert.True(failures.IsEmpty, summary + "\n" + string.Join("\n", failures.Take(5)));
 
         // Secrets: nowhere in a span (collected as they stop), a log line, or the console.
-        foreach (var leak in spans.Leaks.Concat(logs.Lines.Select(l => FindSecret(l) is { } s ? $"log line holds {s}: {Cut(l)}" : null)).OfType<string>())
+        foreach (var leak in spans.Leaks
+                .Concat(logs.Lines.Select(l => FindSecret(l) is { } s ? $"log line holds {s}: {Cut(l)}" : null))
+                .OfType<string>())
         {
             leaks.Enqueue(leak);
         }
@@ -127,11 +139,15 @@ public sealed class HostileSuiteTests
         var refusedIds = refused.SelectMany(o => o.Case.ClientTraceIds).ToHashSet(StringComparer.Ordinal);
         foreach (var server in untrusted)
         {
-            Assert.True(server.TagKeys.All(TrustBoundaryTests.RouteOnly.Contains), $"unauthenticated server span with {string.Join(", ", server.TagKeys)}");
+            Assert.True(
+                server.TagKeys.All(TrustBoundaryTests.RouteOnly.Contains),
+                $"unauthenticated server span with {string.Join(", ", server.TagKeys)}");
             Assert.Equal(0, server.Links);
             Assert.Equal(default, server.Span.ParentSpanId);
             var trace = spans.Trace(server.Span.TraceId);
-            Assert.All(trace, s => Assert.Contains(s.Name, new[] { SpanNames.Server, SpanNames.Auth, SpanNames.Failure }));
+            Assert.All(
+                trace,
+                s => Assert.Contains(s.Name, new[] { SpanNames.Server, SpanNames.Auth, SpanNames.Failure }));
             Assert.DoesNotContain(trace, s => s.HasClientMarker);
         }
 
@@ -178,14 +194,16 @@ public sealed class HostileSuiteTests
 
             // The one 5xx HTTP itself prescribes for a client: 505 for a protocol version the server
             // does not speak (RFC 9110, 15.6.6). Kestrel sends it before any route runs.
-            var unsupportedVersion = name.StartsWith("http version", StringComparison.Ordinal) && response.StartsWith("HTTP/1.1 505 ", StringComparison.Ordinal);
+            var unsupportedVersion = name.StartsWith("http version", StringComparison.Ordinal)
+                && response.StartsWith("HTTP/1.1 505 ", StringComparison.Ordinal);
             if (response.StartsWith("HTTP/1.1 5", StringComparison.Ordinal) && !unsupportedVersion)
             {
                 failures.Enqueue($"{name}: {response}");
             }
         });
 
-        var summary = $"seed {Seed}; statuses " + string.Join(", ", statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"));
+        var summary = $"seed {Seed}; statuses " + string.Join(", ",
+            statuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"));
         Assert.True(failures.IsEmpty, $"{summary}; {failures.Count} 5xx\n" + string.Join("\n", failures.Take(8)));
         Assert.True(cases.Count >= 300);
 
@@ -197,7 +215,9 @@ public sealed class HostileSuiteTests
     private static IEnumerable<(string Name, byte[] Bytes, bool HalfClose)> RawCases(Random random)
     {
         static byte[] Ascii(string text) => Encoding.Latin1.GetBytes(text);
-        string Head(string path, string extra = "") => $"POST {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {HostileCases.ApiKey}\r\nContent-Type: application/json\r\n{extra}";
+        string Head(string path, string extra = "") =>
+            $"POST {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {HostileCases.ApiKey}\r\nContent-Type: "
+            + $"application/json\r\n{extra}";
         const string body = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
         for (var i = 0; i < 320; i++)
         {
@@ -205,19 +225,72 @@ public sealed class HostileSuiteTests
             var kind = i % 8;
             yield return kind switch
             {
-                0 => ("chunk size " + i, Ascii(Head(path, "Transfer-Encoding: chunked\r\n\r\n") + "5\r\n{\"a\":\r\n" + new[] { "FFFFFFFFFFFFFFFFFF", "7FFFFFFFFFFFFFFF", "zz", "-1", "1;" + new string('e', random.Next(100, 10_000)) }[random.Next(5)] + "\r\n"), false),
-                1 => ("header size " + i, Ascii(Head(path, $"x-big: {new string('h', random.Next(40_000, 120_000))}\r\nContent-Length: {body.Length}\r\n\r\n") + body), false),
-                2 => ("header count " + i, Ascii(Head(path, string.Concat(Enumerable.Range(0, random.Next(150, 400)).Select(h => $"x-h{h}: {new string('v', 200)}\r\n")) + $"Content-Length: {body.Length}\r\n\r\n") + body), false),
-                3 => ("bare CR " + i, Ascii(Head(path, $"x-injected: a\rb\r\nContent-Length: {body.Length}\r\n\r\n") + body), false),
-                4 => ("control bytes in traceparent " + i, Ascii(Head(path, $"traceparent: 00-\u001b[31m{new string('a', 30)}-\u00ff-01\r\nContent-Length: {body.Length}\r\n\r\n") + body), false),
-                5 => ("short body " + i, Ascii(Head(path, $"Content-Length: {body.Length + random.Next(1, 1000)}\r\n\r\n") + body), true),
-                6 => ("declared too large " + i, Ascii(Head(path, $"Content-Length: {9L * 1024 * 1024 + random.Next(1000)}\r\n\r\n") + body), true),
+                0 => (
+                    "chunk size " + i,
+                    Ascii(
+                        Head(path, "Transfer-Encoding: chunked\r\n\r\n")
+                            + "5\r\n{\"a\":\r\n"
+                            + new[]
+                            {
+                                "FFFFFFFFFFFFFFFFFF",
+                                "7FFFFFFFFFFFFFFF",
+                                "zz",
+                                "-1",
+                                "1;" + new string('e', random.Next(100, 10_000))
+                            }[random.Next(5)]
+                            + "\r\n"),
+                    false),
+                1 => (
+                    "header size " + i,
+                    Ascii(
+                        Head(
+                            path,
+                            $"x-big: {new string('h', random.Next(40_000, 120_000))}\r\nContent-Length: "
+                            + $"{body.Length}\r\n\r\n"
+                        ) + body),
+                    false),
+                2 => (
+                    "header count " + i,
+                    Ascii(
+                        Head(
+                            path,
+                            string.Concat(
+                                Enumerable
+                                    .Range(0, random.Next(150, 400))
+                                    .Select(h => $"x-h{h}: {new string('v', 200)}\r\n")
+                            ) + $"Content-Length: {body.Length}\r\n\r\n"
+                        ) + body),
+                    false),
+                3 => (
+                    "bare CR " + i,
+                    Ascii(Head(path, $"x-injected: a\rb\r\nContent-Length: {body.Length}\r\n\r\n") + body),
+                    false),
+                4 => (
+                    "control bytes in traceparent " + i,
+                    Ascii(
+                        Head(
+                            path,
+                            $"traceparent: 00-\u001b[31m{new string('a', 30)}-\u00ff-01\r\nContent-Length: "
+                            + $"{body.Length}\r\n\r\n"
+                        ) + body),
+                    false),
+                5 => (
+                    "short body " + i,
+                    Ascii(Head(path, $"Content-Length: {body.Length + random.Next(1, 1000)}\r\n\r\n") + body),
+                    true),
+                6 => (
+                    "declared too large " + i,
+                    Ascii(Head(path, $"Content-Length: {9L * 1024 * 1024 + random.Next(1000)}\r\n\r\n") + body),
+                    true),
                 _ => random.Next(4) switch
                 {
                     0 => ("http version " + i, Ascii("POST /v1/chat/completions HTTP/9.9\r\nHost: x\r\n\r\n"), false),
                     1 => ("request line " + i, Ascii("\u0000\u0001\u0002\r\n\r\n"), false),
                     2 => ("request line " + i, Ascii("POST  HTTP/1.1\r\nHost: x\r\n\r\n"), false),
-                    _ => ("request line " + i, Ascii($"POST {path}?{new string('q', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n"), false),
+                    _ => (
+                        "request line " + i,
+                        Ascii($"POST {path}?{new string('q', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n"),
+                        false),
                 },
             };
         }
@@ -254,14 +327,17 @@ public sealed class HostileSuiteTests
         return text.Split("\r\n")[0];
     }
 
-    private static string? FindSecret(string text) => HostileCases.Secrets.FirstOrDefault(s => text.Contains(s, StringComparison.Ordinal));
+    private static string? FindSecret(string text) =>
+        HostileCases.Secrets.FirstOrDefault(s => text.Contains(s, StringComparison.Ordinal));
 
     /// <summary>The first character that could forge a line or drive a terminal, other than a line break.</summary>
     private static string? FirstControl(string text)
     {
         foreach (var c in text)
         {
-            if (c != '\n' && (char.IsControl(c) || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069')))
+            if (c != '\n'
+                && (char.IsControl(c)
+                    || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069')))
             {
                 return $"U+{(int)c:X4}";
             }
@@ -287,14 +363,16 @@ public sealed class HostileSuiteTests
 
         public IEnumerable<Record> Servers => _records.Where(r => r.Name == SpanNames.Server);
 
-        public IReadOnlyList<Record> Trace(ActivityTraceId traceId) => _records.Where(r => r.Span.TraceId == traceId).ToList();
+        public IReadOnlyList<Record> Trace(ActivityTraceId traceId) =>
+            _records.Where(r => r.Span.TraceId == traceId).ToList();
 
         public ActivityListener Listen()
         {
             var listener = new ActivityListener
             {
                 ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
-                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                    ActivitySamplingResult.AllDataAndRecorded,
                 ActivityStarted = _ => Interlocked.Increment(ref _started),
                 ActivityStopped = Stopped,
             };
@@ -305,7 +383,10 @@ public sealed class HostileSuiteTests
         public async Task WaitUntilAllStoppedAsync()
         {
             // AssertAllEnded then says which spans did not end, if any.
-            await Eventually.TryAsync(() => Interlocked.Read(ref _stopped) >= Interlocked.Read(ref _started), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
+            await Eventually.TryAsync(
+                () => Interlocked.Read(ref _stopped) >= Interlocked.Read(ref _started),
+                TimeSpan.FromSeconds(60),
+                TimeSpan.FromMilliseconds(20));
         }
 
         public void AssertAllEnded()
@@ -332,23 +413,35 @@ public sealed class HostileSuiteTests
                 }
             }
 
-            _records.Enqueue(new Record(
-                span.Context,
-                span.DisplayName,
-                span.StartTimeUtc + span.Duration,
-                span.TagObjects.Select(t => t.Key).ToArray(),
-                span.Links.Count(),
-                span.GetTagItem(AttributeNames.TraceJoin) as string,
-                texts.Any(t => t.Contains(HostileCases.Marker, StringComparison.Ordinal))) { ParentSpanId = span.ParentSpanId });
+            _records.Enqueue(
+                new Record(
+                    span.Context,
+                    span.DisplayName,
+                    span.StartTimeUtc + span.Duration,
+                    span.TagObjects.Select(t => t.Key).ToArray(),
+                    span.Links.Count(),
+                    span.GetTagItem(AttributeNames.TraceJoin) as string,
+                    texts.Any(t => t.Contains(HostileCases.Marker, StringComparison.Ordinal)))
+                {
+                    ParentSpanId = span.ParentSpanId
+                });
             Interlocked.Increment(ref _stopped);
         }
     }
 
-    private sealed record Record(ActivityContext Context, string Name, DateTime End, string[] TagKeys, int Links, string? TraceJoin, bool HasClientMarker)
+    private sealed record Record(
+        ActivityContext Context,
+        string Name,
+        DateTime End,
+        string[] TagKeys,
+        int Links,
+        string? TraceJoin,
+        bool HasClientMarker)
     {
         public ActivitySpanId ParentSpanId { get; init; }
 
-        public (ActivityTraceId TraceId, ActivitySpanId SpanId, ActivitySpanId ParentSpanId) Span => (Context.TraceId, Context.SpanId, ParentSpanId);
+        public (ActivityTraceId TraceId, ActivitySpanId SpanId, ActivitySpanId ParentSpanId) Span =>
+            (Context.TraceId, Context.SpanId, ParentSpanId);
     }
 
     /// <summary>Keeps every formatted log line the gateway writes.</summary>
@@ -365,8 +458,13 @@ public sealed class HostileSuiteTests
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _lines.Enqueue(formatter(state, exception) + (exception is null ? string.Empty : " " + exception));
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        ) => _lines.Enqueue(formatter(state, exception) + (exception is null ? string.Empty : " " + exception));
 
         public void Dispose()
         {

@@ -20,7 +20,9 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class DiskBufferTests : IDisposable
 {
     private static readonly ActivitySource Source = new("TracedLlm.Tests.DiskBuffer");
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tracedllm-disk-" + Guid.NewGuid().ToString("N"));
+    private readonly string _directory = Path.Combine(
+        Path.GetTempPath(),
+        "tracedllm-disk-" + Guid.NewGuid().ToString("N"));
     private readonly DropCounter _drops = new();
 
     public void Dispose()
@@ -46,7 +48,9 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal(0, first.BufferedExportBytes);
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+            Assert.Equal(
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                File.GetUnixFileMode(_directory));
             foreach (var file in Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories))
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
@@ -54,7 +58,10 @@ public sealed class DiskBufferTests : IDisposable
         }
 
         // The bodies only: no header, and so none of the endpoint's credentials, reaches the disk.
-        var written = string.Concat(Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories).Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        var written = string.Concat(
+            Directory
+                .EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
+                .Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
         Assert.DoesNotContain("sk-lf-disk-secret", written, StringComparison.Ordinal);
         Assert.DoesNotContain("Authorization", written, StringComparison.OrdinalIgnoreCase);
 
@@ -63,7 +70,8 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal(0, first.DroppedSpans);
         Assert.Equal(30, SpansOnDisk());
 
-        // The next one, with the endpoint up, delivers them before any span of its own, then its own, and empties the directory.
+        // The next one, with the endpoint up, delivers them before any span of its own, then its own, and empties the
+        // directory.
         await using var endpoint = await ScriptedOtlpEndpoint.StartAsync(port);
         // Its credentials were rotated meanwhile: the recovered batches go out with the new ones (read
         // from its exporter's options, never from the disk).
@@ -74,7 +82,9 @@ public sealed class DiskBufferTests : IDisposable
         Assert.All(endpoint.Requests, r => Assert.Equal("Basic sk-lf-rotated", r.Headers["Authorization"]));
         Emit("after-restart", 5);
         Assert.True(secondProvider.ForceFlush(20_000));
-        Assert.Equal(Enumerable.Repeat("after-restart", 5).Concat(Enumerable.Repeat("before-restart", 30)), endpoint.Delivered.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            Enumerable.Repeat("after-restart", 5).Concat(Enumerable.Repeat("before-restart", 30)),
+            endpoint.Delivered.Order(StringComparer.Ordinal));
         Assert.Equal(35, second.ExportedSpans);
         Assert.Equal(0, SpansOnDisk());
         Assert.Empty(secondWarnings);
@@ -95,9 +105,14 @@ public sealed class DiskBufferTests : IDisposable
 
         // The last batch's file loses its tail, as after a power loss before the kernel wrote it out,
         // and a write the process never finished is left as a .tmp.
-        var files = Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var files = Directory
+            .EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .ToList();
         Assert.True(files.Count >= 2);
-        var cutSpans = long.Parse(Path.GetFileNameWithoutExtension(files[^1]).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        var cutSpans = long.Parse(
+            Path.GetFileNameWithoutExtension(files[^1]).Split('-')[^1],
+            System.Globalization.CultureInfo.InvariantCulture);
         using (var cut = new FileStream(files[^1], FileMode.Open))
         {
             cut.SetLength(cut.Length / 2);
@@ -114,8 +129,14 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal(30 - cutSpans, endpoint.Delivered.Count);
         Assert.Equal(cutSpans, second.DroppedSpans);
         Assert.True(_drops.Count("export_failed") >= cutSpans);
-        Assert.Contains(warnings, w => w.Contains("cut short", StringComparison.Ordinal) && w.Contains($"{cutSpans} span(s)", StringComparison.Ordinal));
-        Assert.Equal(new[] { "lock" }, Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories).Select(Path.GetFileName));
+        Assert.Contains(
+            warnings,
+            w =>
+                w.Contains("cut short", StringComparison.Ordinal)
+                && w.Contains($"{cutSpans} span(s)", StringComparison.Ordinal));
+        Assert.Equal(
+            new[] { "lock" },
+            Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -147,7 +168,9 @@ public sealed class DiskBufferTests : IDisposable
         Assert.True(provider.ForceFlush(20_000));
         var kept = 80 - processor.DroppedSpans;
         Assert.InRange(kept - onDisk, 10, 20);
-        Assert.Equal(Enumerable.Range(0, (int)kept / 10).SelectMany(i => Enumerable.Repeat($"batch-{i}", 10)), endpoint.Delivered.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            Enumerable.Range(0, (int)kept / 10).SelectMany(i => Enumerable.Repeat($"batch-{i}", 10)),
+            endpoint.Delivered.Order(StringComparer.Ordinal));
         Assert.Equal(0, SpansOnDisk());
     }
 
@@ -162,7 +185,10 @@ public sealed class DiskBufferTests : IDisposable
 
         Assert.Empty(firstWarnings);
         var warning = Assert.Single(secondWarnings);
-        Assert.Contains("is in use by another process; this one buffers in memory only", warning, StringComparison.Ordinal);
+        Assert.Contains(
+            "is in use by another process; this one buffers in memory only",
+            warning,
+            StringComparison.Ordinal);
 
         // The second buffers in memory: nothing of it reaches the directory.
         Emit("span", 10);
@@ -172,8 +198,12 @@ public sealed class DiskBufferTests : IDisposable
 
     // The spans in the directory's batches, by their file names ({ticks}-{sequence}-{bytes}-{spans}.otlp).
     private long SpansOnDisk() =>
-        Directory.EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
-            .Sum(file => long.Parse(Path.GetFileNameWithoutExtension(file).Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture));
+        Directory
+            .EnumerateFiles(_directory, "*.otlp", SearchOption.AllDirectories)
+            .Sum(file =>
+                long.Parse(
+                    Path.GetFileNameWithoutExtension(file).Split('-')[^1],
+                    System.Globalization.CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task DiskWriteFailuresAreWarnedOncePerIntervalWithACountOfTheOthers()
@@ -186,26 +216,40 @@ public sealed class DiskBufferTests : IDisposable
         Directory.Delete(_directory, recursive: true);
         Emit("first", 30);
         Assert.False(provider.ForceFlush(500));
-        var disk = warnings.Where(w => w.Contains("could not be written to the disk buffer", StringComparison.Ordinal)).ToList();
+        var disk = warnings
+            .Where(w => w.Contains("could not be written to the disk buffer", StringComparison.Ordinal))
+            .ToList();
         var first = Assert.Single(disk);
-        Assert.StartsWith("TracedLlm export: a batch could not be written to the disk buffer (", first, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "TracedLlm export: a batch could not be written to the disk buffer (",
+            first,
+            StringComparison.Ordinal);
         Assert.EndsWith("; batches wait in memory.", first, StringComparison.Ordinal);
 
         // After the interval, one more line, with the two batches not said before.
         await Task.Delay(2_200);
         Emit("second", 20);
         Assert.False(provider.ForceFlush(500));
-        disk = warnings.Where(w => w.Contains("could not be written to the disk buffer", StringComparison.Ordinal)).ToList();
+        disk = warnings
+            .Where(w => w.Contains("could not be written to the disk buffer", StringComparison.Ordinal))
+            .ToList();
         Assert.Equal(2, disk.Count);
-        // Twenty spans in batches of at most ten: two batches, or more if the export thread sealed one early on a busy machine.
-        var since = System.Text.RegularExpressions.Regex.Match(disk[1], @"; batches wait in memory\. (\d+) more batch\(es\) could not be written since the last warning\.$");
+        // Twenty spans in batches of at most ten: two batches, or more if the export thread sealed one early on a busy
+        // machine.
+        var since = System.Text.RegularExpressions.Regex.Match(
+            disk[1],
+            @"; batches wait in memory\. (\d+) more batch\(es\) could not be written since the last warning\.$");
         Assert.True(since.Success, disk[1]);
         Assert.InRange(int.Parse(since.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 2, 20);
         Assert.True(processor.BufferedExportBytes > 0, "the batches wait in memory");
         Assert.Equal(0, processor.DroppedSpans);
     }
 
-    private BoundedExportProcessor Processor(int port, out ConcurrentQueue<string> warnings, Action<ExportQueueOptions>? configure = null, string authorization = "Basic sk-lf-disk-secret")
+    private BoundedExportProcessor Processor(
+        int port,
+        out ConcurrentQueue<string> warnings,
+        Action<ExportQueueOptions>? configure = null,
+        string authorization = "Basic sk-lf-disk-secret")
     {
         var collected = new ConcurrentQueue<string>();
         warnings = collected;
@@ -229,7 +273,15 @@ public sealed class DiskBufferTests : IDisposable
         };
         configure?.Invoke(options);
         // With an Authorization header as the Langfuse exporter sends it: it must stay in memory.
-        return new BoundedExportProcessor(new OtlpExporterOptions { Endpoint = new Uri($"http://127.0.0.1:{port}/v1/traces"), Protocol = OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = 2_000, Headers = "Authorization=" + authorization }, options);
+        return new BoundedExportProcessor(
+            new OtlpExporterOptions
+            {
+                Endpoint = new Uri($"http://127.0.0.1:{port}/v1/traces"),
+                Protocol = OtlpExportProtocol.HttpProtobuf,
+                TimeoutMilliseconds = 2_000,
+                Headers = "Authorization=" + authorization
+            },
+            options);
     }
 
     private static TracerProvider Provider(BoundedExportProcessor processor) =>

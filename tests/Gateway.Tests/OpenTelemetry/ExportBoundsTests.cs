@@ -42,7 +42,10 @@ public sealed class ExportBoundsTests : IDisposable
         Assert.False(flushed);
         Assert.InRange(flush.Elapsed, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(1) + Margin);
         Assert.Equal(1, processor.FlushTimeouts);
-        Assert.Contains("TracedLlm export: a flush's 1 s ran out with 5 span(s) not yet delivered; they stay queued and are tried again.", warnings);
+        Assert.Contains(
+            "TracedLlm export: a flush's 1 s ran out with 5 span(s) not yet delivered; they stay queued and are "
+            + "tried again.",
+            warnings);
 
         // Not dropped: they are still tried (503: again and again; hanging: the one try goes on).
         Assert.Equal(0, processor.DroppedSpans);
@@ -70,12 +73,16 @@ public sealed class ExportBoundsTests : IDisposable
         Assert.InRange(shutdown.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(1) + Margin);
 
         // A send the shut-down cancelled counts its spans as it settles, which may be just after.
-        await Eventually.HoldsAsync(() => _drops.Count("shutdown_timeout") >= 6, "the cancelled send's drops to be counted");
+        await Eventually.HoldsAsync(
+            () => _drops.Count("shutdown_timeout") >= 6,
+            "the cancelled send's drops to be counted");
         Assert.Equal(6, _drops.Count("shutdown_timeout"));
         Assert.Equal(6, processor.DroppedSpans);
         Assert.Equal(0, processor.ExportedSpans);
         Assert.Empty(endpoint.Delivered);
-        Assert.Contains("TracedLlm export: the shut-down's 1 s ran out with 6 span(s) undelivered; they are dropped.", warnings);
+        Assert.Contains(
+            "TracedLlm export: the shut-down's 1 s ran out with 6 span(s) undelivered; they are dropped.",
+            warnings);
     }
 
     [Fact]
@@ -97,7 +104,8 @@ public sealed class ExportBoundsTests : IDisposable
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
-            if (value == Spans && tags.ToArray().Any(t => t.Key == BoundedExportProcessor.ReasonTag && (string?)t.Value == "shutdown_timeout"))
+            if (value == Spans && tags.ToArray().Any(t => t.Key == BoundedExportProcessor.ReasonTag
+                && (string?)t.Value == "shutdown_timeout"))
             {
                 reporting.Set();
                 held.Wait(TimeSpan.FromSeconds(30));
@@ -124,20 +132,26 @@ public sealed class ExportBoundsTests : IDisposable
         // Cancelled, the send ends at once and reports during the shut-down's wait for it, or just after.
         await Eventually.HoldsAsync(() => reporting.IsSet, "the cancelled send to report its drop");
         var lost = Assert.Single(warnings, w => w.EndsWith("undelivered; they are dropped.", StringComparison.Ordinal));
-        Assert.Equal($"TracedLlm export: the shut-down's 1 s ran out with {Spans} span(s) undelivered; they are dropped.", lost);
+        Assert.Equal(
+            $"TracedLlm export: the shut-down's 1 s ran out with {Spans} span(s) undelivered; they are dropped.",
+            lost);
         Assert.Equal(Spans, processor.DroppedSpans);
     }
 
     [Fact]
     public async Task AFlushGivenATimeoutKeepsItAndAnInfiniteFlushTimeoutWaitsUntilDelivered()
     {
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Status(503), ScriptedOtlpEndpoint.Status(503));
-        var processor = Processor(endpoint.Url, options: o =>
-        {
-            o.FlushTimeout = System.Threading.Timeout.InfiniteTimeSpan;
-            o.RetryInitialBackoff = TimeSpan.FromMilliseconds(600);
-            o.RetryMaxBackoff = TimeSpan.FromMilliseconds(600);
-        });
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Status(503),
+            ScriptedOtlpEndpoint.Status(503));
+        var processor = Processor(
+            endpoint.Url,
+            options: o =>
+            {
+                o.FlushTimeout = System.Threading.Timeout.InfiniteTimeSpan;
+                o.RetryInitialBackoff = TimeSpan.FromMilliseconds(600);
+                o.RetryMaxBackoff = TimeSpan.FromMilliseconds(600);
+            });
         using var provider = Provider(processor);
         Emit("span", 3);
 
@@ -157,12 +171,17 @@ public sealed class ExportBoundsTests : IDisposable
     public void AFlushTimeoutThatIsNeitherPositiveNorInfiniteIsRefused(int milliseconds)
     {
         var options = new ExportQueueOptions { FlushTimeout = TimeSpan.FromMilliseconds(milliseconds) };
-        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedExportProcessor(new ThrowingExporter(), options));
-        Assert.Contains($"TracedLlm:Export:FlushTimeout must be positive, or infinite (-00:00:00.001) (it is {TimeSpan.FromMilliseconds(milliseconds)}).", refused.Message);
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new BoundedExportProcessor(new ThrowingExporter(), options));
+        Assert.Contains(
+            "TracedLlm:Export:FlushTimeout must be positive, or infinite (-00:00:00.001) (it is "
+            + $"{TimeSpan.FromMilliseconds(milliseconds)}).",
+            refused.Message);
     }
 
     // Flush and shut-down bounds of a second; an exporter timeout far past them (a hanging try never ends by itself).
-    private static (BoundedExportProcessor Processor, ConcurrentQueue<string> Warnings) Bounded(ScriptedOtlpEndpoint endpoint)
+    private static (BoundedExportProcessor Processor, ConcurrentQueue<string> Warnings) Bounded(
+        ScriptedOtlpEndpoint endpoint)
     {
         var warnings = new ConcurrentQueue<string>();
         var processor = Processor(endpoint.Url, timeoutMs: 120_000, options: o =>
@@ -183,6 +202,7 @@ public sealed class ExportBoundsTests : IDisposable
 
     private sealed class ThrowingExporter : OpenTelemetry.BaseExporter<Activity>
     {
-        public override OpenTelemetry.ExportResult Export(in OpenTelemetry.Batch<Activity> batch) => throw new InvalidOperationException("never called");
+        public override OpenTelemetry.ExportResult Export(in OpenTelemetry.Batch<Activity> batch) =>
+            throw new InvalidOperationException("never called");
     }
 }

@@ -50,7 +50,10 @@ public sealed class ExportFaultTests
         Assert.Equal(0, processor.ExportedSpans);
         Assert.Equal(20, Interlocked.Read(ref counted));
         var warning = Assert.Single(warnings);
-        Assert.StartsWith("TracedLlm export: the exporter could not deliver a batch; 10 span(s) dropped so far.", warning, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "TracedLlm export: the exporter could not deliver a batch; 10 span(s) dropped so far.",
+            warning,
+            StringComparison.Ordinal);
 
         if (fault != 0)
         {
@@ -124,7 +127,9 @@ public sealed class ExportFaultTests
         // exception (one there would take the whole process down) and export nothing more.
         using var release = new ManualResetEventSlim();
         var batches = new ConcurrentQueue<int>();
-        var processor = new BoundedExportProcessor(new BlockingExporter(batches, release), new ExportQueueOptions { MaxBatchSize = 2, ScheduledDelay = TimeSpan.FromMilliseconds(10) });
+        var processor = new BoundedExportProcessor(
+            new BlockingExporter(batches, release),
+            new ExportQueueOptions { MaxBatchSize = 2, ScheduledDelay = TimeSpan.FromMilliseconds(10) });
         var provider = Provider(processor);
         Emit(2);
         await Eventually.HoldsAsync(() => !batches.IsEmpty, "a batch", TimeSpan.FromSeconds(10));
@@ -160,7 +165,9 @@ public sealed class ExportFaultTests
     [Fact]
     public void TheQueueSizesFollowOpenTelemetrysBatchProcessorVariables()
     {
-        var saved = (Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE"), Environment.GetEnvironmentVariable("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"));
+        var saved = (
+            Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE"),
+            Environment.GetEnvironmentVariable("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"));
         try
         {
             Environment.SetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE", "8192");
@@ -168,7 +175,10 @@ public sealed class ExportFaultTests
             var options = new ExportQueueOptions();
             Assert.Equal(8192, options.MaxQueueSize);
             Assert.Equal(512, options.MaxBatchSize);
-            Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedExportProcessor(new CountingExporter(new ConcurrentQueue<int>()), new ExportQueueOptions { MaxQueueSize = 0 }));
+            Assert.Throws<ArgumentOutOfRangeException>(() =>
+                new BoundedExportProcessor(
+                    new CountingExporter(new ConcurrentQueue<int>()),
+                    new ExportQueueOptions { MaxQueueSize = 0 }));
         }
         finally
         {
@@ -231,7 +241,8 @@ public sealed class ExportFaultTests
         }
     }
 
-    private sealed class BlockingExporter(ConcurrentQueue<int> batches, ManualResetEventSlim release) : BaseExporter<Activity>
+    private sealed class BlockingExporter(ConcurrentQueue<int> batches, ManualResetEventSlim release)
+        : BaseExporter<Activity>
     {
         public override ExportResult Export(in Batch<Activity> batch)
         {

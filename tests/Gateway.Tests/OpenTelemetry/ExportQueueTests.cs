@@ -31,7 +31,8 @@ public sealed class ExportQueueTests : IDisposable
         _listener = new ActivityListener
         {
             ShouldListenTo = source => source == Source,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(_listener);
     }
@@ -52,8 +53,16 @@ public sealed class ExportQueueTests : IDisposable
         // Lengths, not contents: an 8 MB attribute is 16 MB of UTF-16, however cheap to measure.
         using var huge = Source.StartActivity("huge")!;
         huge.SetTag("gen_ai.request.model", new string('m', 8 * 1024 * 1024));
-        huge.AddEvent(new ActivityEvent("tracedllm.invalid_trace_context", tags: new ActivityTagsCollection { ["tracedllm.field"] = "traceparent" }));
-        huge.AddLink(new ActivityLink(new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None)));
+        huge.AddEvent(
+            new ActivityEvent(
+                "tracedllm.invalid_trace_context",
+                tags: new ActivityTagsCollection { ["tracedllm.field"] = "traceparent" }));
+        huge.AddLink(
+            new ActivityLink(
+                new ActivityContext(
+                    ActivityTraceId.CreateRandom(),
+                    ActivitySpanId.CreateRandom(),
+                    ActivityTraceFlags.None)));
         huge.SetTag("langfuse.trace.tags", new[] { "a", "b" });
         huge.Stop();
         var estimate = SpanSize.Estimate(huge);
@@ -86,7 +95,9 @@ public sealed class ExportQueueTests : IDisposable
         using var release = new ManualResetEventSlim();
         var exported = new ConcurrentQueue<string>();
         var exporter = new ThreadRecordingExporter(exported, release);
-        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 10, MaxBatchSize = 10 }));
+        var processor = new BoundedExportProcessor(
+            exporter,
+            Quiet(new ExportQueueOptions { MaxQueueSize = 10, MaxBatchSize = 10 }));
         using var provider = Provider(processor);
 
         // Ten spans fill a batch, which the exporter holds: the queue is empty and nothing drains it.
@@ -106,7 +117,12 @@ public sealed class ExportQueueTests : IDisposable
         Assert.Equal(10, processor.QueuedSpans);
         release.Set();
         Assert.True(provider.ForceFlush(10_000));
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"held-{i}").Concat(Enumerable.Range(0, 10).Select(i => $"request-{i}")), exported);
+        Assert.Equal(
+            Enumerable
+                .Range(0, 10)
+                .Select(i => $"held-{i}")
+                .Concat(Enumerable.Range(0, 10).Select(i => $"request-{i}")),
+            exported);
         Assert.Equal(10, processor.DroppedSpans);
         Assert.Equal(10, _drops.Count("queue_full"));
     }
@@ -223,7 +239,9 @@ public sealed class ExportQueueTests : IDisposable
         var cpu = ThreadCpu(exporter.ThreadId.Value) - cpuBefore;
         var waits = processor.Waits - waitsBefore;
         window.Stop();
-        Assert.True(cpu < TimeSpan.FromMilliseconds(200), $"export thread used {cpu.TotalMilliseconds} ms of CPU in {window.ElapsedMilliseconds} ms");
+        Assert.True(
+            cpu < TimeSpan.FromMilliseconds(200),
+            $"export thread used {cpu.TotalMilliseconds} ms of CPU in {window.ElapsedMilliseconds} ms");
         Assert.InRange(waits, 1, (window.ElapsedMilliseconds / 200) + 2);
     }
 
@@ -251,7 +269,10 @@ public sealed class ExportQueueTests : IDisposable
         // Asked to wait for ever, it waits for its own bound.
         var shutdown = Task.Run(() => processor.Shutdown(Timeout.Infinite));
         Assert.False(await shutdown.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Contains("TracedLlm export: the shut-down's 0.3 s ran out with 2 span(s) being exported and 5 queued; they are dropped.", warnings);
+        Assert.Contains(
+            "TracedLlm export: the shut-down's 0.3 s ran out with 2 span(s) being exported and 5 queued; they are "
+            + "dropped.",
+            warnings);
         Assert.Equal(5, _drops.Count("shutdown_timeout"));
 
         // A span that ends after the shut-down is counted too.
@@ -263,7 +284,8 @@ public sealed class ExportQueueTests : IDisposable
 
     private static ExportQueueOptions Quiet(ExportQueueOptions options)
     {
-        options.ScheduledDelay = options.ScheduledDelay == TimeSpan.FromSeconds(1) ? TimeSpan.FromMinutes(10) : options.ScheduledDelay;
+        options.ScheduledDelay =
+            options.ScheduledDelay == TimeSpan.FromSeconds(1) ? TimeSpan.FromMinutes(10) : options.ScheduledDelay;
         options.Warn = _ => { };
         return options;
     }
@@ -302,7 +324,17 @@ public sealed class ExportQueueTests : IDisposable
         using var release = new ManualResetEventSlim();
         var exported = new ConcurrentQueue<string>();
         var exporter = new PolicyRecordingExporter(exported, release);
-        var processor = new BoundedExportProcessor(exporter, Quiet(new ExportQueueOptions { MaxQueueSize = 100, MaxBatchSize = 4, YieldToRequests = true }), warn: null, equalHold: hold);
+        var processor = new BoundedExportProcessor(
+            exporter,
+            Quiet(
+                new ExportQueueOptions
+                {
+                    MaxQueueSize = 100,
+                    MaxBatchSize = 4,
+                    YieldToRequests = true
+                }),
+            warn: null,
+            equalHold: hold);
         using var provider = Provider(processor);
         for (var i = 0; i < 4; i++)
         {
@@ -351,18 +383,21 @@ public sealed class ExportQueueTests : IDisposable
         // With the option off (the default) the thread never steps aside.
         Assert.False(new ExportQueueOptions().YieldToRequests);
         var plain = new PolicyRecordingExporter(new ConcurrentQueue<string>(), release);
-        using var plainProvider = Provider(new BoundedExportProcessor(plain, Quiet(new ExportQueueOptions { MaxBatchSize = 1 })));
+        using var plainProvider = Provider(
+            new BoundedExportProcessor(plain, Quiet(new ExportQueueOptions { MaxBatchSize = 1 })));
         Request("plain", children: 0, attributeBytes: 0);
         Assert.True(plainProvider.ForceFlush(10_000));
         await Eventually.HoldsAsync(() => !plain.Policies.IsEmpty);
         Assert.DoesNotContain(true, plain.Policies);
     }
 
-    // Whether this process may leave SCHED_IDLE (root, CAP_SYS_NICE or RLIMIT_NICE >= 20), tried on a thread of its own.
+    // Whether this process may leave SCHED_IDLE (root, CAP_SYS_NICE or RLIMIT_NICE >= 20), tried on a thread of its
+    // own.
     private static bool CanLeaveIdlePolicy()
     {
         var result = false;
-        var thread = new Thread(() => result = ExportThreadScheduling.Apply(background: true) && ExportThreadScheduling.Apply(background: false));
+        var thread = new Thread(() =>
+            result = ExportThreadScheduling.Apply(background: true) && ExportThreadScheduling.Apply(background: false));
         thread.Start();
         thread.Join();
         return result;
@@ -373,7 +408,8 @@ public sealed class ExportQueueTests : IDisposable
     {
         var stat = File.ReadAllText($"/proc/self/task/{threadId}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        var ticks =
+            long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
@@ -382,16 +418,23 @@ public sealed class ExportQueueTests : IDisposable
     [InlineData(100, 64, 32, true)]
     [InlineData(20, 0, 20, true)] // a flush's or the delay's partial piece
     [InlineData(511, 480, 32, true)]
-    [InlineData(40, 500, 12, true)] // a piece never takes the open batch past its size (a batch size not a multiple of 32)
+    [InlineData(40, 500, 12,
+        true)] // a piece never takes the open batch past its size (a batch size not a multiple of 32)
     [InlineData(512, 0, 512, false)] // a batch waits: the whole batch at once, no yield
     [InlineData(600, 96, 416, false)] // behind: what completes the open batch
     [InlineData(16384, 500, 12, false)]
-    public void WhileTheExportKeepsUpItSerializesPiecesAndYieldsAndOnceABatchWaitsItCompletesTheOpenBatchAtOnce(int pending, int openSpans, int spans, bool yieldAfter)
+    public void WhileTheExportKeepsUpItSerializesPiecesAndYieldsAndOnceABatchWaitsItCompletesTheOpenBatchAtOnce(
+        int pending,
+        int openSpans,
+        int spans,
+        bool yieldAfter)
     {
         // On a saturated core a yield per piece sent the export thread behind every ready request
         // thread until the queue filled (bench/results/2026-11-25-export-at-saturation.md): once a
         // batch or more waits, it serializes without yielding and catches up.
-        Assert.Equal((spans, yieldAfter), BoundedExportProcessor.NextPiece(pending, openSpans, batchSize: 512, pieceSize: 32));
+        Assert.Equal(
+            (spans, yieldAfter),
+            BoundedExportProcessor.NextPiece(pending, openSpans, batchSize: 512, pieceSize: 32));
     }
 
     /// <summary>Records the names of the spans it exports.</summary>
@@ -409,21 +452,27 @@ public sealed class ExportQueueTests : IDisposable
     }
 
     /// <summary>Records the export thread's OS id, and holds every batch until released.</summary>
-    private sealed class ThreadRecordingExporter(ConcurrentQueue<string> names, ManualResetEventSlim release) : NamingExporter(names)
+    private sealed class ThreadRecordingExporter(ConcurrentQueue<string> names, ManualResetEventSlim release)
+        : NamingExporter(names)
     {
         public int? ThreadId { get; private set; }
 
         public override ExportResult Export(in Batch<Activity> batch)
         {
             // /proc/thread-self is a link to /proc/<pid>/task/<tid> of the calling thread.
-            ThreadId ??= int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!), CultureInfo.InvariantCulture);
+            ThreadId ??= int.Parse(
+                Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!),
+                CultureInfo.InvariantCulture);
             release.Wait();
             return base.Export(batch);
         }
     }
 
-    /// <summary>Records whether each batch was exported under SCHED_IDLE; holds batches after the first until released.</summary>
-    private sealed class PolicyRecordingExporter(ConcurrentQueue<string> names, ManualResetEventSlim release) : NamingExporter(names)
+    /// <summary>
+    /// Records whether each batch was exported under SCHED_IDLE; holds batches after the first until released.
+    /// </summary>
+    private sealed class PolicyRecordingExporter(ConcurrentQueue<string> names, ManualResetEventSlim release)
+        : NamingExporter(names)
     {
         private int _threadId;
 
@@ -445,7 +494,9 @@ public sealed class ExportQueueTests : IDisposable
 
         public override ExportResult Export(in Batch<Activity> batch)
         {
-            _threadId = int.Parse(Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!), CultureInfo.InvariantCulture);
+            _threadId = int.Parse(
+                Path.GetFileName(new DirectoryInfo("/proc/thread-self").LinkTarget!),
+                CultureInfo.InvariantCulture);
             Policies.Enqueue(ExportThreadScheduling.IsBackground());
             if (Policies.Count > 1)
             {

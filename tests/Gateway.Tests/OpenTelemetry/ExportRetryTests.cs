@@ -33,7 +33,9 @@ public sealed class ExportRetryTests : IDisposable
     [InlineData(504)]
     public async Task TransientAnswersAreRetriedWithTheSameBatchUntilDelivered(int status)
     {
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Status(status), ScriptedOtlpEndpoint.Status(status));
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Status(status),
+            ScriptedOtlpEndpoint.Status(status));
         var processor = Processor(endpoint.Url);
         using var provider = Provider(processor);
 
@@ -61,7 +63,8 @@ public sealed class ExportRetryTests : IDisposable
     public async Task TheServersRetryAfterIsWaitedFor(int status, string retryAfter)
     {
         var header = retryAfter == "date" ? DateTimeOffset.UtcNow.AddSeconds(3).ToString("R") : retryAfter;
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Status(status, header));
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Status(status, header));
         using var provider = Provider(Processor(endpoint.Url));
 
         Emit("span", 3);
@@ -102,8 +105,12 @@ public sealed class ExportRetryTests : IDisposable
     [Fact]
     public async Task AnEndpointThatRefusesEveryBatchIsWarnedOfOnceAnInterval()
     {
-        // A wrong key: every batch is refused for good. Each is counted; the log gets one line an interval, with the status.
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Status(401), ScriptedOtlpEndpoint.Status(401), ScriptedOtlpEndpoint.Status(401));
+        // A wrong key: every batch is refused for good. Each is counted; the log gets one line an interval, with the
+        // status.
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Status(401),
+            ScriptedOtlpEndpoint.Status(401),
+            ScriptedOtlpEndpoint.Status(401));
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var processor = Processor(endpoint.Url, options: o => o.Warn = warnings.Enqueue);
         using var provider = Provider(processor);
@@ -117,13 +124,18 @@ public sealed class ExportRetryTests : IDisposable
         Assert.Equal(3, endpoint.Requests.Count);
         Assert.Equal(6, processor.DroppedSpans);
         Assert.Equal(6, _drops.Count("export_failed"));
-        Assert.Equal("TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 401\"); 2 span(s) dropped so far. Requests are not affected.", Assert.Single(warnings));
+        Assert.Equal(
+            "TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 401\"); 2 span(s) "
+            + "dropped so far. Requests are not affected.",
+            Assert.Single(warnings));
     }
 
     [Fact]
     public async Task AResetConnectionAndATimeoutAreRetried()
     {
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Reset(), ScriptedOtlpEndpoint.Hang());
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Reset(),
+            ScriptedOtlpEndpoint.Hang());
         var processor = Processor(endpoint.Url, timeoutMs: 500);
         using var provider = Provider(processor);
 
@@ -295,10 +307,19 @@ public sealed class ExportRetryTests : IDisposable
 
         // UNAVAILABLE: retried after the backoff; RESOURCE_EXHAUSTED with RetryInfo of 1.2 s: retried
         // after it; INVALID_ARGUMENT: dropped.
-        endpoint.Then(ScriptedOtlpEndpoint.Grpc(14), ScriptedOtlpEndpoint.Grpc(8, RetryInfo(seconds: 1, nanos: 200_000_000)), ScriptedOtlpEndpoint.Grpc(0), ScriptedOtlpEndpoint.Grpc(3));
+        endpoint.Then(
+            ScriptedOtlpEndpoint.Grpc(14),
+            ScriptedOtlpEndpoint.Grpc(8, RetryInfo(seconds: 1, nanos: 200_000_000)),
+            ScriptedOtlpEndpoint.Grpc(0),
+            ScriptedOtlpEndpoint.Grpc(3));
         endpoint.Otherwise = ScriptedOtlpEndpoint.Grpc(0);
         var processor = new BoundedExportProcessor(
-            new OtlpExporterOptions { Endpoint = new Uri(endpoint.Url), Protocol = OtlpExportProtocol.Grpc, TimeoutMilliseconds = 5_000 },
+            new OtlpExporterOptions
+            {
+                Endpoint = new Uri(endpoint.Url),
+                Protocol = OtlpExportProtocol.Grpc,
+                TimeoutMilliseconds = 5_000
+            },
             Options(o => o.MaxConcurrentExports = 1));
         using var provider = Provider(processor);
 
@@ -312,7 +333,12 @@ public sealed class ExportRetryTests : IDisposable
         var tries = endpoint.Requests;
         Assert.Equal(5, tries.Count);
         Assert.All(tries, t => Assert.Equal("application/grpc", t.ContentType));
-        Assert.All(tries, t => Assert.Equal(t.Body.Length - 5, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(t.Body.AsSpan(1))));
+        Assert.All(
+            tries,
+            t =>
+                Assert.Equal(
+                    t.Body.Length - 5,
+                    System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(t.Body.AsSpan(1))));
         Assert.All(tries, t => Assert.Equal("/opentelemetry.proto.collector.trace.v1.TraceService/Export", t.Path));
         Assert.InRange((tries[2].At - tries[1].At).TotalMilliseconds, 1_100, 5_000);
         Assert.Equal(new[] { "first", "first", "first", "third" }, endpoint.Delivered);
@@ -330,11 +356,17 @@ public sealed class ExportRetryTests : IDisposable
     {
         var grpc = format.StartsWith("grpc", StringComparison.Ordinal);
         var message = "some spans had no name;\nsee the collector's log " + new string('x', 1_000);
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync(grpc: grpc)).Then(ScriptedOtlpEndpoint.PartialSuccess(format, rejected, message));
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync(grpc: grpc)).Then(
+            ScriptedOtlpEndpoint.PartialSuccess(format, rejected, message));
         endpoint.Otherwise = grpc ? ScriptedOtlpEndpoint.Grpc(0) : ScriptedOtlpEndpoint.Status(200);
         var warnings = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var processor = new BoundedExportProcessor(
-            new OtlpExporterOptions { Endpoint = new Uri(endpoint.Url), Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = 5_000 },
+            new OtlpExporterOptions
+            {
+                Endpoint = new Uri(endpoint.Url),
+                Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf,
+                TimeoutMilliseconds = 5_000
+            },
             Options(o => o.Warn = warnings.Enqueue));
         using var provider = Provider(processor);
 
@@ -350,7 +382,10 @@ public sealed class ExportRetryTests : IDisposable
         Assert.Equal(dropped, _drops.Count("rejected"));
         Assert.Equal(0, _drops.Count("export_failed"));
         var quoted = message.Replace('\n', ' ')[..OtlpResponses.LongestMessage] + "…";
-        Assert.Equal($"TracedLlm export: the endpoint took a batch but rejected some of its spans (\"{quoted}\"); {dropped} span(s) dropped so far. Requests are not affected.", Assert.Single(warnings));
+        Assert.Equal(
+            $"TracedLlm export: the endpoint took a batch but rejected some of its spans (\"{quoted}\"); {dropped} "
+            + "span(s) dropped so far. Requests are not affected.",
+            Assert.Single(warnings));
 
         // A success is a success: the next batch goes out at once, all of it delivered.
         Emit("next", 2);
@@ -375,10 +410,13 @@ public sealed class ExportRetryTests : IDisposable
         // An empty answer, an empty partial_success, one with a message only, Langfuse's answer (JSON,
         // whatever the request's format), one not in OTLP's formats, and a truncated one: delivered.
         // An answer longer than 4 MiB is a failure not to retry, as the specification says.
-        var bytes = body == "past 4 MiB" ? new byte[OtlpResponses.LongestAnswer + 1]
-            : contentType == "application/x-protobuf" ? Convert.FromHexString(body.Replace(" ", string.Empty, StringComparison.Ordinal))
+        var bytes =
+            body == "past 4 MiB" ? new byte[OtlpResponses.LongestAnswer + 1]
+            : contentType == "application/x-protobuf"
+                ? Convert.FromHexString(body.Replace(" ", string.Empty, StringComparison.Ordinal))
             : System.Text.Encoding.UTF8.GetBytes(body);
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Body(contentType, bytes));
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Body(contentType, bytes));
         var processor = Processor(endpoint.Url);
         using var provider = Provider(processor);
 
@@ -395,9 +433,15 @@ public sealed class ExportRetryTests : IDisposable
     public void PartialSuccessIsReadFromProtobufAndJson()
     {
         // partial_success { rejected_spans = 300, error_message = "no" }: a two-byte varint.
-        Assert.Equal((300L, "no"), OtlpResponses.PartialSuccess(Convert.FromHexString("0A0708AC0212026E6F"), json: false));
-        Assert.Equal((5L, (string?)null), OtlpResponses.PartialSuccess("{\"partialSuccess\":{\"rejectedSpans\":\"5\"}}"u8.ToArray(), json: true));
-        Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess("{\"partialSuccess\":{\"rejectedSpans\":\"-5\"}}"u8.ToArray(), json: true));
+        Assert.Equal(
+            (300L, "no"),
+            OtlpResponses.PartialSuccess(Convert.FromHexString("0A0708AC0212026E6F"), json: false));
+        Assert.Equal(
+            (5L, (string?)null),
+            OtlpResponses.PartialSuccess("{\"partialSuccess\":{\"rejectedSpans\":\"5\"}}"u8.ToArray(), json: true));
+        Assert.Equal(
+            (0L, (string?)null),
+            OtlpResponses.PartialSuccess("{\"partialSuccess\":{\"rejectedSpans\":\"-5\"}}"u8.ToArray(), json: true));
         Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess("{\"partialSuccess\":"u8.ToArray(), json: true));
         Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess(Convert.FromHexString("0A0708AC"), json: false));
         Assert.Equal((0L, (string?)null), OtlpResponses.PartialSuccess("OK"u8.ToArray(), json: false));
@@ -412,10 +456,12 @@ public sealed class ExportRetryTests : IDisposable
         Assert.Null(OtlpResponses.RetryDelay(Convert.ToBase64String(new byte[] { 0x1A, 0x05, 0x0A, 0x01 })));
     }
 
-    // google.rpc.Status { code = 8, details = [Any { type_url = RetryInfo, value = RetryInfo { retry_delay = Duration } }] }, base64.
+    // google.rpc.Status { code = 8, details = [Any { type_url = RetryInfo, value = RetryInfo { retry_delay = Duration }
+    // }] }, base64.
     private static string RetryInfo(long seconds, int nanos)
     {
-        static byte[] Field(int number, byte[] content) => new[] { (byte)((number << 3) | 2), (byte)content.Length }.Concat(content).ToArray();
+        static byte[] Field(int number, byte[] content) =>
+            new[] { (byte)((number << 3) | 2), (byte)content.Length }.Concat(content).ToArray();
         static byte[] Varint(int number, long value)
         {
             var bytes = new System.Collections.Generic.List<byte> { (byte)(number << 3) };
@@ -432,13 +478,25 @@ public sealed class ExportRetryTests : IDisposable
 
         var duration = Varint(1, seconds).Concat(nanos == 0 ? Array.Empty<byte>() : Varint(2, nanos)).ToArray();
         var retryInfo = Field(1, duration);
-        var any = Field(1, System.Text.Encoding.UTF8.GetBytes("type.googleapis.com/google.rpc.RetryInfo")).Concat(Field(2, retryInfo)).ToArray();
+        var any = Field(1, System.Text.Encoding.UTF8.GetBytes("type.googleapis.com/google.rpc.RetryInfo"))
+            .Concat(Field(2, retryInfo))
+            .ToArray();
         var status = Varint(1, 8).Concat(Field(3, any)).ToArray();
         return Convert.ToBase64String(status);
     }
 
-    internal static BoundedExportProcessor Processor(string url, int timeoutMs = 5_000, Action<ExportQueueOptions>? options = null) =>
-        new(new OtlpExporterOptions { Endpoint = new Uri(url), Protocol = OtlpExportProtocol.HttpProtobuf, TimeoutMilliseconds = timeoutMs }, Options(options));
+    internal static BoundedExportProcessor Processor(
+        string url,
+        int timeoutMs = 5_000,
+        Action<ExportQueueOptions>? options = null) =>
+        new(
+            new OtlpExporterOptions
+            {
+                Endpoint = new Uri(url),
+                Protocol = OtlpExportProtocol.HttpProtobuf,
+                TimeoutMilliseconds = timeoutMs
+            },
+            Options(options));
 
     private static ExportQueueOptions Options(Action<ExportQueueOptions>? configure)
     {

@@ -10,8 +10,18 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class LangfuseExporterOptionsTests
 {
     [Theory]
-    [InlineData("https://otel.example:8443", "https://base.example", "https://host.example", "https://otel.example:8443/api/public/otel/v1/traces")]
-    [InlineData(null, "https://base.example/", "https://host.example", "https://base.example/api/public/otel/v1/traces")]
+    [InlineData(
+        "https://otel.example:8443",
+        "https://base.example",
+        "https://host.example",
+        "https://otel.example:8443/api/public/otel/v1/traces"
+    )]
+    [InlineData(
+        null,
+        "https://base.example/",
+        "https://host.example",
+        "https://base.example/api/public/otel/v1/traces"
+    )]
     [InlineData(null, null, "langfuse.internal:3000", "https://langfuse.internal:3000/api/public/otel/v1/traces")]
     [InlineData(null, null, null, "https://us.cloud.langfuse.com/api/public/otel/v1/traces")]
     public void HostPrecedenceAndEndpoint(string? otelHost, string? baseUrl, string? host, string endpoint)
@@ -27,9 +37,22 @@ public sealed class LangfuseExporterOptionsTests
     }
 
     [Theory]
-    [InlineData(null, null, "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey). Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).")]
-    [InlineData("pk-lf-1", null, "Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).")]
-    [InlineData(null, "sk-lf-1", "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey).")]
+    [InlineData(
+        null,
+        null,
+        "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey). Langfuse "
+        + "export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey)."
+    )]
+    [InlineData(
+        "pk-lf-1",
+        null,
+        "Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey)."
+    )]
+    [InlineData(
+        null,
+        "sk-lf-1",
+        "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is missing (or set TracedLlm:Langfuse:PublicKey)."
+    )]
     [InlineData("pk-lf-1", "", "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty.")]
     [InlineData("  ", "sk-lf-1", "Langfuse export needs LANGFUSE_PUBLIC_KEY, which is empty.")]
     public void AMissingOrEmptyKeyFailsNamingItsVariable(string? publicKey, string? secretKey, string message)
@@ -49,7 +72,10 @@ public sealed class LangfuseExporterOptionsTests
     public void AKeySetButEmptyMeansLangfuseWasMeant()
     {
         Assert.False(LangfuseExporterOptions.FromVariables(Variables(new())).IsConfigured);
-        Assert.True(LangfuseExporterOptions.FromVariables(Variables(new() { ["LANGFUSE_SECRET_KEY"] = string.Empty })).IsConfigured);
+        Assert.True(
+            LangfuseExporterOptions
+                .FromVariables(Variables(new() { ["LANGFUSE_SECRET_KEY"] = string.Empty }))
+                .IsConfigured);
     }
 
     [Theory]
@@ -67,7 +93,9 @@ public sealed class LangfuseExporterOptionsTests
         }));
 
         var exception = Assert.Throws<InvalidOperationException>(options.Validate);
-        Assert.Equal($"The Langfuse host \"{host}\" ({variable}) is not an http(s) URL such as https://cloud.langfuse.com.", exception.Message);
+        Assert.Equal(
+            $"The Langfuse host \"{host}\" ({variable}) is not an http(s) URL such as https://cloud.langfuse.com.",
+            exception.Message);
     }
 
     [Fact]
@@ -87,14 +115,20 @@ public sealed class LangfuseExporterOptionsTests
         Assert.Equal(("pk-lf-section", "sk-lf-env"), (options.PublicKey, options.SecretKey));
         Assert.Equal("https://section.example:3000/api/public/otel/v1/traces", options.Endpoint.ToString());
 
-        var wrong = LangfuseExporterOptions.FromConfiguration(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["TracedLlm:Langfuse:PublicKey"] = "pk-lf-section",
-            ["TracedLlm:Langfuse:SecretKey"] = string.Empty,
-            ["TracedLlm:Langfuse:Host"] = "not a host",
-        }).Build());
+        var wrong = LangfuseExporterOptions.FromConfiguration(
+            new ConfigurationBuilder()
+                .AddInMemoryCollection(
+                    new Dictionary<string, string?>
+                    {
+                        ["TracedLlm:Langfuse:PublicKey"] = "pk-lf-section",
+                        ["TracedLlm:Langfuse:SecretKey"] = string.Empty,
+                        ["TracedLlm:Langfuse:Host"] = "not a host",
+                    })
+                .Build());
         Assert.Equal(
-            "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty (set as TracedLlm:Langfuse:SecretKey). The Langfuse host \"not a host\" (TracedLlm:Langfuse:Host) is not an http(s) URL such as https://cloud.langfuse.com.",
+            "Langfuse export needs LANGFUSE_SECRET_KEY, which is empty (set as TracedLlm:Langfuse:SecretKey). The "
+            + "Langfuse host \"not a host\" (TracedLlm:Langfuse:Host) is not an http(s) URL such as "
+            + "https://cloud.langfuse.com.",
             Assert.Throws<InvalidOperationException>(wrong.Validate).Message);
     }
 
@@ -104,27 +138,42 @@ public sealed class LangfuseExporterOptionsTests
         var options = new LangfuseExporterOptions { PublicKey = "pk-lf-abc", SecretKey = "sk-lf-secret" };
 
         Assert.Equal(
-            "Authorization=Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("pk-lf-abc:sk-lf-secret")) + ",x-langfuse-ingestion-version=4",
+            "Authorization=Basic "
+                + Convert.ToBase64String(Encoding.UTF8.GetBytes("pk-lf-abc:sk-lf-secret"))
+                + ",x-langfuse-ingestion-version=4",
             options.OtlpHeaders());
     }
 
     [Fact]
     public void ToStringNeverShowsTheSecret()
     {
-        var options = new LangfuseExporterOptions { PublicKey = "pk-lf-abc", SecretKey = "sk-lf-secret", Host = "https://cloud.langfuse.com" };
+        var options = new LangfuseExporterOptions
+        {
+            PublicKey = "pk-lf-abc",
+            SecretKey = "sk-lf-secret",
+            Host = "https://cloud.langfuse.com"
+        };
 
-        Assert.Equal("LangfuseExporterOptions { Endpoint = https://cloud.langfuse.com/api/public/otel/v1/traces, PublicKey = pk-lf-abc, SecretKey = *** }", options.ToString());
+        Assert.Equal(
+            "LangfuseExporterOptions { Endpoint = https://cloud.langfuse.com/api/public/otel/v1/traces, PublicKey = "
+            + "pk-lf-abc, SecretKey = *** }",
+            options.ToString());
     }
 
     [Theory]
-    [InlineData("https://pk-lf-abc:sk-lf-secret@langfuse.internal:3000", "https://langfuse.internal:3000/api/public/otel/v1/traces")]
+    [InlineData(
+        "https://pk-lf-abc:sk-lf-secret@langfuse.internal:3000",
+        "https://langfuse.internal:3000/api/public/otel/v1/traces"
+    )]
     [InlineData("https://pk-lf-abc:sk-lf-secret@langfuse example.com", "(not an http(s) URL)")]
     public void ToStringNeverShowsCredentialsInTheHost(string host, string shown)
     {
         // A careless host with the key pair as its user info: the endpoint is named without it.
         var options = new LangfuseExporterOptions { PublicKey = "pk-lf-abc", SecretKey = "sk-lf-secret", Host = host };
 
-        Assert.Equal($"LangfuseExporterOptions {{ Endpoint = {shown}, PublicKey = pk-lf-abc, SecretKey = *** }}", options.ToString());
+        Assert.Equal(
+            $"LangfuseExporterOptions {{ Endpoint = {shown}, PublicKey = pk-lf-abc, SecretKey = *** }}",
+            options.ToString());
     }
 
     private static Func<string, string?> Variables(Dictionary<string, string?> values) =>

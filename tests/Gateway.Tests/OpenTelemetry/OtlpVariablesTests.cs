@@ -33,7 +33,9 @@ public sealed class OtlpVariablesTests : IDisposable
         "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
     };
 
-    private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(name => name, Environment.GetEnvironmentVariable);
+    private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(
+        name => name,
+        Environment.GetEnvironmentVariable);
     private readonly ConcurrentQueue<string> _warnings = new();
     private readonly DropCounter _drops = new();
 
@@ -63,7 +65,10 @@ public sealed class OtlpVariablesTests : IDisposable
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces", "/v1/traces")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/api/public/otel/v1/traces/", "/api/public/otel/v1/traces/")]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/ingest?tenant=a", "/ingest")]
-    public async Task TheSignalPathIsAddedToTheSharedEndpointOnlyAndATracesEndpointIsUsedAsIs(string variable, string path, string expected)
+    public async Task TheSignalPathIsAddedToTheSharedEndpointOnlyAndATracesEndpointIsUsedAsIs(
+        string variable,
+        string path,
+        string expected)
     {
         await using var endpoint = await ScriptedOtlpEndpoint.StartAsync();
         Environment.SetEnvironmentVariable(variable, $"http://127.0.0.1:{endpoint.Port}{path}");
@@ -83,8 +88,12 @@ public sealed class OtlpVariablesTests : IDisposable
         await using var endpoint = await ScriptedOtlpEndpoint.StartAsync();
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9/");
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=shared");
-        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", $"http://127.0.0.1:{endpoint.Port}/traces");
-        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_HEADERS", " x-tenant = traces ,authorization=Bearer%20t0k3n,x-sig=a=b==");
+        Environment.SetEnvironmentVariable(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            $"http://127.0.0.1:{endpoint.Port}/traces");
+        Environment.SetEnvironmentVariable(
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            " x-tenant = traces ,authorization=Bearer%20t0k3n,x-sig=a=b==");
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "GZIP");
 
         var request = await ExportOneBatch(endpoint);
@@ -112,8 +121,18 @@ public sealed class OtlpVariablesTests : IDisposable
     [Theory]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf", null)]
     [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "HTTP/PROTOBUF", null)]
-    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "TracedLlm export: OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported; spans are sent as http/protobuf (an OTLP/HTTP receiver takes both on the same path).")]
-    [InlineData("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http", "TracedLlm export: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=\"http\" is not one of grpc, http/protobuf, http/json; it is ignored.")]
+    [InlineData(
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "http/json",
+        "TracedLlm export: OTEL_EXPORTER_OTLP_PROTOCOL=http/json is not supported; spans are sent as http/protobuf "
+        + "(an OTLP/HTTP receiver takes both on the same path)."
+    )]
+    [InlineData(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "http",
+        "TracedLlm export: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=\"http\" is not one of grpc, http/protobuf, http/json; "
+        + "it is ignored."
+    )]
     public async Task AProtocolThatIsNotGrpcSendsHttpProtobuf(string variable, string value, string? warning)
     {
         // Before, any protocol variable set kept OpenTelemetry .NET's own default, gRPC: a traces
@@ -140,7 +159,9 @@ public sealed class OtlpVariablesTests : IDisposable
 
         var request = await ExportOneBatch(endpoint);
 
-        Assert.Equal(("/opentelemetry.proto.collector.trace.v1.TraceService/Export", "application/grpc"), (request.Path, request.ContentType));
+        Assert.Equal(
+            ("/opentelemetry.proto.collector.trace.v1.TraceService/Export", "application/grpc"),
+            (request.Path, request.ContentType));
     }
 
     [Fact]
@@ -155,17 +176,26 @@ public sealed class OtlpVariablesTests : IDisposable
         var request = await ExportOneBatch(endpoint);
 
         Assert.Equal("application/grpc", request.ContentType);
-        Assert.Equal("TracedLlm export: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=\"grpc/protobuf\" is not one of grpc, http/protobuf, http/json; it is ignored.", Assert.Single(_warnings));
+        Assert.Equal(
+            "TracedLlm export: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=\"grpc/protobuf\" is not one of grpc, "
+            + "http/protobuf, http/json; it is ignored.",
+            Assert.Single(_warnings));
     }
 
     [Theory]
     [InlineData("OTEL_EXPORTER_OTLP_TIMEOUT", "0", null)]
     [InlineData("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "0", null)]
-    [InlineData("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "-5", "TracedLlm export: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"-5\" is not a number of milliseconds (0 or more); it is ignored.")]
+    [InlineData(
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "-5",
+        "TracedLlm export: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"-5\" is not a number of milliseconds (0 or more); it "
+        + "is ignored."
+    )]
     public async Task ATimeoutOfZeroIsNoLimitAndANegativeOneIsIgnored(string variable, string value, string? warning)
     {
         // Before, 0 reached HttpClient.Timeout, which refuses it: the provider did not build.
-        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(ScriptedOtlpEndpoint.Slow(TimeSpan.FromMilliseconds(300)));
+        await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(
+            ScriptedOtlpEndpoint.Slow(TimeSpan.FromMilliseconds(300)));
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT", $"http://127.0.0.1:{endpoint.Port}");
         Environment.SetEnvironmentVariable(variable, value);
 
@@ -181,11 +211,15 @@ public sealed class OtlpVariablesTests : IDisposable
         await using var endpoint = await ScriptedOtlpEndpoint.StartAsync();
         Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_TIMEOUT", "0");
         using (var provider = Sdk.CreateTracerProviderBuilder()
-            .AddSource(Source.Name)
-            .AddTracedLlmLangfuseExporter(
-                langfuse => (langfuse.PublicKey, langfuse.SecretKey, langfuse.Host) = ("pk-lf-1", "sk-lf-2", $"http://127.0.0.1:{endpoint.Port}"),
-                Queue)
-            .Build()!)
+                .AddSource(Source.Name)
+                .AddTracedLlmLangfuseExporter(
+                    langfuse =>
+                        (langfuse.PublicKey, langfuse.SecretKey, langfuse.Host) = (
+                            "pk-lf-1",
+                            "sk-lf-2",
+                            $"http://127.0.0.1:{endpoint.Port}"),
+                    Queue)
+                .Build()!)
         {
             Emit(3);
             Assert.True(provider.ForceFlush(20_000));
@@ -215,7 +249,9 @@ public sealed class OtlpVariablesTests : IDisposable
         var refused = Assert.Throws<InvalidOperationException>(() => Provider());
 
         Assert.Equal(OtlpSetup.HeadersProblem, refused.Message);
-        Assert.StartsWith("The OTLP export headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, ", refused.Message);
+        Assert.StartsWith(
+            "The OTLP export headers (OTEL_EXPORTER_OTLP_TRACES_HEADERS, else OTEL_EXPORTER_OTLP_HEADERS, ",
+            refused.Message);
         Assert.DoesNotContain("sk-9f2c", refused.ToString());
         Assert.Empty(endpoint.Requests);
     }
@@ -236,7 +272,8 @@ public sealed class OtlpVariablesTests : IDisposable
         Assert.Equal("/v1/traces", Assert.Single(endpoint.Requests).Path);
         Assert.Equal(3, _drops.Count("export_failed"));
         Assert.Equal(
-            $"TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP {status}\"); 3 span(s) dropped so far. Requests are not affected.",
+            $"TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP {status}\"); 3 "
+            + "span(s) dropped so far. Requests are not affected.",
             Assert.Single(_warnings));
     }
 
@@ -254,10 +291,15 @@ public sealed class OtlpVariablesTests : IDisposable
 
         ExportThreeSpans(FollowingRedirects);
 
-        Assert.Equal(new[] { ("POST", "/v1/traces"), ("GET", "/sign-in") }, endpoint.Requests.Select(r => (r.Body.Length > 0 ? "POST" : "GET", r.Path)));
+        Assert.Equal(
+            new[] { ("POST", "/v1/traces"), ("GET", "/sign-in") },
+            endpoint.Requests.Select(r => (r.Body.Length > 0 ? "POST" : "GET", r.Path)));
         Assert.Equal(3, _drops.Count("export_failed"));
         Assert.Equal(
-            $"TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 200 from http://127.0.0.1:{endpoint.Port}/sign-in, where a redirect sent the request as a GET without the batch: set the endpoint to the redirect's target\"); 3 span(s) dropped so far. Requests are not affected.",
+            "TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 200 from "
+            + $"http://127.0.0.1:{endpoint.Port}/sign-in, where a redirect sent the request as a GET without the "
+            + "batch: set the endpoint to the redirect's target\"); 3 span(s) dropped so far. Requests are not "
+            + "affected.",
             Assert.Single(_warnings));
     }
 
@@ -281,14 +323,18 @@ public sealed class OtlpVariablesTests : IDisposable
     {
         // A path a web application answers (its pages' fallback): 200 and HTML, never an OTLP answer.
         await using var endpoint = (await ScriptedOtlpEndpoint.StartAsync()).Then(Page());
-        Environment.SetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", $"http://127.0.0.1:{endpoint.Port}/app");
+        Environment.SetEnvironmentVariable(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            $"http://127.0.0.1:{endpoint.Port}/app");
 
         ExportThreeSpans();
 
         Assert.Single(endpoint.Requests);
         Assert.Equal(3, _drops.Count("export_failed"));
         Assert.Equal(
-            "TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 200 with a web page (text/html), not an OTLP answer: check the endpoint's path\"); 3 span(s) dropped so far. Requests are not affected.",
+            "TracedLlm export: the exporter could not deliver a batch (\"refused for good: HTTP 200 with a web page "
+            + "(text/html), not an OTLP answer: check the endpoint's path\"); 3 span(s) dropped so far. Requests "
+            + "are not affected.",
             Assert.Single(_warnings));
     }
 
@@ -335,7 +381,8 @@ public sealed class OtlpVariablesTests : IDisposable
     }
 
     // A client of one's own that follows redirects, as HttpClient does by default.
-    private static void FollowingRedirects(OpenTelemetry.Exporter.OtlpExporterOptions otlp) => otlp.HttpClientFactory = () => new System.Net.Http.HttpClient();
+    private static void FollowingRedirects(OpenTelemetry.Exporter.OtlpExporterOptions otlp) =>
+        otlp.HttpClientFactory = () => new System.Net.Http.HttpClient();
 
     private static void Emit(int spans)
     {

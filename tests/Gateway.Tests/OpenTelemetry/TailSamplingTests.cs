@@ -33,7 +33,8 @@ public sealed class TailSamplingTests : IDisposable
         _listener = new ActivityListener
         {
             ShouldListenTo = source => source == Source,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(_listener);
     }
@@ -44,20 +45,43 @@ public sealed class TailSamplingTests : IDisposable
     public void AtARatioOfZeroOnlyTheRequestsThatMustBeKeptAreExportedWhole()
     {
         var exported = new ConcurrentQueue<Activity>();
-        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(300) });
+        var processor = Processor(
+            exported,
+            new TailSamplingOptions
+            {
+                Enabled = true,
+                Ratio = 0,
+                LatencyThreshold = TimeSpan.FromMilliseconds(300)
+            });
         using var provider = Provider(processor);
 
         var plain = Request("plain");
-        var failedChild = Request("failed-child", child => child.SetStatus(ActivityStatusCode.Error, "upstream failed"));
+        var failedChild = Request(
+            "failed-child",
+            child => child.SetStatus(ActivityStatusCode.Error, "upstream failed"));
         var failedRoot = Request("failed-root", root: root => root.SetStatus(ActivityStatusCode.Error));
-        var intervened = Request("intervened", child => child.SetTag(AttributeNames.GuardrailStatus, GuardrailStatuses.Intervened));
-        var guardrailPassed = Request("guardrail-passed", child => child.SetTag(AttributeNames.GuardrailStatus, "success"));
+        var intervened = Request(
+            "intervened",
+            child => child.SetTag(AttributeNames.GuardrailStatus, GuardrailStatuses.Intervened));
+        var guardrailPassed = Request(
+            "guardrail-passed",
+            child => child.SetTag(AttributeNames.GuardrailStatus, "success"));
         var slow = Request("slow", root: _ => Thread.Sleep(400));
-        var joined = Request("joined", parent: new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true));
+        var joined = Request(
+            "joined",
+            parent: new ActivityContext(
+                ActivityTraceId.CreateRandom(),
+                ActivitySpanId.CreateRandom(),
+                ActivityTraceFlags.Recorded,
+                isRemote: true));
 
         Assert.True(provider.ForceFlush(10_000));
-        var byTrace = exported.GroupBy(s => s.TraceId).ToDictionary(g => g.Key, g => g.Select(s => s.DisplayName).Order(StringComparer.Ordinal).ToList());
-        Assert.Equal(new[] { failedChild, failedRoot, intervened, slow, joined }.Select(t => t.TraceId.ToHexString()).Order(), byTrace.Keys.Select(k => k.ToHexString()).Order());
+        var byTrace = exported
+            .GroupBy(s => s.TraceId)
+            .ToDictionary(g => g.Key, g => g.Select(s => s.DisplayName).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(
+            new[] { failedChild, failedRoot, intervened, slow, joined }.Select(t => t.TraceId.ToHexString()).Order(),
+            byTrace.Keys.Select(k => k.ToHexString()).Order());
         foreach (var kept in new[] { failedChild, failedRoot, intervened, slow, joined })
         {
             // The whole request: its root and its three children, the one that ended late included.
@@ -77,10 +101,31 @@ public sealed class TailSamplingTests : IDisposable
     public void JoinedRequestsAreKeptOnlyWhileKeepJoinedTracesIsOn()
     {
         var exported = new ConcurrentQueue<Activity>();
-        using var provider = Provider(Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0, KeepJoinedTraces = false }));
+        using var provider = Provider(
+            Processor(
+                exported,
+                new TailSamplingOptions
+                {
+                    Enabled = true,
+                    Ratio = 0,
+                    KeepJoinedTraces = false
+                }));
 
-        Request("joined", parent: new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true));
-        var failed = Request("joined-failed", root: root => root.SetStatus(ActivityStatusCode.Error), parent: new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true));
+        Request(
+            "joined",
+            parent: new ActivityContext(
+                ActivityTraceId.CreateRandom(),
+                ActivitySpanId.CreateRandom(),
+                ActivityTraceFlags.Recorded,
+                isRemote: true));
+        var failed = Request(
+            "joined-failed",
+            root: root => root.SetStatus(ActivityStatusCode.Error),
+            parent: new ActivityContext(
+                ActivityTraceId.CreateRandom(),
+                ActivitySpanId.CreateRandom(),
+                ActivityTraceFlags.Recorded,
+                isRemote: true));
 
         Assert.True(provider.ForceFlush(10_000));
         Assert.All(exported, s => Assert.Equal(failed.TraceId, s.TraceId));
@@ -95,7 +140,11 @@ public sealed class TailSamplingTests : IDisposable
         var sampling = new TailSamplingOptions { Enabled = true, Ratio = 0.25 };
         var one = Processor(first, sampling);
         var other = Processor(second, sampling);
-        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(one).AddProcessor(other).Build()!;
+        using var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(Source.Name)
+            .AddProcessor(one)
+            .AddProcessor(other)
+            .Build()!;
 
         const int Requests = 2000;
         for (var i = 0; i < Requests; i++)
@@ -107,7 +156,9 @@ public sealed class TailSamplingTests : IDisposable
         var kept = first.GroupBy(s => s.TraceId).ToList();
         Assert.All(kept, trace => Assert.Equal(4, trace.Count()));
         Assert.InRange(kept.Count, Requests * 0.20, Requests * 0.30);
-        Assert.Equal(first.Select(s => s.SpanId.ToHexString()).Order(), second.Select(s => s.SpanId.ToHexString()).Order());
+        Assert.Equal(
+            first.Select(s => s.SpanId.ToHexString()).Order(),
+            second.Select(s => s.SpanId.ToHexString()).Order());
         Assert.Equal(0, one.DroppedSpans + one.RunningSpans);
     }
 
@@ -115,12 +166,16 @@ public sealed class TailSamplingTests : IDisposable
     public void SpansOfARequestNotKeptNeverReachTheQueueAndALateFailureIsKeptAlone()
     {
         var queued = new RecordingProcessor();
-        using var provider = Provider(new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0 }));
+        using var provider = Provider(
+            new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0 }));
 
         Request("plain");
-        var lateFailure = Request("late-failure", late: tool => tool.SetStatus(ActivityStatusCode.Error, "the tool failed after the answer"));
+        var lateFailure = Request(
+            "late-failure",
+            late: tool => tool.SetStatus(ActivityStatusCode.Error, "the tool failed after the answer"));
 
-        // The export queue saw nothing of the plain request, and of the other only the span that failed after the decision.
+        // The export queue saw nothing of the plain request, and of the other only the span that failed after the
+        // decision.
         var span = Assert.Single(queued.Ended);
         Assert.Equal(("tool", lateFailure.TraceId), (span.DisplayName, span.TraceId));
     }
@@ -129,7 +184,14 @@ public sealed class TailSamplingTests : IDisposable
     public void ARequestRunningPastTheLatencyThresholdStopsHoldingItsSpans()
     {
         var queued = new RecordingProcessor();
-        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(200) });
+        var processor = new TailSamplingProcessor(
+            queued,
+            new TailSamplingOptions
+            {
+                Enabled = true,
+                Ratio = 0,
+                LatencyThreshold = TimeSpan.FromMilliseconds(200)
+            });
         using var provider = Provider(processor);
 
         var root = Source.StartActivity("root", ActivityKind.Server)!;
@@ -173,7 +235,8 @@ public sealed class TailSamplingTests : IDisposable
         Activity.Current = null;
         Thread.Sleep(1_050);
 
-        // Another request's span would pass the bound: the leaked request's span goes on instead of this one being refused.
+        // Another request's span would pass the bound: the leaked request's span goes on instead of this one being
+        // refused.
         var next = Source.StartActivity("next-root", ActivityKind.Server)!;
         using (var child = Source.StartActivity("next-child")!)
         {
@@ -239,10 +302,21 @@ public sealed class TailSamplingTests : IDisposable
         var decisions = new ConcurrentQueue<string>();
         using var listener = Decisions(decisions);
         var exported = new ConcurrentQueue<Activity>();
-        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 0, LatencyThreshold = TimeSpan.FromMilliseconds(150) });
+        var processor = Processor(
+            exported,
+            new TailSamplingOptions
+            {
+                Enabled = true,
+                Ratio = 0,
+                LatencyThreshold = TimeSpan.FromMilliseconds(150)
+            });
         using var provider = Provider(processor);
 
-        var caller = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+        var caller = new ActivityContext(
+            ActivityTraceId.CreateRandom(),
+            ActivitySpanId.CreateRandom(),
+            ActivityTraceFlags.Recorded,
+            isRemote: true);
         var joined = Source.StartActivity(ActivityKind.Server, caller, name: "joined-root")!;
         Source.StartActivity("joined-child")!.Stop();
         Activity.Current = null;
@@ -253,7 +327,9 @@ public sealed class TailSamplingTests : IDisposable
 
         Assert.True(processor.Shutdown(10_000));
 
-        Assert.Equal(new[] { "joined-child", "slow-child" }, exported.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "joined-child", "slow-child" },
+            exported.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
         Assert.Equal(new[] { "keep/joined", "keep/latency" }, decisions.Order(StringComparer.Ordinal));
         joined.Stop();
         slow.Stop();
@@ -264,7 +340,15 @@ public sealed class TailSamplingTests : IDisposable
     {
         using var drops = new DropCounter();
         var exported = new ConcurrentQueue<Activity>();
-        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytesPerRequest = 15_000, MaxHeldBytes = 20_000 });
+        var processor = Processor(
+            exported,
+            new TailSamplingOptions
+            {
+                Enabled = true,
+                Ratio = 1,
+                MaxHeldBytesPerRequest = 15_000,
+                MaxHeldBytes = 20_000
+            });
         using var provider = Provider(processor);
 
         // Request one: two children of about 10 KB; the second passes its share (15 KB).
@@ -296,7 +380,14 @@ public sealed class TailSamplingTests : IDisposable
     public void HeldSpansAreBoundedByTheRequestsShareAndRefusedNotEvicted()
     {
         var exported = new ConcurrentQueue<Activity>();
-        var processor = Processor(exported, new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytesPerRequest = 30_000 });
+        var processor = Processor(
+            exported,
+            new TailSamplingOptions
+            {
+                Enabled = true,
+                Ratio = 1,
+                MaxHeldBytesPerRequest = 30_000
+            });
         using var provider = Provider(processor);
 
         // Twenty children of about 10 KB under one root: the first two fit the share, the rest are refused.
@@ -312,7 +403,9 @@ public sealed class TailSamplingTests : IDisposable
         }
 
         Assert.True(provider.ForceFlush(10_000));
-        Assert.Equal(new[] { "child-0", "child-1", "root" }, exported.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "child-0", "child-1", "root" },
+            exported.Select(s => s.DisplayName).Order(StringComparer.Ordinal));
         Assert.Equal(18, processor.DroppedSpans);
         Assert.Equal(0, processor.HeldBytes);
     }
@@ -344,17 +437,25 @@ public sealed class TailSamplingTests : IDisposable
         });
         meter.Start();
 
-        using var host = new GatewayHost().WithServices(services => services.AddOpenTelemetry().WithTracing(tracing => tracing
-            .AddSource(TracedLlmTelemetry.SourceName)
-            .AddAspNetCoreInstrumentation()
-            .AddProcessor(new TailSamplingProcessor(
-                new BoundedExportProcessor(new InMemoryExporter<Activity>(exported), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
-                new TailSamplingOptions { Enabled = true, Ratio = 0 }))));
+        using var host = new GatewayHost().WithServices(services =>
+            services
+                .AddOpenTelemetry()
+                .WithTracing(tracing =>
+                    tracing
+                        .AddSource(TracedLlmTelemetry.SourceName)
+                        .AddAspNetCoreInstrumentation()
+                        .AddProcessor(
+                            new TailSamplingProcessor(
+                                new BoundedExportProcessor(
+                                    new InMemoryExporter<Activity>(exported),
+                                    new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10) }),
+                                new TailSamplingOptions { Enabled = true, Ratio = 0 }))));
         var client = host.CreateClient();
         const string Chat = "/v1/chat/completions";
         for (var i = 0; i < 20; i++)
         {
-            using var ok = await client.SendAsync(GatewayHost.Post(Chat, $$"""{"model":"m","messages":[{"role":"user","content":"fine {{i}}"}]}"""));
+            using var ok = await client.SendAsync(GatewayHost.Post(Chat,
+                $$"""{"model":"m","messages":[{"role":"user","content":"fine {{i}}"}]}"""));
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
 
@@ -362,8 +463,11 @@ public sealed class TailSamplingTests : IDisposable
         {
             GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"this is forbidden"}]}"""),
             GatewayHost.Post(Chat, """{"model":"m","messages":"""),
-            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"who am i"}]}""", apiKey: "sk-wrong"),
-            GatewayHost.Post("/v1/messages", """{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"forbidden too"}]}""", anthropicKeyHeader: true),
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"who am i"}]}""",
+                apiKey: "sk-wrong"),
+            GatewayHost.Post("/v1/messages",
+                """{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"forbidden too"}]}""",
+                anthropicKeyHeader: true),
         };
         var statuses = new List<HttpStatusCode>();
         foreach (var request in failures)
@@ -372,9 +476,19 @@ public sealed class TailSamplingTests : IDisposable
             statuses.Add(failed.StatusCode);
         }
 
-        Assert.Equal(new[] { HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.Unauthorized, HttpStatusCode.BadRequest }, statuses);
+        Assert.Equal(
+            new[]
+            {
+                HttpStatusCode.BadRequest,
+                HttpStatusCode.BadRequest,
+                HttpStatusCode.Unauthorized,
+                HttpStatusCode.BadRequest
+            },
+            statuses);
         var callerTrace = ActivityTraceId.CreateRandom();
-        using (var joined = await client.SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"joined"}]}""", traceparent: $"00-{callerTrace}-{ActivitySpanId.CreateRandom()}-01")))
+        using (var joined = await client.SendAsync(GatewayHost.Post(Chat,
+            """{"model":"m","messages":[{"role":"user","content":"joined"}]}""",
+            traceparent: $"00-{callerTrace}-{ActivitySpanId.CreateRandom()}-01")))
         {
             Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
         }
@@ -398,11 +512,25 @@ public sealed class TailSamplingTests : IDisposable
         Assert.All(spans, s => Assert.Contains(servers, server => server.TraceId == s.TraceId));
         // ASP.NET Core's request span ends after the server span, as a root of its own (the server span's
         // parent by context): the decision follows it, so each kept request has it too, and no other does.
-        bool FiveRequestSpans() => exported.Snapshot().Count(s => s.DisplayName.StartsWith("POST ", StringComparison.Ordinal)) >= 5;
-        await Eventually.HoldsAsync(() => FiveRequestSpans() || (host.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000) && FiveRequestSpans()), "the five request spans");
+        bool FiveRequestSpans() =>
+            exported.Snapshot().Count(s => s.DisplayName.StartsWith("POST ", StringComparison.Ordinal)) >= 5;
+        await Eventually.HoldsAsync(
+            () =>
+                FiveRequestSpans()
+                || (host.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000) && FiveRequestSpans()),
+            "the five request spans");
         spans = exported.Snapshot();
-        Assert.Equal(servers.Select(s => s.TraceId.ToHexString()).Order(), spans.Where(s => s.DisplayName.StartsWith("POST ", StringComparison.Ordinal)).Select(s => s.TraceId.ToHexString()).Order());
-        Assert.Contains(spans, s => s.DisplayName == SpanNames.Guardrail && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
+        Assert.Equal(
+            servers.Select(s => s.TraceId.ToHexString()).Order(),
+            spans
+                .Where(s => s.DisplayName.StartsWith("POST ", StringComparison.Ordinal))
+                .Select(s => s.TraceId.ToHexString())
+                .Order());
+        Assert.Contains(
+            spans,
+            s =>
+                s.DisplayName == SpanNames.Guardrail
+                && (string?)s.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
 
         // The metrics are not sampled: all 25 requests are counted.
         Assert.Equal(25, durations.Count);
@@ -413,7 +541,10 @@ public sealed class TailSamplingTests : IDisposable
     {
         // As AddTracedLlmOtlpExporter wires a generations-only scope: the queue sends only "llm" spans.
         var queued = new RecordingProcessor();
-        var processor = new TailSamplingProcessor(queued, new TailSamplingOptions { Enabled = true, Ratio = 0 }, sends: static span => span.DisplayName == "llm");
+        var processor = new TailSamplingProcessor(
+            queued,
+            new TailSamplingOptions { Enabled = true, Ratio = 0 },
+            sends: static span => span.DisplayName == "llm");
         using var provider = Provider(processor);
 
         var root = Source.StartActivity("root", ActivityKind.Server)!;
@@ -445,8 +576,19 @@ public sealed class TailSamplingTests : IDisposable
         // The bound has room for about three spans; the request ends ten it will never send first.
         var queued = new RecordingProcessor();
         var bound = 3 * (SpanSize.Span + 64);
-        var processor = new TailSamplingProcessor(new GenerationsOnlyProcessor(queued), new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytes = bound, MaxHeldBytesPerRequest = bound });
-        using var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddProcessor(processor).Build()!;
+        var processor = new TailSamplingProcessor(
+            new GenerationsOnlyProcessor(queued),
+            new TailSamplingOptions
+            {
+                Enabled = true,
+                Ratio = 1,
+                MaxHeldBytes = bound,
+                MaxHeldBytesPerRequest = bound
+            });
+        using var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(TracedLlmTelemetry.SourceName)
+            .AddProcessor(processor)
+            .Build()!;
 
         var generation = TracedRequest(others: 10);
 
@@ -471,7 +613,13 @@ public sealed class TailSamplingTests : IDisposable
                     queue.Scope = ExportScope.GenerationsOnly;
                     queue.ScheduledDelay = TimeSpan.FromMilliseconds(20);
                     queue.Warn = static _ => { };
-                    queue.TailSampling = new TailSamplingOptions { Enabled = true, Ratio = 1, MaxHeldBytes = bound, MaxHeldBytesPerRequest = bound };
+                    queue.TailSampling = new TailSamplingOptions
+                    {
+                        Enabled = true,
+                        Ratio = 1,
+                        MaxHeldBytes = bound,
+                        MaxHeldBytesPerRequest = bound
+                    };
                 })
             .Build()!;
         using (provider)
@@ -502,7 +650,12 @@ public sealed class TailSamplingTests : IDisposable
         return generation.SpanId;
     }
 
-    private static (ActivityTraceId TraceId, string Name) Request(string name, Action<Activity>? child = null, Action<Activity>? root = null, ActivityContext parent = default, Action<Activity>? late = null)
+    private static (ActivityTraceId TraceId, string Name) Request(
+        string name,
+        Action<Activity>? child = null,
+        Action<Activity>? root = null,
+        ActivityContext parent = default,
+        Action<Activity>? late = null)
     {
         var server = Source.StartActivity(ActivityKind.Server, parent, name: "root")!;
         server.SetTag("request", name);
@@ -550,7 +703,11 @@ public sealed class TailSamplingTests : IDisposable
     }
 
     private static TailSamplingProcessor Processor(ConcurrentQueue<Activity> exported, TailSamplingOptions sampling) =>
-        new(new BoundedExportProcessor(new CollectingExporter(exported), new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10), Warn = static _ => { } }), sampling);
+        new(
+            new BoundedExportProcessor(
+                new CollectingExporter(exported),
+                new ExportQueueOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10), Warn = static _ => { } }),
+            sampling);
 
     private static TracerProvider Provider(BaseProcessor<Activity> processor) =>
         Sdk.CreateTracerProviderBuilder().AddSource(Source.Name).AddProcessor(processor).Build()!;

@@ -24,7 +24,12 @@ internal sealed class AttemptGateway : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly MeterListener _meters;
 
-    private AttemptGateway(WebApplication app, string address, ConcurrentQueue<FailureContext> logged, MeterListener meters, ConcurrentQueue<(string Route, int Status, string? ErrorType)> durations)
+    private AttemptGateway(
+        WebApplication app,
+        string address,
+        ConcurrentQueue<FailureContext> logged,
+        MeterListener meters,
+        ConcurrentQueue<(string Route, int Status, string? ErrorType)> durations)
     {
         _app = app;
         Client = new HttpClient { BaseAddress = new Uri(address) };
@@ -43,11 +48,20 @@ internal sealed class AttemptGateway : IAsyncDisposable
     /// <summary>Every failure logger call.</summary>
     public ConcurrentQueue<FailureContext> Logged { get; }
 
-    /// <summary><c>gen_ai.server.request.duration</c> as recorded: the route, the status and the <c>error.type</c>.</summary>
+    /// <summary>
+    /// <c>gen_ai.server.request.duration</c> as recorded: the route, the status and the <c>error.type</c>.
+    /// </summary>
     public ConcurrentQueue<(string Route, int Status, string? ErrorType)> Durations { get; }
 
-    /// <summary>Starts the gateway; <paramref name="client"/> sets up the named client (it adds the attempts itself, so a test chooses the order).</summary>
-    public static async Task<AttemptGateway> StartAsync(UpstreamStub upstream, Action<IHttpClientBuilder> client, string[]? fallbacks = null, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// Starts the gateway; <paramref name="client"/> sets up the named client (it adds the attempts itself, so a test
+    /// chooses the order).
+    /// </summary>
+    public static async Task<AttemptGateway> StartAsync(
+        UpstreamStub upstream,
+        Action<IHttpClientBuilder> client,
+        string[]? fallbacks = null,
+        Action<IServiceCollection>? services = null)
     {
         var logged = new ConcurrentQueue<FailureContext>();
         var durations = new ConcurrentQueue<(string, int, string?)>();
@@ -58,13 +72,20 @@ internal sealed class AttemptGateway : IAsyncDisposable
                 s.ConfigureHttpJsonOptions(json =>
                 {
                     json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-                    json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+                    json.SerializerOptions.DefaultIgnoreCondition = System
+                        .Text
+                        .Json
+                        .Serialization
+                        .JsonIgnoreCondition
+                        .WhenWritingNull;
                 });
                 s.AddTracedLlm();
                 s.AddSingleton<ILlmFailureLogger>(new Logger(logged));
                 s.AddSingleton(new ModelChain(fallbacks ?? Array.Empty<string>()));
                 s.AddSingleton<UpstreamChat>();
-                client(s.AddHttpClient(UpstreamChat.ClientName, http => http.BaseAddress = new Uri(upstream.Address + "/")));
+                client(
+                    s.AddHttpClient(UpstreamChat.ClientName, http => http.BaseAddress = new Uri(upstream.Address + "/"))
+                );
                 services?.Invoke(s);
             },
             app => app.MapAttemptRoutes());
@@ -76,9 +97,13 @@ internal sealed class AttemptGateway : IAsyncDisposable
     {
         var streamJson = stream ? "true" : "false";
         var (path, body) = anthropic
-            ? ("/v1/messages", $$"""{"model":"{{model}}","max_tokens":64,"stream":{{streamJson}},"messages":[{"role":"user","content":"hello"}]}""")
-            : ("/v1/chat/completions", $$"""{"model":"{{model}}","stream":{{streamJson}},"messages":[{"role":"user","content":"hello"}]}""");
-        return new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            ? ("/v1/messages",
+                $$"""{"model":"{{model}}","max_tokens":64,"stream":{{streamJson}},"messages":"""
+                + $$"""[{"role":"user","content":"hello"}]}""")
+            : ("/v1/chat/completions",
+                $$"""{"model":"{{model}}","stream":{{streamJson}},"messages":[{"role":"user","content":"hello"}]}""");
+        return new HttpRequestMessage(HttpMethod.Post, path) {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
     }
 
     public async ValueTask DisposeAsync()
@@ -94,7 +119,8 @@ internal sealed class AttemptGateway : IAsyncDisposable
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName && instrument.Name == "gen_ai.server.request.duration")
+                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName
+                    && instrument.Name == "gen_ai.server.request.duration")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -136,7 +162,9 @@ internal sealed class AttemptGateway : IAsyncDisposable
     }
 }
 
-/// <summary>The upstream's answers by the model a request asks for: each model's replies in turn (the last one from then on).</summary>
+/// <summary>
+/// The upstream's answers by the model a request asks for: each model's replies in turn (the last one from then on).
+/// </summary>
 internal static class ByModel
 {
     public static UpstreamReply Reply(params (string Model, UpstreamReply[] Replies)[] models)
@@ -145,7 +173,8 @@ internal static class ByModel
         return (stub, context, streaming) =>
         {
             var body = stub.Received.Last().Body;
-            var (model, replies) = models.First(m => body.Contains($"\"model\":\"{m.Model}\"", StringComparison.Ordinal));
+            var (model, replies) = models.First(m =>
+                body.Contains($"\"model\":\"{m.Model}\"", StringComparison.Ordinal));
             var turn = turns.AddOrUpdate(model, 0, (_, t) => t + 1);
             return replies[Math.Min(turn, replies.Length - 1)](stub, context, streaming);
         };

@@ -20,7 +20,12 @@ internal sealed class DirectCall : IDisposable
         _scope = services.CreateScope();
         var context = new DefaultHttpContext { RequestServices = _scope.ServiceProvider };
         context.Request.Method = "POST";
-        Call = RequestStage.CreateCall(context, route, RequestEnvelope.Empty, TracedLlmGateway.From(context), Stopwatch.GetTimestamp());
+        Call = RequestStage.CreateCall(
+            context,
+            route,
+            RequestEnvelope.Empty,
+            TracedLlmGateway.From(context),
+            Stopwatch.GetTimestamp());
         Server = RequestStage.StartSpan(Call, null);
         Llm = LlmStage.StartSpan(Call, Server)!;
     }
@@ -31,9 +36,14 @@ internal sealed class DirectCall : IDisposable
 
     public Activity Llm { get; }
 
-    /// <summary>Starts a call on a route of <paramref name="path"/> in <paramref name="format"/>'s wire shape.</summary>
-    public static DirectCall Start(IServiceProvider services, string path = "/v1/chat/completions", WireFormat format = WireFormat.OpenAI) =>
-        new(services, new TracedRouteInfo("POST", path, "metadata", format, "chat", "Tests.Handler"));
+    /// <summary>
+    /// Starts a call on a route of <paramref name="path"/> in <paramref name="format"/>'s wire shape.
+    /// </summary>
+    public static DirectCall Start(
+        IServiceProvider services,
+        string path = "/v1/chat/completions",
+        WireFormat format = WireFormat.OpenAI
+    ) => new(services, new TracedRouteInfo("POST", path, "metadata", format, "chat", "Tests.Handler"));
 
     /// <summary>Ends the LLM span and the request, as the generated pipeline does.</summary>
     public void End()

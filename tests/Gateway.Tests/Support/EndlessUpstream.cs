@@ -25,7 +25,8 @@ internal sealed class EndlessUpstream : IAsyncDisposable
     private long _bytesSent;
     private int _calls;
 
-    /// <param name="events">To a streaming request: valid chunks without end (true), or one event line that never ends.</param>
+    /// <param name="events">To a streaming request: valid chunks without end (true), or one event line that never
+    /// ends.</param>
     public EndlessUpstream(bool events = true)
     {
         _events = events;
@@ -48,9 +49,8 @@ internal sealed class EndlessUpstream : IAsyncDisposable
         {
             await _accepting;
         }
-        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+        catch (Exception exception)
+            when (exception is OperationCanceledException or SocketException or ObjectDisposedException) { }
 
         _stop.Dispose();
     }
@@ -74,17 +74,26 @@ internal sealed class EndlessUpstream : IAsyncDisposable
                 var streaming = await ReadRequestAsync(stream);
                 Interlocked.Increment(ref _calls);
                 var chunks = streaming && _events;
-                var head = $"HTTP/1.1 200 OK\r\nContent-Type: {(streaming ? "text/event-stream" : "application/json")}\r\nConnection: close\r\n\r\n"
-                    + (chunks ? string.Empty : streaming ? "data: {\"id\":\"" : "{\"id\":\"");
+                var head =
+                    $"HTTP/1.1 200 OK\r\nContent-Type: "
+                    + $"{(streaming ? "text/event-stream" : "application/json")}\r\nConnection: close\r\n\r\n"
+                    + (
+                        chunks ? string.Empty
+                        : streaming ? "data: {\"id\":\""
+                        : "{\"id\":\"");
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(head), _stop.Token);
-                var piece = Encoding.UTF8.GetBytes(chunks ? string.Concat(Enumerable.Repeat(UpstreamStub.FirstChunk, 64)) : new string('x', 64 * 1024));
+                var piece = Encoding.UTF8.GetBytes(
+                    chunks ? string.Concat(Enumerable.Repeat(UpstreamStub.FirstChunk, 64)) : new string('x', 64 * 1024)
+                );
                 for (long sent = 0; sent < Limit; sent += piece.Length)
                 {
                     await stream.WriteAsync(piece, _stop.Token);
                     Interlocked.Add(ref _bytesSent, piece.Length);
                 }
             }
-            catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception exception)
+                when (exception is IOException or SocketException or OperationCanceledException
+                    or ObjectDisposedException)
             {
                 // The gateway hung up (or the test ended).
             }
@@ -109,8 +118,13 @@ internal sealed class EndlessUpstream : IAsyncDisposable
         }
 
         var head = Encoding.ASCII.GetString(received.ToArray(), 0, headEnd);
-        var lengthLine = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        var length = lengthLine is null ? 0 : int.Parse(lengthLine["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var lengthLine = head.Split("\r\n")
+            .FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        var length = lengthLine is null
+            ? 0
+            : int.Parse(
+                lengthLine["Content-Length:".Length..].Trim(),
+                System.Globalization.CultureInfo.InvariantCulture);
         while (received.Count < headEnd + 4 + length)
         {
             var read = await stream.ReadAsync(buffer, _stop.Token);
@@ -126,5 +140,6 @@ internal sealed class EndlessUpstream : IAsyncDisposable
         return body.Contains("\"stream\":true", StringComparison.Ordinal);
     }
 
-    private static int IndexOf(List<byte> bytes, ReadOnlySpan<byte> value) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes).IndexOf(value);
+    private static int IndexOf(List<byte> bytes, ReadOnlySpan<byte> value) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes).IndexOf(value);
 }

@@ -24,13 +24,16 @@ internal sealed class ExportedSpans : ICollection<Activity>
         }
     }
 
-    /// <summary>Waits until <paramref name="select"/> finds something (the hosting span ends after the response).</summary>
+    /// <summary>
+    /// Waits until <paramref name="select"/> finds something (the hosting span ends after the response).
+    /// </summary>
     public async Task<Activity> WaitForAsync(Func<IReadOnlyList<Activity>, Activity?> select)
     {
         Activity? found = null;
         return await Eventually.TryAsync(() => (found = select(Snapshot())) is not null, TimeSpan.FromSeconds(10))
             ? found!
-            : throw new TimeoutException("Exported so far: " + string.Join(", ", Snapshot().Select(s => s.DisplayName)));
+            : throw new TimeoutException(
+                "Exported so far: " + string.Join(", ", Snapshot().Select(s => s.DisplayName)));
     }
 
     public void Add(Activity item)

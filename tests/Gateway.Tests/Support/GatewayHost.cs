@@ -64,13 +64,22 @@ internal sealed class GatewayHost : WebApplicationFactory<Program>
     {
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
-        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return new Uri(
+            Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
     /// <summary>A POST with the test API key (unless <paramref name="apiKey"/> says otherwise).</summary>
-    public static HttpRequestMessage Post(string path, string json, string? apiKey = ApiKey, string? traceparent = null, bool anthropicKeyHeader = false)
+    public static HttpRequestMessage Post(
+        string path,
+        string json,
+        string? apiKey = ApiKey,
+        string? traceparent = null,
+        bool anthropicKeyHeader = false)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json")
+        };
         if (apiKey is not null)
         {
             if (anthropicKeyHeader)

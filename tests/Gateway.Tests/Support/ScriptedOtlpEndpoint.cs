@@ -59,11 +59,18 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
         var endpoint = new ScriptedOtlpEndpoint();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(
+                IPAddress.Loopback,
+                port,
+                listen => listen.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1));
         endpoint._app = builder.Build();
         endpoint._app.Run(endpoint.AnswerAsync);
         await endpoint._app.StartAsync();
-        var address = endpoint._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var address = endpoint._app
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.Single();
         endpoint.Port = new Uri(address).Port;
         endpoint.Url = address + (grpc ? string.Empty : "/v1/traces");
         return endpoint;
@@ -106,13 +113,16 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
         return Task.CompletedTask;
     };
 
-    /// <summary>A gRPC answer with this status (trailers-only when not OK), and an optional <c>grpc-status-details-bin</c>.</summary>
+    /// <summary>
+    /// A gRPC answer with this status (trailers-only when not OK), and an optional <c>grpc-status-details-bin</c>.
+    /// </summary>
     public static Func<HttpContext, Task> Grpc(int status, string? details = null) => async context =>
     {
         context.Response.ContentType = "application/grpc";
         if (status != 0)
         {
-            context.Response.Headers["grpc-status"] = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["grpc-status"] = status.ToString(
+                System.Globalization.CultureInfo.InvariantCulture);
             if (details is not null)
             {
                 context.Response.Headers["grpc-status-details-bin"] = details;
@@ -131,13 +141,16 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
     /// <paramref name="format"/> says: <c>protobuf</c> (OTLP/HTTP), <c>json</c> (<c>rejectedSpans</c> a
     /// string, as int64s are) or <c>json-number</c>, <c>grpc</c> or <c>grpc-gzip</c> (a compressed frame).
     /// </summary>
-    public static Func<HttpContext, Task> PartialSuccess(string format, long rejected, string message) => async context =>
+    public static Func<HttpContext, Task> PartialSuccess(string format, long rejected, string message) =>
+        async context =>
     {
         if (format.StartsWith("json", StringComparison.Ordinal))
         {
-            var spans = format == "json-number" ? rejected.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"\"{rejected}\"";
+            var spans = format == "json-number" ? rejected.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : $"\"{rejected}\"";
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync($"{{\"partialSuccess\":{{\"rejectedSpans\":{spans},\"errorMessage\":{System.Text.Json.JsonSerializer.Serialize(message)}}}}}");
+            await context.Response.WriteAsync($"{{\"partialSuccess\":{{\"rejectedSpans\":{spans}"
+                + $",\"errorMessage\":{System.Text.Json.JsonSerializer.Serialize(message)}}}}}");
             return;
         }
 
@@ -157,7 +170,8 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
         {
             context.Response.Headers["grpc-encoding"] = "gzip";
             using var compressed = new MemoryStream();
-            using (var zip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            using (var zip = new System.IO.Compression.GZipStream(compressed,
+                System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
             {
                 zip.Write(response);
             }
@@ -210,11 +224,23 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
             await context.Request.Body.CopyToAsync(body);
             var bytes = body.ToArray();
             var answer = _script.TryDequeue(out var next) ? next : Otherwise;
-            var received = new Received(DateTime.UtcNow, context.Request.Path, context.Request.ContentType, context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), bytes);
+            var received = new Received(
+                DateTime.UtcNow,
+                context.Request.Path,
+                context.Request.ContentType,
+                context.Request.Headers.ToDictionary(
+                    h => h.Key,
+                    h => h.Value.ToString(),
+                    StringComparer.OrdinalIgnoreCase),
+                bytes);
             _received.Enqueue(received);
             await answer(context);
-            received.Accepted = context.Response.StatusCode is >= 200 and < 300 && !context.RequestAborted.IsCancellationRequested && !context.Items.ContainsKey(NotAccepted)
-                && (context.Response.ContentType != "application/grpc" || !context.Response.Headers.ContainsKey("grpc-status"));
+            received.Accepted =
+                context.Response.StatusCode is >= 200 and < 300
+                && !context.RequestAborted.IsCancellationRequested
+                && !context.Items.ContainsKey(NotAccepted)
+                && (context.Response.ContentType != "application/grpc"
+                    || !context.Response.Headers.ContainsKey("grpc-status"));
         }
         finally
         {
@@ -223,7 +249,12 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
     }
 
     /// <summary>One request as it arrived.</summary>
-    public sealed class Received(DateTime at, string path, string? contentType, IReadOnlyDictionary<string, string> headers, byte[] body)
+    public sealed class Received(
+        DateTime at,
+        string path,
+        string? contentType,
+        IReadOnlyDictionary<string, string> headers,
+        byte[] body)
     {
         public DateTime At { get; } = at;
 
@@ -242,14 +273,19 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
         /// </summary>
         public IReadOnlyList<string> Spans { get; } = SpanNames(Message(contentType, headers, body));
 
-        /// <summary>Whether the export request came gzip-compressed, as its headers and (gRPC) its frame said.</summary>
+        /// <summary>
+        /// Whether the export request came gzip-compressed, as its headers and (gRPC) its frame said.
+        /// </summary>
         public bool Gzipped { get; } = IsGzip(contentType, headers, body);
 
         public bool Accepted { get; set; }
 
         private static bool IsGzip(string? contentType, IReadOnlyDictionary<string, string> headers, byte[] body) =>
             contentType == "application/grpc"
-                ? body.Length >= 5 && body[0] == 1 && headers.TryGetValue("grpc-encoding", out var grpc) && grpc == "gzip"
+                ? body.Length >= 5
+                    && body[0] == 1
+                    && headers.TryGetValue("grpc-encoding", out var grpc)
+                    && grpc == "gzip"
                 : headers.TryGetValue("Content-Encoding", out var coding) && coding == "gzip";
 
         private static byte[] Message(string? contentType, IReadOnlyDictionary<string, string> headers, byte[] body)
@@ -261,7 +297,9 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
             }
 
             using var inflated = new MemoryStream();
-            using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(message), System.IO.Compression.CompressionMode.Decompress))
+            using (var gzip = new System.IO.Compression.GZipStream(
+                    new MemoryStream(message),
+                    System.IO.Compression.CompressionMode.Decompress))
             {
                 gzip.CopyTo(inflated);
             }
@@ -273,7 +311,9 @@ internal sealed class ScriptedOtlpEndpoint : IAsyncDisposable
         private static List<string> SpanNames(ReadOnlySpan<byte> request)
         {
             var names = new List<string>();
-            OtlpWire.ForEachSpan(request, span => names.Add(System.Text.Encoding.UTF8.GetString(OtlpWire.Field(span, 5))));
+            OtlpWire.ForEachSpan(
+                request,
+                span => names.Add(System.Text.Encoding.UTF8.GetString(OtlpWire.Field(span, 5))));
             return names;
         }
     }

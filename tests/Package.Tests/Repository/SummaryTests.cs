@@ -7,7 +7,6 @@ using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Xunit.Abstractions;
 
 namespace TracedLlm.Package.Tests;
 
@@ -16,21 +15,11 @@ namespace TracedLlm.Package.Tests;
 /// </summary>
 /// <remarks>
 /// What follows the first sentence may stay; the reasoning belongs in <c>&lt;remarks&gt;</c>, the rule or reference
-/// page, or a comment where the decision is made. Folders whose summaries are still being shortened (issue 81's
-/// second phase) are listed in <see cref="NotYetShortened"/>: their count is printed, and a folder leaves the list
-/// once it holds.
+/// page, or a comment where the decision is made.
 /// </remarks>
-public sealed partial class SummaryTests(ITestOutputHelper output)
+public sealed partial class SummaryTests
 {
     private const int MaxWords = 30;
-
-    /// <summary>Folders still to shorten, by the branches editing them now; the list only shrinks.</summary>
-    private static readonly string[] NotYetShortened =
-    [
-        "src/ExtensionsAI/",
-        "src/ReverseProxy/",
-        "src/Runtime/",
-    ];
 
     [Fact]
     public void EverySummaryOpensWithASentenceOfAtMost30Words()
@@ -52,22 +41,9 @@ public sealed partial class SummaryTests(ITestOutputHelper output)
             }
         }
 
-        bool Pending(string file) => NotYetShortened.Any(folder => file.StartsWith(folder, StringComparison.Ordinal));
-        foreach (var folder in NotYetShortened)
-        {
-            output.WriteLine($"{folder}: {offenders.Count(o => o.File.StartsWith(folder, StringComparison.Ordinal))} "
-                + $"summaries open with more than {MaxWords} words, still to shorten");
-        }
-
-        var enforced = offenders.Where(o => !Pending(o.File))
-            .Select(o => $"{o.File}:{o.Line}: {o.Words} words: {o.Sentence}")
-            .ToList();
-        Assert.True(enforced.Count == 0, $"Summaries whose first sentence is over {MaxWords} words:\n"
-            + string.Join("\n", enforced));
-
-        var done = NotYetShortened
-            .Where(folder => !offenders.Any(o => o.File.StartsWith(folder, StringComparison.Ordinal)));
-        Assert.True(!done.Any(), "Shortened: take off NotYetShortened " + string.Join(", ", done));
+        var found = offenders.Select(o => $"{o.File}:{o.Line}: {o.Words} words: {o.Sentence}").ToList();
+        Assert.True(found.Count == 0, $"Summaries whose first sentence is over {MaxWords} words:\n"
+            + string.Join("\n", found));
     }
 
     [Theory]

@@ -37,7 +37,9 @@ internal sealed class PortApp<TProgram> : WebApplicationFactory<TProgram>
             Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
         }, trace);
 
-    /// <summary>Gets <paramref name="path"/> in the trace <paramref name="trace"/> and reads the whole answer.</summary>
+    /// <summary>
+    /// Gets <paramref name="path"/> in the trace <paramref name="trace"/> and reads the whole answer.
+    /// </summary>
     public Task<PortAnswer> GetAsync(string path, ActivityTraceId trace) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, path), trace);
 
@@ -45,7 +47,8 @@ internal sealed class PortApp<TProgram> : WebApplicationFactory<TProgram>
     {
         using var client = CreateClient();
         using var sent = request;
-        request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        request.Headers.Add(
+            "traceparent", $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return new PortAnswer((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text);

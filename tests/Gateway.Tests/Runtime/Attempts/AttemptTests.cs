@@ -10,7 +10,9 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>One raw_gen_ai_request span per upstream attempt; retries and fallbacks visible in spans and headers.</summary>
+/// <summary>
+/// One raw_gen_ai_request span per upstream attempt; retries and fallbacks visible in spans and headers.
+/// </summary>
 public sealed class AttemptTests : IDisposable
 {
     private const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"try again"}]}""";
@@ -32,7 +34,9 @@ public sealed class AttemptTests : IDisposable
         Assert.Equal("2", Header(response, "x-litellm-max-retries"));
 
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { ("initial", "failure", "openai"), ("retry", "success", "openai") }, attempts.Select(Describe));
+        Assert.Equal(
+            new[] { ("initial", "failure", "openai"), ("retry", "success", "openai") },
+            attempts.Select(Describe));
         Assert.Equal(typeof(UpstreamException).FullName, attempts[1].GetTagItem(AttributeNames.AttemptReason));
         Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
     }
@@ -46,17 +50,26 @@ public sealed class AttemptTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("Echo: try again", json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(
+            "Echo: try again",
+            json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
         Assert.Equal("1", Header(response, "x-litellm-attempted-fallbacks"));
         Assert.Equal(2, upstream.Calls);
 
         var attempts = await AttemptsAsync();
         Assert.Equal(
-            new[] { ("initial", "failure", "openai"), ("retry", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") },
+            new[]
+            {
+                ("initial", "failure", "openai"),
+                ("retry", "failure", "openai"),
+                ("fallback", "success", "tracedllm.embedded")
+            },
             attempts.Select(Describe));
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal("tracedllm.embedded", tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiProviderName));
+        Assert.Equal(
+            "tracedllm.embedded",
+            tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.GenAiProviderName));
         Assert.Empty(tree.All(SpanNames.Failure));
     }
 
@@ -74,7 +87,9 @@ public sealed class AttemptTests : IDisposable
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("rate_limit_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { ("initial", "failure", "openai"), ("retry", "failure", "openai") }, attempts.Select(Describe));
+        Assert.Equal(
+            new[] { ("initial", "failure", "openai"), ("retry", "failure", "openai") },
+            attempts.Select(Describe));
         var tree = await _spans.SingleTraceAsync();
         Assert.Single(tree.All(SpanNames.Failure));
         Assert.Single(logged);
@@ -98,16 +113,26 @@ public sealed class AttemptTests : IDisposable
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
         using var host = Host(upstream, maxRetries: 0, fallback: false);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions",
+                """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal("[DONE]", events[^1].Data);
         var choices = events.SkipLast(1).Select(e => JsonDocument.Parse(e.Data).RootElement).ToList();
-        Assert.Equal("from upstream", string.Concat(choices.Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString())));
+        Assert.Equal(
+            "from upstream",
+            string.Concat(
+                choices.Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString())
+            ));
 
         // The upstream's finish reason and its separate usage chunk become one last chunk.
-        Assert.Single(choices, c => c.GetProperty("choices")[0].TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String);
+        Assert.Single(
+            choices,
+            c =>
+                c.GetProperty("choices")[0].TryGetProperty("finish_reason", out var finish)
+                && finish.ValueKind == JsonValueKind.String);
         Assert.Equal("stop", choices[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal(7, choices[^1].GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(2, choices[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
@@ -122,14 +147,18 @@ public sealed class AttemptTests : IDisposable
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
         using var host = Host(upstream, maxRetries: 0, fallback: false);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/messages",
+                """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal("message_stop", events[^1].Name);
         Assert.Single(events, e => e.Name == "message_delta");
         Assert.Single(events, e => e.Name == "content_block_stop");
-        var usage = JsonDocument.Parse(events.Single(e => e.Name == "message_delta").Data).RootElement.GetProperty("usage");
+        var usage = JsonDocument
+            .Parse(events.Single(e => e.Name == "message_delta").Data)
+            .RootElement.GetProperty("usage");
         Assert.Equal(2, usage.GetProperty("output_tokens").GetInt32());
         _spans.AssertAllEnded();
     }
@@ -137,8 +166,11 @@ public sealed class AttemptTests : IDisposable
     [Fact]
     public async Task AProviderThatThrowsBeforeItsStreamStartsStillEndsItsAttempt()
     {
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new SynchronouslyThrowingProvider())));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(TestProviders.Router(new SynchronouslyThrowingProvider())));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions",
+                """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"""));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         var attempt = Assert.Single(await AttemptsAsync());
@@ -158,13 +190,20 @@ public sealed class AttemptTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var call = Assert.IsType<LlmCall>(provider.Call);
-        var source = (System.Threading.CancellationTokenSource?)typeof(LlmCall)
-            .GetField("_duringCallCancellation", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .GetValue(call);
+        var source = (System.Threading.CancellationTokenSource?)
+            typeof(LlmCall)
+                .GetField(
+                    "_duringCallCancellation",
+                    System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance
+                )!
+                .GetValue(call);
         Assert.NotNull(source);
 
         // A disposed source refuses to hand out its token; the call's own token stays readable.
-        await Eventually.HoldsAsync(() => IsDisposed(source), "the during-call cancellation to be disposed", TimeSpan.FromSeconds(10));
+        await Eventually.HoldsAsync(
+            () => IsDisposed(source),
+            "the during-call cancellation to be disposed",
+            TimeSpan.FromSeconds(10));
 
         Assert.False(call.CancellationToken.IsCancellationRequested);
 
@@ -192,12 +231,17 @@ public sealed class AttemptTests : IDisposable
 
     private static (string, string, string) Describe(Activity attempt) => UpstreamFaultTests.Describe(attempt);
 
-    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) => UpstreamFaultTests.Header(response, name);
+    private static string? Header(System.Net.Http.HttpResponseMessage response, string name) =>
+        UpstreamFaultTests.Header(response, name);
 
     private sealed class SynchronouslyThrowingProvider : TestProviders.Base
     {
         // Not an iterator: it throws when called, before any enumeration.
-        public override System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta> StreamAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken) =>
+        public override System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta>
+            StreamAsync(
+                Samples.Gateway.Providers.ProviderRequest request,
+                LlmAttempt attempt,
+                System.Threading.CancellationToken cancellationToken) =>
             throw new InvalidOperationException("The provider is misconfigured.");
     }
 
@@ -205,10 +249,14 @@ public sealed class AttemptTests : IDisposable
     {
         public LlmCall? Call { get; private set; }
 
-        public override Task<Samples.Gateway.Providers.ProviderReply> CompleteAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken)
+        public override Task<Samples.Gateway.Providers.ProviderReply> CompleteAsync(
+            Samples.Gateway.Providers.ProviderRequest request,
+            LlmAttempt attempt,
+            System.Threading.CancellationToken cancellationToken)
         {
             Call = attempt.Call;
-            return Task.FromResult(new Samples.Gateway.Providers.ProviderReply("id-1", request.Model, "captured", "stop", 1, 1));
+            return Task.FromResult(
+                new Samples.Gateway.Providers.ProviderReply("id-1", request.Model, "captured", "stop", 1, 1));
         }
     }
 
@@ -218,7 +266,9 @@ public sealed class AttemptTests : IDisposable
 
         public GuardrailMode Modes => GuardrailMode.DuringCall;
 
-        public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, System.Threading.CancellationToken cancellationToken) => ValueTask.FromResult(GuardrailVerdict.Allow);
+        public ValueTask<GuardrailVerdict> CheckAsync(
+            GuardrailContext context,
+            System.Threading.CancellationToken cancellationToken) => ValueTask.FromResult(GuardrailVerdict.Allow);
     }
 
     private sealed class RecordingLogger(ConcurrentQueue<FailureContext> logged) : ILlmFailureLogger

@@ -47,12 +47,22 @@ public sealed class FixtureGatewayTests : IDisposable
 
         var attempts = await AttemptsAsync();
         Assert.Equal(new[] { 0, 1, 2 }, attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
-        Assert.Equal(new[] { "initial", "fallback", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
-        Assert.Equal(new[] { "BACKEND_1", "BACKEND_2", "BACKEND_3" }, attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
-        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.Equal(new object?[] { 429, 500, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.Equal(
+            new[] { "initial", "fallback", "fallback" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(
+            new[] { "BACKEND_1", "BACKEND_2", "BACKEND_3" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
+        Assert.Equal(
+            new[] { "failure", "failure", "success" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.Equal(
+            new object?[] { 429, 500, null },
+            attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
         Assert.Equal(30.0, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
-        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(
+            new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
         for (var i = 0; i < 3; i++)
         {
             // The provider stays the provider; the backend is told apart by its id and endpoint.
@@ -70,13 +80,18 @@ public sealed class FixtureGatewayTests : IDisposable
 
         // The next request: backends 1 and 2 are out for their pause, so the loop goes straight to 3.
         _spans.Clear();
-        using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"again"}]}"""))
+        using (var response = await gateway.PostAsync(AzurePath,
+            """{"messages":[{"role":"user","content":"again"}]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
         var next = Assert.Single(await AttemptsAsync());
-        Assert.Equal(("initial", 0, "BACKEND_3"), ((string)next.GetTagItem(AttributeNames.AttemptKind)!, (int)next.GetTagItem(AttributeNames.AttemptIndex)!, (string)next.GetTagItem(AttributeNames.BackendId)!));
+        Assert.Equal(
+            ("initial", 0, "BACKEND_3"),
+            ((string)next.GetTagItem(AttributeNames.AttemptKind)!,
+                (int)next.GetTagItem(AttributeNames.AttemptIndex)!,
+                (string)next.GetTagItem(AttributeNames.BackendId)!));
         Assert.Equal(new[] { 1, 1, 2 }, gateway.Backends.Select(b => b.Calls));
         _spans.AssertAllEnded();
     }
@@ -84,8 +99,11 @@ public sealed class FixtureGatewayTests : IDisposable
     [Fact]
     public async Task ABackendThatAsksForNoPauseIsTriedAgainAsARetry()
     {
-        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath,
-            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "0")), UpstreamStub.Reply.Status(200) }));
+        await using var gateway = await FixtureGateway.StartAsync(
+            AzureBackendPath,
+            ("BACKEND_1",
+                1,
+                new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "0")), UpstreamStub.Reply.Status(200) }));
 
         using var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}""");
 
@@ -107,7 +125,8 @@ public sealed class FixtureGatewayTests : IDisposable
             ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(503) }),
             ("BACKEND_3", 3, new[] { UpstreamStub.Reply.Status(200) }));
 
-        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
+        using (var response = await gateway.PostAsync(OpenAiPath,
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("0", Header(response, "x-litellm-attempted-retries"));
@@ -115,14 +134,21 @@ public sealed class FixtureGatewayTests : IDisposable
         }
 
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { "initial", "fallback", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(
+            new[] { "initial", "fallback", "fallback" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.Equal(new[] { 0, 1, 2 }, attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
-        Assert.Equal(new[] { "BACKEND_1", "BACKEND_2", "BACKEND_3" }, attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
-        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(
+            new[] { "BACKEND_1", "BACKEND_2", "BACKEND_3" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.BackendId)));
+        Assert.Equal(
+            new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
 
         // The router heard of both failures: the next request goes to backend 3 at once.
         _spans.Clear();
-        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
+        using (var response = await gateway.PostAsync(OpenAiPath,
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
@@ -136,16 +162,23 @@ public sealed class FixtureGatewayTests : IDisposable
     [Fact]
     public async Task TheRouterChoosingTheBackendThatJustFailedIsARetryAfterItsRetryAfter()
     {
-        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath,
-            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "0")), UpstreamStub.Reply.Status(200) }),
+        await using var gateway = await FixtureGateway.StartAsync(
+            OpenAiPath,
+            ("BACKEND_1",
+                1,
+                new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "0")), UpstreamStub.Reply.Status(200) }),
             ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(200) }));
 
-        using var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.PostAsync(OpenAiPath,
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { ("initial", "BACKEND_1"), ("retry", "BACKEND_1") }, attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!)));
+        Assert.Equal(
+            new[] { ("initial", "BACKEND_1"), ("retry", "BACKEND_1") },
+            attempts.Select(a =>
+                ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!)));
         Assert.Equal(0.0, attempts[1].GetTagItem(AttributeNames.AttemptDelay));
         Assert.Equal(0, gateway.Backends[1].Calls);
     }
@@ -157,7 +190,8 @@ public sealed class FixtureGatewayTests : IDisposable
             ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }),
             ("BACKEND_2", 1, new[] { UpstreamStub.Reply.Status(429, ("Retry-After", "30")) }));
 
-        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
+        using (var response = await gateway.PostAsync(OpenAiPath,
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -167,12 +201,15 @@ public sealed class FixtureGatewayTests : IDisposable
         // Random within a priority: either backend first, each once.
         var attempts = await AttemptsAsync();
         Assert.Equal(new[] { "initial", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
-        Assert.Equal(new[] { "BACKEND_1", "BACKEND_2" }, attempts.Select(a => (string)a.GetTagItem(AttributeNames.BackendId)!).Order());
+        Assert.Equal(
+            new[] { "BACKEND_1", "BACKEND_2" },
+            attempts.Select(a => (string)a.GetTagItem(AttributeNames.BackendId)!).Order());
         Assert.Single((await _spans.SingleTraceAsync()).All(SpanNames.Failure));
 
         // Both are out now: the router has no target, so no attempt is made.
         _spans.Clear();
-        using (var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
+        using (var response = await gateway.PostAsync(OpenAiPath,
+            """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -181,7 +218,9 @@ public sealed class FixtureGatewayTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         Assert.Empty(tree.All(SpanNames.UpstreamAttempt));
-        Assert.Equal(typeof(UpstreamUnavailableException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamUnavailableException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(new[] { 1, 1 }, gateway.Backends.Select(b => b.Calls));
     }
 
@@ -209,11 +248,17 @@ public sealed class FixtureGatewayTests : IDisposable
 
         // Backend 1 was not called: no attempt for it, and the one made names the open circuit.
         var attempt = Assert.Single(await AttemptsAsync());
-        Assert.Equal(("BACKEND_2", "fallback", typeof(UpstreamCircuitOpenException).FullName), ((string)attempt.GetTagItem(AttributeNames.BackendId)!, (string)attempt.GetTagItem(AttributeNames.AttemptKind)!, (string?)attempt.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(
+            ("BACKEND_2", "fallback", typeof(UpstreamCircuitOpenException).FullName),
+            ((string)attempt.GetTagItem(AttributeNames.BackendId)!,
+                (string)attempt.GetTagItem(AttributeNames.AttemptKind)!,
+                (string?)attempt.GetTagItem(AttributeNames.AttemptReason)));
         Assert.Equal(new[] { 2, 3 }, gateway.Backends.Select(b => b.Calls));
         var heard = gateway.Services.GetRequiredService<ChatForwarder>().ChooserHeard.ToArray();
         Assert.Equal(3, heard.Length);
-        Assert.All(heard.Take(2), failure => Assert.Equal((500, "BACKEND_1"), (failure.StatusCode!.Value, failure.Target.BackendId!)));
+        Assert.All(
+            heard.Take(2),
+            failure => Assert.Equal((500, "BACKEND_1"), (failure.StatusCode!.Value, failure.Target.BackendId!)));
         Assert.IsType<UpstreamCircuitOpenException>(heard[2].Exception);
         Assert.Null(heard[2].Attempt);
         Assert.Equal("BACKEND_1", heard[2].Target.BackendId);
@@ -244,7 +289,11 @@ public sealed class FixtureGatewayTests : IDisposable
         }
 
         var attempt = Assert.Single(await AttemptsAsync());
-        Assert.Equal(("BACKEND_2", "fallback", typeof(UpstreamCircuitOpenException).FullName), ((string)attempt.GetTagItem(AttributeNames.BackendId)!, (string)attempt.GetTagItem(AttributeNames.AttemptKind)!, (string?)attempt.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(
+            ("BACKEND_2", "fallback", typeof(UpstreamCircuitOpenException).FullName),
+            ((string)attempt.GetTagItem(AttributeNames.BackendId)!,
+                (string)attempt.GetTagItem(AttributeNames.AttemptKind)!,
+                (string?)attempt.GetTagItem(AttributeNames.AttemptReason)));
         _spans.Clear();
 
         // And a call with no fallback finds it open too: no attempt, the open circuit is its failure.
@@ -255,15 +304,26 @@ public sealed class FixtureGatewayTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         Assert.Empty(tree.All(SpanNames.UpstreamAttempt));
-        Assert.Equal(typeof(UpstreamCircuitOpenException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamCircuitOpenException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(new[] { 2, 1 }, gateway.Backends.Select(b => b.Calls));
     }
 
     [Fact]
     public async Task ABackendTheLoopSkipsBeforeSendingIsAnAbandonedAttemptAndTheNextOneAFallback()
     {
-        var misconfigured = new BackendConfig { Id = "BACKEND_0", Url = "backend-0.example:443/openai", Priority = 0, ApiKey = "backend-key-0", Models = new[] { "gpt-4o" } };
-        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath, new[] { misconfigured },
+        var misconfigured = new BackendConfig
+        {
+            Id = "BACKEND_0",
+            Url = "backend-0.example:443/openai",
+            Priority = 0,
+            ApiKey = "backend-key-0",
+            Models = new[] { "gpt-4o" }
+        };
+        await using var gateway = await FixtureGateway.StartAsync(
+            AzureBackendPath,
+            new[] { misconfigured },
             ("BACKEND_1", 1, "gpt-4o", null, new[] { UpstreamStub.Reply.Status(200) }));
 
         using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}"""))
@@ -272,8 +332,13 @@ public sealed class FixtureGatewayTests : IDisposable
         }
 
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { (0, "initial", "BACKEND_0", "abandoned"), (1, "fallback", "BACKEND_1", "success") },
-            attempts.Select(a => ((int)a.GetTagItem(AttributeNames.AttemptIndex)!, (string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
+        Assert.Equal(
+            new[] { (0, "initial", "BACKEND_0", "abandoned"), (1, "fallback", "BACKEND_1", "success") },
+            attempts.Select(a =>
+                ((int)a.GetTagItem(AttributeNames.AttemptIndex)!,
+                    (string)a.GetTagItem(AttributeNames.AttemptKind)!,
+                    (string)a.GetTagItem(AttributeNames.BackendId)!,
+                    (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
         Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
         Assert.Null(attempts[0].GetTagItem(AttributeNames.ServerAddress));
 
@@ -289,9 +354,22 @@ public sealed class FixtureGatewayTests : IDisposable
     public async Task ABackendsEndpointIsRecordedAsItsHostAndPortOnly()
     {
         await using var stub = await UpstreamStub.StartAtAsync(AzureBackendPath, UpstreamStub.Reply.Status(200));
-        var withCredentials = new UriBuilder(stub.Address) { UserName = "gateway", Password = "url-secret" }.Uri.ToString().TrimEnd('/');
-        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath,
-            new[] { new BackendConfig { Id = "BACKEND_1", Url = withCredentials, Priority = 1, ApiKey = "backend-key", Models = new[] { "gpt-4o" } } });
+        var withCredentials = new UriBuilder(stub.Address) { UserName = "gateway", Password = "url-secret" }
+            .Uri.ToString()
+            .TrimEnd('/');
+        await using var gateway = await FixtureGateway.StartAsync(
+            AzureBackendPath,
+            new[]
+            {
+                new BackendConfig
+                {
+                    Id = "BACKEND_1",
+                    Url = withCredentials,
+                    Priority = 1,
+                    ApiKey = "backend-key",
+                    Models = new[] { "gpt-4o" }
+                }
+            });
 
         using (var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}"""))
         {
@@ -299,9 +377,14 @@ public sealed class FixtureGatewayTests : IDisposable
         }
 
         var attempt = Assert.Single(await AttemptsAsync());
-        Assert.Equal(("127.0.0.1", stub.Port), ((string)attempt.GetTagItem(AttributeNames.ServerAddress)!, (int)attempt.GetTagItem(AttributeNames.ServerPort)!));
+        Assert.Equal(
+            ("127.0.0.1", stub.Port),
+            ((string)attempt.GetTagItem(AttributeNames.ServerAddress)!,
+                (int)attempt.GetTagItem(AttributeNames.ServerPort)!));
         var tree = await _spans.SingleTraceAsync();
-        Assert.DoesNotContain(tree.Spans, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("url-secret", StringComparison.Ordinal) == true));
+        Assert.DoesNotContain(
+            tree.Spans,
+            s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("url-secret", StringComparison.Ordinal) == true));
         Assert.Equal(1, stub.Calls);
     }
 
@@ -318,28 +401,53 @@ public sealed class FixtureGatewayTests : IDisposable
         // The second deployment cannot be reached.
         await gateway.Backends[1].DisposeAsync();
 
-        using (var response = await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
+        using (var response =
+            await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { (0, "initial", "EASTUS", "gpt-4o"), (1, "retry", "WESTUS", "gpt-4o"), (2, "fallback", "MINI_1", "gpt-4o-mini") },
-            attempts.Select(a => ((int)a.GetTagItem(AttributeNames.AttemptIndex)!, (string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.GenAiRequestModel)!)));
-        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(HttpRequestException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
-        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.Equal(
+            new[]
+            {
+                (0, "initial", "EASTUS", "gpt-4o"),
+                (1, "retry", "WESTUS", "gpt-4o"),
+                (2, "fallback", "MINI_1", "gpt-4o-mini")
+            },
+            attempts.Select(a =>
+                ((int)a.GetTagItem(AttributeNames.AttemptIndex)!,
+                    (string)a.GetTagItem(AttributeNames.AttemptKind)!,
+                    (string)a.GetTagItem(AttributeNames.BackendId)!,
+                    (string)a.GetTagItem(AttributeNames.GenAiRequestModel)!)));
+        Assert.Equal(
+            new object?[] { null, typeof(UpstreamException).FullName, typeof(HttpRequestException).FullName },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(
+            new[] { "failure", "failure", "success" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
         var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
-        Assert.Equal((1, 1, "MINI_1"), ((int)llm.GetTagItem(AttributeNames.AttemptRetries)!, (int)llm.GetTagItem(AttributeNames.AttemptFallbacks)!, (string)llm.GetTagItem(AttributeNames.BackendId)!));
+        Assert.Equal(
+            (1, 1, "MINI_1"),
+            ((int)llm.GetTagItem(AttributeNames.AttemptRetries)!,
+                (int)llm.GetTagItem(AttributeNames.AttemptFallbacks)!,
+                (string)llm.GetTagItem(AttributeNames.BackendId)!));
 
-        // Both gpt-4o deployments are out (the first for its Retry-After, the second for the default pause): the next request starts on the fallback group, an initial attempt.
+        // Both gpt-4o deployments are out (the first for its Retry-After, the second for the default pause): the next
+        // request starts on the fallback group, an initial attempt.
         _spans.Clear();
-        using (var response = await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
+        using (var response =
+            await gateway.PostAsync(Path, """{"model":"gpt-4o","messages":[{"role":"user","content":"again"}]}"""))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
         var next = Assert.Single(await AttemptsAsync());
-        Assert.Equal((0, "initial", "MINI_1"), ((int)next.GetTagItem(AttributeNames.AttemptIndex)!, (string)next.GetTagItem(AttributeNames.AttemptKind)!, (string)next.GetTagItem(AttributeNames.BackendId)!));
+        Assert.Equal(
+            (0, "initial", "MINI_1"),
+            ((int)next.GetTagItem(AttributeNames.AttemptIndex)!,
+                (string)next.GetTagItem(AttributeNames.AttemptKind)!,
+                (string)next.GetTagItem(AttributeNames.BackendId)!));
         Assert.Equal(new[] { 1, 0, 2 }, gateway.Backends.Select(b => b.Calls));
         _spans.AssertAllEnded();
     }
@@ -351,14 +459,19 @@ public sealed class FixtureGatewayTests : IDisposable
             ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(503) }),
             ("BACKEND_2", 2, new[] { UpstreamStub.Reply.Status(200) }));
 
-        using var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await gateway.PostAsync(OpenAiPath,
+            """{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal("[DONE]", events[^1].Data);
         var attempts = await AttemptsAsync();
-        Assert.Equal(new[] { ("initial", "BACKEND_1", "failure"), ("fallback", "BACKEND_2", "success") },
-            attempts.Select(a => ((string)a.GetTagItem(AttributeNames.AttemptKind)!, (string)a.GetTagItem(AttributeNames.BackendId)!, (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
+        Assert.Equal(
+            new[] { ("initial", "BACKEND_1", "failure"), ("fallback", "BACKEND_2", "success") },
+            attempts.Select(a =>
+                ((string)a.GetTagItem(AttributeNames.AttemptKind)!,
+                    (string)a.GetTagItem(AttributeNames.BackendId)!,
+                    (string)a.GetTagItem(AttributeNames.AttemptOutcome)!)));
         _spans.AssertAllEnded();
     }
 
@@ -374,7 +487,8 @@ public sealed class FixtureGatewayTests : IDisposable
         // The backend's own answer, as the load balancer gave it: status, body, Retry-After.
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.Equal("20", response.Headers.RetryAfter?.ToString());
-        Assert.Equal("""{"error":{"message":"upstream says no, key sk-upstream-secret"}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("""{"error":{"message":"upstream says no, key sk-upstream-secret"}}""",
+            await response.Content.ReadAsStringAsync());
 
         // On the trace: an error result is a failure, once, and the backend's body is in no span.
         var tree = await _spans.SingleTraceAsync();
@@ -382,16 +496,26 @@ public sealed class FixtureGatewayTests : IDisposable
         Assert.Equal("429", failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, tree.Single(SpanNames.LlmRequest).Status);
         Assert.Equal(ActivityStatusCode.Error, tree.Server.Status);
-        Assert.Equal(new[] { "failure", "failure" }, (await AttemptsAsync()).Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.DoesNotContain(tree.Spans, s => s.TagObjects.Any(t => t.Value?.ToString()?.Contains("sk-upstream-secret", StringComparison.Ordinal) == true)
-            || s.Events.Any(e => e.Tags.Any(t => t.Value?.ToString()?.Contains("sk-upstream-secret", StringComparison.Ordinal) == true)));
+        Assert.Equal(
+            new[] { "failure", "failure" },
+            (await AttemptsAsync()).Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.DoesNotContain(
+            tree.Spans,
+            s =>
+                s.TagObjects.Any(t =>
+                    t.Value?.ToString()?.Contains("sk-upstream-secret", StringComparison.Ordinal) == true)
+                || s.Events.Any(e =>
+                    e.Tags.Any(t =>
+                        t.Value?.ToString()?.Contains("sk-upstream-secret", StringComparison.Ordinal) == true)));
         _spans.AssertAllEnded();
     }
 
     [Fact]
     public async Task ABackendThatCannotBeReachedIsAFailedAttemptAndTheGatewaysProblemAnswer()
     {
-        await using var gateway = await FixtureGateway.StartAsync(AzureBackendPath, ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(200) }));
+        await using var gateway = await FixtureGateway.StartAsync(
+            AzureBackendPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(200) }));
         await gateway.Backends[0].DisposeAsync();
 
         using var response = await gateway.PostAsync(AzurePath, """{"messages":[{"role":"user","content":"hi"}]}""");
@@ -408,7 +532,9 @@ public sealed class FixtureGatewayTests : IDisposable
     [Fact]
     public async Task AnUnknownModelIsTheRoutesOwnNotFoundAndAFailure()
     {
-        await using var gateway = await FixtureGateway.StartAsync(OpenAiPath, ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(200) }));
+        await using var gateway = await FixtureGateway.StartAsync(
+            OpenAiPath,
+            ("BACKEND_1", 1, new[] { UpstreamStub.Reply.Status(200) }));
 
         using var response = await gateway.PostAsync(OpenAiPath, """{"model":"gpt-0","messages":[]}""");
 
@@ -434,24 +560,32 @@ public sealed class FixtureGatewayTests : IDisposable
             throw new InvalidOperationException("moderation backend broke");
         });
         var logged = new ConcurrentQueue<FailureContext>();
-        var backends = new[] { new BackendConfig { Id = "BACKEND_1", Url = "http://127.0.0.1:9", Priority = 1, ApiKey = "backend-key", Models = new[] { "gpt-4o" } } };
+        var backends = new[] { new BackendConfig { Id = "BACKEND_1", Url = "http://127.0.0.1:9", Priority = 1,
+            ApiKey = "backend-key", Models = new[] { "gpt-4o" } } };
         var (app, address) = await LoopbackApp.StartAsync(
             services =>
             {
                 services.AddFixtureGateway(backends);
                 services.AddSingleton<ILlmGuardrail>(guardrail);
                 services.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged));
-                services.AddHttpClient(nameof(ChatForwarder)).ConfigurePrimaryHttpMessageHandler(() => new AnswersOnceCancelled(sent, HttpStatusCode.ServiceUnavailable));
+                services
+                    .AddHttpClient(nameof(ChatForwarder))
+                    .ConfigurePrimaryHttpMessageHandler(() =>
+                        new AnswersOnceCancelled(sent, HttpStatusCode.ServiceUnavailable));
             },
             app => app.MapFixtureGateway());
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri(address) };
-            using var response = await client.PostAsync(OpenAiPath, new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync(OpenAiPath,
+                new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", Encoding.UTF8,
+                    "application/json"));
 
             Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
             var tree = await _spans.SingleTraceAsync();
-            Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+            Assert.Equal(
+                typeof(InvalidOperationException).FullName,
+                tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
             Assert.IsType<InvalidOperationException>(Assert.Single(logged).Exception);
 
             // The attempt keeps what the backend answered.
@@ -466,10 +600,14 @@ public sealed class FixtureGatewayTests : IDisposable
         }
     }
 
-    /// <summary>A backend whose answer arrives only once the call has been cancelled (and is not cancelled itself).</summary>
+    /// <summary>
+    /// A backend whose answer arrives only once the call has been cancelled (and is not cancelled itself).
+    /// </summary>
     private sealed class AnswersOnceCancelled(TaskCompletionSource sent, HttpStatusCode status) : HttpMessageHandler
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(
+            HttpRequestMessage request,
+            CancellationToken cancellationToken)
         {
             var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.Register(() => cancelled.TrySetResult()))
@@ -478,21 +616,27 @@ public sealed class FixtureGatewayTests : IDisposable
                 await cancelled.Task;
             }
 
-            return new HttpResponseMessage(status) { Content = new StringContent("""{"error":{"message":"busy"}}""", Encoding.UTF8, "application/json") };
+            return new HttpResponseMessage(status) { Content =
+                new StringContent("""{"error":{"message":"busy"}}""", Encoding.UTF8, "application/json") };
         }
     }
 
     private async Task<IReadOnlyList<Activity>> AttemptsAsync()
     {
         var tree = await _spans.SingleTraceAsync();
-        return tree.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ThenBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!).ToList();
+        return tree.All(SpanNames.UpstreamAttempt)
+            .OrderBy(a => a.StartTimeUtc)
+            .ThenBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!)
+            .ToList();
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.Single() : null;
 }
 
-/// <summary>The fixture gateway on a loopback port, with its fake backends (one <see cref="UpstreamStub"/> each).</summary>
+/// <summary>
+/// The fixture gateway on a loopback port, with its fake backends (one <see cref="UpstreamStub"/> each).
+/// </summary>
 internal sealed class FixtureGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -509,16 +653,28 @@ internal sealed class FixtureGateway : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts one backend per entry (answering on <paramref name="backendPattern"/>), then the gateway over them, every backend serving gpt-4o.</summary>
-    public static Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, UpstreamReply[] Replies)[] backends) =>
-        StartAsync(backendPattern, backends.Select(b => (b.Id, b.Priority, "gpt-4o", (string?)null, b.Replies)).ToArray());
+    /// <summary>
+    /// Starts one backend per entry (answering on <paramref name="backendPattern"/>), then the gateway over them, every
+    /// backend serving gpt-4o.
+    /// </summary>
+    public static Task<FixtureGateway> StartAsync(
+        string backendPattern,
+        params (string Id, int Priority, UpstreamReply[] Replies)[] backends) =>
+        StartAsync(
+            backendPattern,
+            backends.Select(b => (b.Id, b.Priority, "gpt-4o", (string?)null, b.Replies)).ToArray());
 
     /// <summary>As above, each backend serving its own model group, with the group it falls back to.</summary>
-    public static Task<FixtureGateway> StartAsync(string backendPattern, params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends) =>
-        StartAsync(backendPattern, Array.Empty<BackendConfig>(), backends);
+    public static Task<FixtureGateway> StartAsync(
+        string backendPattern,
+        params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends
+    ) => StartAsync(backendPattern, Array.Empty<BackendConfig>(), backends);
 
     /// <summary>As above, with backends configured beside the fake ones (a misconfigured one, say).</summary>
-    public static async Task<FixtureGateway> StartAsync(string backendPattern, BackendConfig[] configured, params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends)
+    public static async Task<FixtureGateway> StartAsync(
+        string backendPattern,
+        BackendConfig[] configured,
+        params (string Id, int Priority, string Model, string? FallbackModel, UpstreamReply[] Replies)[] backends)
     {
         var stubs = new List<UpstreamStub>();
         foreach (var backend in backends)
@@ -526,16 +682,23 @@ internal sealed class FixtureGateway : IAsyncDisposable
             stubs.Add(await UpstreamStub.StartAtAsync(backendPattern, backend.Replies));
         }
 
-        var configs = backends.Select((backend, i) => new BackendConfig
-        {
-            Id = backend.Id,
-            Url = stubs[i].Address,
-            Priority = backend.Priority,
-            ApiKey = "backend-key-" + i,
-            Models = new[] { backend.Model },
-            FallbackModel = backend.FallbackModel,
-        }).Concat(configured).ToArray();
-        var (app, address) = await LoopbackApp.StartAsync(services => services.AddFixtureGateway(configs), app => app.MapFixtureGateway());
+        var configs = backends
+            .Select(
+                (backend, i) =>
+                    new BackendConfig
+                    {
+                        Id = backend.Id,
+                        Url = stubs[i].Address,
+                        Priority = backend.Priority,
+                        ApiKey = "backend-key-" + i,
+                        Models = new[] { backend.Model },
+                        FallbackModel = backend.FallbackModel,
+                    })
+            .Concat(configured)
+            .ToArray();
+        var (app, address) = await LoopbackApp.StartAsync(
+            services => services.AddFixtureGateway(configs),
+            app => app.MapFixtureGateway());
         return new FixtureGateway(app, address, stubs);
     }
 

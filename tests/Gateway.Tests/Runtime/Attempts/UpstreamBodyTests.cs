@@ -35,11 +35,14 @@ public sealed class UpstreamBodyTests
     {
         using (var atLimit = Response(Bytes(40_000), declared: null))
         {
-            Assert.Equal(40_000, (await UpstreamHttp.ReadBodyAsync(atLimit, maxBytes: 40_000, CancellationToken.None)).Length);
+            Assert.Equal(
+                40_000,
+                (await UpstreamHttp.ReadBodyAsync(atLimit, maxBytes: 40_000, CancellationToken.None)).Length);
         }
 
         using var over = Response(Bytes(40_001), declared: null);
-        var failure = await Assert.ThrowsAsync<UpstreamResponseTooLargeException>(() => UpstreamHttp.ReadBodyAsync(over, maxBytes: 40_000, CancellationToken.None));
+        var failure = await Assert.ThrowsAsync<UpstreamResponseTooLargeException>(() =>
+            UpstreamHttp.ReadBodyAsync(over, maxBytes: 40_000, CancellationToken.None));
         Assert.Contains("40000 bytes", failure.Message, StringComparison.Ordinal);
     }
 
@@ -49,7 +52,9 @@ public sealed class UpstreamBodyTests
         var body = Bytes(30_000);
         using var response = Response(body, declared: body.Length);
 
-        Assert.Equal(body, (await UpstreamHttp.ReadBodyAsync(response, maxBytes: 1024 * 1024, CancellationToken.None)).ToArray());
+        Assert.Equal(
+            body,
+            (await UpstreamHttp.ReadBodyAsync(response, maxBytes: 1024 * 1024, CancellationToken.None)).ToArray());
     }
 
     [Fact]
@@ -57,11 +62,13 @@ public sealed class UpstreamBodyTests
     {
         using (var longer = Response(Bytes(5_001), declared: 5_000))
         {
-            await Assert.ThrowsAsync<UpstreamResponseTooLargeException>(() => UpstreamHttp.ReadBodyAsync(longer, maxBytes: 1024 * 1024, CancellationToken.None));
+            await Assert.ThrowsAsync<UpstreamResponseTooLargeException>(() =>
+                UpstreamHttp.ReadBodyAsync(longer, maxBytes: 1024 * 1024, CancellationToken.None));
         }
 
         using var shorter = Response(Bytes(4_999), declared: 5_000);
-        var cut = await Assert.ThrowsAsync<UpstreamBadResponseException>(() => UpstreamHttp.ReadBodyAsync(shorter, maxBytes: 1024 * 1024, CancellationToken.None));
+        var cut = await Assert.ThrowsAsync<UpstreamBadResponseException>(() =>
+            UpstreamHttp.ReadBodyAsync(shorter, maxBytes: 1024 * 1024, CancellationToken.None));
         Assert.True(cut.Truncated);
     }
 
@@ -72,7 +79,8 @@ public sealed class UpstreamBodyTests
         using var response = new HttpResponseMessage { Content = new StreamContent(stream) };
         response.Content.Headers.ContentLength = 2_000_000;
 
-        await Assert.ThrowsAsync<UpstreamResponseTooLargeException>(() => UpstreamHttp.ReadBodyAsync(response, maxBytes: 1024 * 1024, CancellationToken.None));
+        await Assert.ThrowsAsync<UpstreamResponseTooLargeException>(() =>
+            UpstreamHttp.ReadBodyAsync(response, maxBytes: 1024 * 1024, CancellationToken.None));
         Assert.Equal(0, stream.Position);
     }
 
@@ -85,20 +93,27 @@ public sealed class UpstreamBodyTests
         return response;
     }
 
-    /// <summary>A body that arrives in pieces of at most 4,000 bytes, as from a socket, of no length known in advance.</summary>
+    /// <summary>
+    /// A body that arrives in pieces of at most 4,000 bytes, as from a socket, of no length known in advance.
+    /// </summary>
     private sealed class TrickleStream(byte[] body) : MemoryStream(body, writable: false)
     {
         // Not seekable: StreamContent would otherwise declare the length itself.
         public override bool CanSeek => false;
 
-        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, 4_000));
+        public override int Read(byte[] buffer, int offset, int count) =>
+            base.Read(buffer, offset, Math.Min(count, 4_000));
 
         public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, 4_000)]);
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             base.ReadAsync(buffer[..Math.Min(buffer.Length, 4_000)], cancellationToken);
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            base.ReadAsync(buffer, offset, Math.Min(count, 4_000), cancellationToken);
+        public override Task<int> ReadAsync(
+            byte[] buffer,
+            int offset,
+            int count,
+            CancellationToken cancellationToken
+        ) => base.ReadAsync(buffer, offset, Math.Min(count, 4_000), cancellationToken);
     }
 }

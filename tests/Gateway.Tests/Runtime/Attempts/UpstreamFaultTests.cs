@@ -22,9 +22,12 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class UpstreamFaultTests : IDisposable
 {
     private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"try again"}]}""";
-    private const string ChatStreamBody = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"try again"}]}""";
-    private const string MessagesBody = """{"model":"claude","max_tokens":32,"messages":[{"role":"user","content":"try again"}]}""";
-    private const string MessagesStreamBody = """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"try again"}]}""";
+    private const string ChatStreamBody =
+        """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"try again"}]}""";
+    private const string MessagesBody =
+        """{"model":"claude","max_tokens":32,"messages":[{"role":"user","content":"try again"}]}""";
+    private const string MessagesStreamBody =
+        """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"try again"}]}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -39,31 +42,46 @@ public sealed class UpstreamFaultTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("Echo: try again", json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(
+            "Echo: try again",
+            json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         Assert.Equal("1", Header(response, "x-litellm-attempted-retries"));
         Assert.Equal("1", Header(response, "x-litellm-attempted-fallbacks"));
         Assert.Equal(2, upstream.Calls);
 
         var attempts = Attempts(await _spans.SingleTraceAsync());
         Assert.Equal(
-            new[] { ("initial", "failure", "openai"), ("retry", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") },
+            new[]
+            {
+                ("initial", "failure", "openai"),
+                ("retry", "failure", "openai"),
+                ("fallback", "success", "tracedllm.embedded")
+            },
             attempts.Select(Describe));
-        Assert.All(attempts.Take(2), a => Assert.Equal(typeof(UpstreamTimeoutException).FullName, a.GetTagItem(AttributeNames.ErrorType)));
+        Assert.All(
+            attempts.Take(2),
+            a => Assert.Equal(typeof(UpstreamTimeoutException).FullName, a.GetTagItem(AttributeNames.ErrorType)));
         Assert.Equal(typeof(UpstreamTimeoutException).FullName, attempts[1].GetTagItem(AttributeNames.AttemptReason));
         Assert.Equal(typeof(UpstreamTimeoutException).FullName, attempts[2].GetTagItem(AttributeNames.AttemptReason));
 
         // Each timed-out attempt lasted about its timeout, not HttpClient's 100 s.
-        Assert.All(attempts.Take(2), a => Assert.InRange(a.Duration, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(30)));
+        Assert.All(
+            attempts.Take(2),
+            a => Assert.InRange(a.Duration, TimeSpan.FromMilliseconds(900), TimeSpan.FromSeconds(30)));
         _spans.AssertAllEnded();
     }
 
     [Theory]
     [InlineData("/v1/chat/completions", ChatBody, "upstream_timeout")]
     [InlineData("/v1/messages", MessagesBody, "timeout_error")]
-    public async Task AHangingUpstreamWithNothingToFallBackToIs504InTheRoutesFormat(string path, string body, string expected)
+    public async Task AHangingUpstreamWithNothingToFallBackToIs504InTheRoutesFormat(
+        string path,
+        string body,
+        string expected)
     {
         await using var upstream = await StartWithAsync(Reply.Hang);
-        // A second long enough for each attempt to reach the stub on a loaded machine (at 500 ms one once timed out before it did).
+        // A second long enough for each attempt to reach the stub on a loaded machine (at 500 ms one once timed out
+        // before it did).
         using var host = Host(upstream, maxRetries: 1, fallback: false).With("Upstream:TimeoutMs", "1000");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
 
@@ -72,7 +90,9 @@ public sealed class UpstreamFaultTests : IDisposable
         Assert.Equal(expected, ErrorCode(await response.Content.ReadAsStringAsync()));
         Assert.Equal(2, upstream.Calls);
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(UpstreamTimeoutException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamTimeoutException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(2, Attempts(tree).Length);
         _spans.AssertAllEnded();
     }
@@ -109,13 +129,17 @@ public sealed class UpstreamFaultTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var attempts = Attempts(await _spans.SingleTraceAsync());
-        Assert.Equal(new[] { ("initial", "failure", "openai"), ("retry", "success", "openai") }, attempts.Select(Describe));
+        Assert.Equal(
+            new[] { ("initial", "failure", "openai"), ("retry", "success", "openai") },
+            attempts.Select(Describe));
         Assert.Equal(429, attempts[0].GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal(1.0, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
 
         // The upstream's wait replaced the 1 ms backoff.
         Assert.Equal(1.0, attempts[1].GetTagItem(AttributeNames.AttemptDelay));
-        Assert.True(attempts[1].StartTimeUtc - (attempts[0].StartTimeUtc + attempts[0].Duration) >= TimeSpan.FromMilliseconds(900));
+        Assert.True(
+            attempts[1].StartTimeUtc - (attempts[0].StartTimeUtc + attempts[0].Duration)
+                >= TimeSpan.FromMilliseconds(900));
         _spans.AssertAllEnded();
     }
 
@@ -132,13 +156,17 @@ public sealed class UpstreamFaultTests : IDisposable
         var attempts = Attempts(await _spans.SingleTraceAsync());
         var delay = Assert.IsType<double>(attempts[1].GetTagItem(AttributeNames.AttemptDelay));
         Assert.InRange(delay, 1.0, 3.0);
-        Assert.True(attempts[1].StartTimeUtc - (attempts[0].StartTimeUtc + attempts[0].Duration) >= TimeSpan.FromSeconds(delay) - TimeSpan.FromMilliseconds(100));
+        Assert.True(
+            attempts[1].StartTimeUtc - (attempts[0].StartTimeUtc + attempts[0].Duration)
+                >= TimeSpan.FromSeconds(delay) - TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
     public async Task RetryAfterInMillisecondsIsWaitedFor()
     {
-        await using var upstream = await StartWithAsync(Reply.Status(503, ("retry-after-ms", "300")), Reply.Status(200));
+        await using var upstream = await StartWithAsync(
+            Reply.Status(503, ("retry-after-ms", "300")),
+            Reply.Status(200));
         using var host = Host(upstream, maxRetries: 1, fallback: false);
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
 
@@ -159,7 +187,9 @@ public sealed class UpstreamFaultTests : IDisposable
         Assert.Equal("0", Header(response, "x-litellm-attempted-retries"));
         Assert.Equal("1", Header(response, "x-litellm-attempted-fallbacks"));
         var attempts = Attempts(await _spans.SingleTraceAsync());
-        Assert.Equal(new[] { ("initial", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") }, attempts.Select(Describe));
+        Assert.Equal(
+            new[] { ("initial", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") },
+            attempts.Select(Describe));
         Assert.Equal(120.0, attempts[0].GetTagItem(AttributeNames.AttemptRetryAfter));
     }
 
@@ -189,7 +219,8 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         await using var upstream = new EndlessUpstream(events: false);
         using var host = Host(upstream, maxRetries: 0, fallback: false).With("Upstream:MaxResponseBytes", "1048576");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -203,7 +234,8 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         await using var upstream = new EndlessUpstream();
         using var host = Host(upstream, maxRetries: 0, fallback: false).With("Upstream:MaxResponseBytes", "1048576");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
@@ -251,14 +283,19 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         await using var upstream = await StartWithAsync(Reply.JsonEvenWhenStreaming);
         using var host = Host(upstream, maxRetries: 2, fallback: true);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal("[DONE]", events[^1].Data);
         var attempts = Attempts(await _spans.SingleTraceAsync());
-        Assert.Equal(new[] { ("initial", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") }, attempts.Select(Describe));
-        Assert.Equal(typeof(UpstreamBadResponseException).FullName, attempts[1].GetTagItem(AttributeNames.AttemptReason));
+        Assert.Equal(
+            new[] { ("initial", "failure", "openai"), ("fallback", "success", "tracedllm.embedded") },
+            attempts.Select(Describe));
+        Assert.Equal(
+            typeof(UpstreamBadResponseException).FullName,
+            attempts[1].GetTagItem(AttributeNames.AttemptReason));
     }
 
     [Fact]
@@ -266,7 +303,8 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         await using var upstream = await StartWithAsync(Reply.MalformedEvents);
         using var host = Host(upstream, maxRetries: 0, fallback: false);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("upstream_bad_response", ErrorCode(await response.Content.ReadAsStringAsync()));
@@ -280,11 +318,19 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         await using var upstream = await StartWithAsync(Reply.CutAfterFirstChunk(reset));
         using var host = Host(upstream, maxRetries: 2, fallback: true);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
-        Assert.Equal("from", JsonDocument.Parse(events[0].Data).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+        Assert.Equal(
+            "from",
+            JsonDocument
+                .Parse(events[0].Data)
+                .RootElement.GetProperty("choices")[0]
+                .GetProperty("delta")
+                .GetProperty("content")
+                .GetString());
         var error = Assert.Single(events, e => e.Data.Contains("\"error\"", StringComparison.Ordinal));
         Assert.Equal("upstream_response_truncated", ErrorCode(error.Data));
         Assert.DoesNotContain(events, e => e.Data.Contains("\"finish_reason\":\"", StringComparison.Ordinal));
@@ -309,7 +355,8 @@ public sealed class UpstreamFaultTests : IDisposable
         using var host = Host(upstream, maxRetries: 0, fallback: false).With("Upstream:TimeoutMs", "1500");
         using var client = host.CreateClient();
 
-        // One request without pauses first: the second one's waits are the upstream's, not the first request's compilation.
+        // One request without pauses first: the second one's waits are the upstream's, not the first request's
+        // compilation.
         using (var warm = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody)))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
@@ -360,7 +407,8 @@ public sealed class UpstreamFaultTests : IDisposable
     {
         await using var upstream = await StartWithAsync(Reply.NoFinishReason);
         using var host = Host(upstream, maxRetries: 0, fallback: false);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStreamBody));
 
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         var error = Assert.Single(events, e => e.Data.Contains("\"error\"", StringComparison.Ordinal));
@@ -384,7 +432,9 @@ public sealed class UpstreamFaultTests : IDisposable
         Assert.Equal("upstream_unreachable", ErrorCode(await response.Content.ReadAsStringAsync()));
         var attempts = Attempts(await _spans.SingleTraceAsync());
         Assert.Equal(3, attempts.Length);
-        Assert.All(attempts, a => Assert.Equal(typeof(UpstreamUnreachableException).FullName, a.GetTagItem(AttributeNames.ErrorType)));
+        Assert.All(
+            attempts,
+            a => Assert.Equal(typeof(UpstreamUnreachableException).FullName, a.GetTagItem(AttributeNames.ErrorType)));
     }
 
     [Fact]
@@ -427,7 +477,9 @@ public sealed class UpstreamFaultTests : IDisposable
         Assert.Equal(2, upstream.Calls);
         var trees = await TracesAsync(3);
         Assert.Empty(trees[2].All(SpanNames.UpstreamAttempt));
-        Assert.Equal(typeof(UpstreamCircuitOpenException).FullName, trees[2].Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamCircuitOpenException).FullName,
+            trees[2].Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         _spans.AssertAllEnded();
     }
 
@@ -446,12 +498,16 @@ public sealed class UpstreamFaultTests : IDisposable
         Assert.Equal(2, upstream.Calls);
         var attempts = Attempts((await TracesAsync(3))[2]);
         Assert.Equal(new[] { ("fallback", "success", "tracedllm.embedded") }, attempts.Select(Describe));
-        Assert.Equal(typeof(UpstreamCircuitOpenException).FullName, attempts[0].GetTagItem(AttributeNames.AttemptReason));
+        Assert.Equal(
+            typeof(UpstreamCircuitOpenException).FullName,
+            attempts[0].GetTagItem(AttributeNames.AttemptReason));
     }
 
-    private static GatewayHost Host(UpstreamStub upstream, int maxRetries, bool fallback) => Host(upstream.BaseUrl, maxRetries, fallback);
+    private static GatewayHost Host(UpstreamStub upstream, int maxRetries, bool fallback) =>
+        Host(upstream.BaseUrl, maxRetries, fallback);
 
-    private static GatewayHost Host(EndlessUpstream upstream, int maxRetries, bool fallback) => Host(upstream.BaseUrl, maxRetries, fallback);
+    private static GatewayHost Host(EndlessUpstream upstream, int maxRetries, bool fallback) =>
+        Host(upstream.BaseUrl, maxRetries, fallback);
 
     private static GatewayHost Host(string baseUrl, int maxRetries, bool fallback) => new GatewayHost()
         .With("Upstream:BaseUrl", baseUrl).With("Upstream:Relay", "false")
@@ -462,15 +518,23 @@ public sealed class UpstreamFaultTests : IDisposable
 
     private async Task<SpanTree[]> TracesAsync(int count)
     {
-        var servers = await _spans.WaitForAsync(spans => spans.Where(s => s.DisplayName == SpanNames.Server).ToList() is { } found && found.Count >= count ? found : null);
+        var servers = await _spans.WaitForAsync(spans =>
+            spans.Where(s => s.DisplayName == SpanNames.Server).ToList() is { } found && found.Count >= count
+                ? found
+                : null);
         var stopped = _spans.Stopped;
-        return servers.OrderBy(s => s.StartTimeUtc).Select(server => new SpanTree(stopped.Where(s => s.TraceId == server.TraceId).ToList(), server)).ToArray();
+        return servers
+            .OrderBy(s => s.StartTimeUtc)
+            .Select(server => new SpanTree(stopped.Where(s => s.TraceId == server.TraceId).ToList(), server))
+            .ToArray();
     }
 
     internal static Activity[] Attempts(SpanTree tree)
     {
         var llm = tree.Single(SpanNames.LlmRequest);
-        var attempts = tree.All(SpanNames.UpstreamAttempt).OrderBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!).ToArray();
+        var attempts = tree.All(SpanNames.UpstreamAttempt)
+            .OrderBy(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!)
+            .ToArray();
         Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
         Assert.All(attempts, a => Assert.Equal(ActivityKind.Client, a.Kind));
         return attempts;

@@ -22,13 +22,23 @@ public sealed class CallerIdentityTests : IDisposable
 
     private static readonly LlmCaller TeamA = new()
     {
-        KeyHash = "3f1c0a", KeyAlias = "ci-key", UserId = "user-7", TeamId = "team-a", TeamAlias = "Team A", OrganizationId = "org-1", EndUserId = "customer-9",
+        KeyHash = "3f1c0a",
+        KeyAlias = "ci-key",
+        UserId = "user-7",
+        TeamId = "team-a",
+        TeamAlias = "Team A",
+        OrganizationId = "org-1",
+        EndUserId = "customer-9",
     };
 
     private static readonly (string Key, string Value)[] TeamAAttributes =
     {
-        (AttributeNames.UserApiKeyHash, "3f1c0a"), (AttributeNames.UserApiKeyAlias, "ci-key"), (AttributeNames.UserApiKeyUserId, "user-7"),
-        (AttributeNames.UserApiKeyTeamId, "team-a"), (AttributeNames.UserApiKeyTeamAlias, "Team A"), (AttributeNames.UserApiKeyOrgId, "org-1"),
+        (AttributeNames.UserApiKeyHash, "3f1c0a"),
+        (AttributeNames.UserApiKeyAlias, "ci-key"),
+        (AttributeNames.UserApiKeyUserId, "user-7"),
+        (AttributeNames.UserApiKeyTeamId, "team-a"),
+        (AttributeNames.UserApiKeyTeamAlias, "Team A"),
+        (AttributeNames.UserApiKeyOrgId, "org-1"),
         (AttributeNames.UserApiKeyEndUserId, "customer-9"),
     };
 
@@ -48,10 +58,13 @@ public sealed class CallerIdentityTests : IDisposable
         foreach (var (key, value) in TeamAAttributes)
         {
             Assert.Equal(value, auth.GetTagItem(key));
-            Assert.All(tree.Spans, span => Assert.Equal(value, span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + key)));
+            Assert.All(
+                tree.Spans,
+                span => Assert.Equal(value, span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + key)));
         }
 
-        // The plain names are the auth span's (where user_api_key_hash always was); the routing reads the server span's caller.
+        // The plain names are the auth span's (where user_api_key_hash always was); the routing reads the server span's
+        // caller.
         Assert.Null(tree.Server.GetTagItem(AttributeNames.UserApiKeyTeamId));
         Assert.Equal(TeamA, LlmCaller.From(tree.Server));
         Assert.All(tree.Spans.Where(s => s != tree.Server), span => Assert.Null(LlmCaller.From(span)));
@@ -60,7 +73,10 @@ public sealed class CallerIdentityTests : IDisposable
     [Fact]
     public async Task AClientsTraceMetadataCannotImitateTheCaller()
     {
-        var forged = Body("""{"trace_metadata":{"user_api_key_team_id":"team-b","user_api_key_alias":"someone-else","kept":"yes"}}""");
+        var forged =
+            Body(
+                """{"trace_metadata":"""
+                + """{"user_api_key_team_id":"team-b","user_api_key_alias":"someone-else","kept":"yes"}}""");
 
         // With an identity, the authenticator's values replace the imitation on every span.
         using (var host = Host(AuthResult.Success(new LlmCaller { TeamId = "team-a" })))
@@ -68,13 +84,20 @@ public sealed class CallerIdentityTests : IDisposable
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var tree = await _spans.SingleTraceAsync();
-            Assert.All(tree.Spans, span =>
-            {
-                Assert.Equal("team-a", span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId));
-                Assert.Null(span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyAlias));
-                Assert.Equal("yes", span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "kept"));
-            });
-            Assert.DoesNotContain(tree.Spans.SelectMany(s => s.TagObjects), t => Equals(t.Value, "team-b") || Equals(t.Value, "someone-else"));
+            Assert.All(
+                tree.Spans,
+                span =>
+                {
+                    Assert.Equal(
+                        "team-a",
+                        span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamId));
+                    Assert.Null(
+                        span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyAlias));
+                    Assert.Equal("yes", span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "kept"));
+                });
+            Assert.DoesNotContain(
+                tree.Spans.SelectMany(s => s.TagObjects),
+                t => Equals(t.Value, "team-b") || Equals(t.Value, "someone-else"));
         }
 
         _spans.Clear();
@@ -82,12 +105,18 @@ public sealed class CallerIdentityTests : IDisposable
         // Without one (an authenticator that names nobody, or no authenticator at all), the imitation is left out.
         foreach (var authenticated in new[] { true, false })
         {
-            using var host = authenticated ? Host(AuthResult.Success()) : new GatewayHost().WithServices(s => s.RemoveAll<ILlmAuthenticator>());
+            using var host = authenticated
+                ? Host(AuthResult.Success())
+                : new GatewayHost().WithServices(s => s.RemoveAll<ILlmAuthenticator>());
             using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, forged));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var tree = await _spans.SingleTraceAsync();
-            Assert.DoesNotContain(tree.Spans.SelectMany(s => s.TagObjects), t => t.Key.Contains("user_api_key", StringComparison.Ordinal));
-            Assert.All(tree.Spans, span => Assert.Equal("yes", span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "kept")));
+            Assert.DoesNotContain(
+                tree.Spans.SelectMany(s => s.TagObjects),
+                t => t.Key.Contains("user_api_key", StringComparison.Ordinal));
+            Assert.All(
+                tree.Spans,
+                span => Assert.Equal("yes", span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "kept")));
             Assert.Null(LlmCaller.From(tree.Server));
             _spans.Clear();
         }
@@ -97,11 +126,14 @@ public sealed class CallerIdentityTests : IDisposable
     public async Task ARefusedCallerNamesNobody()
     {
         using var host = Host(AuthResult.Fail("No."));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, Body("""{"trace_metadata":{"user_api_key_team_id":"team-b"},"sample_rate":0}""")));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, Body("""{"trace_metadata":{"user_api_key_team_id":"team-b"},"sample_rate":0}""")));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        Assert.DoesNotContain(tree.Spans.SelectMany(s => s.TagObjects), t => t.Key.Contains("user_api_key", StringComparison.Ordinal) || t.Key == AttributeNames.ExportSampleRate);
+        Assert.DoesNotContain(
+            tree.Spans.SelectMany(s => s.TagObjects),
+            t => t.Key.Contains("user_api_key", StringComparison.Ordinal) || t.Key == AttributeNames.ExportSampleRate);
         Assert.Null(LlmCaller.From(tree.Server));
     }
 
@@ -109,14 +141,23 @@ public sealed class CallerIdentityTests : IDisposable
     public async Task IdentityValuesAreBoundedAndTheKeyHashAndUserIdOfTheOlderSuccessAreRecorded()
     {
         var longAlias = new string('t', 10_000);
-        using (var host = Host(AuthResult.Success(new LlmCaller { TeamId = "team-a", TeamAlias = longAlias })).With("TracedLlm:Limits:MaxAttributeValueLength", "100"))
+        using (var host = Host(AuthResult.Success(new LlmCaller { TeamId = "team-a", TeamAlias = longAlias }))
+                .With("TracedLlm:Limits:MaxAttributeValueLength", "100"))
         using (var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, Body())))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var tree = await _spans.SingleTraceAsync();
-            var recorded = Assert.IsType<string>(tree.Single(SpanNames.Auth).GetTagItem(AttributeNames.UserApiKeyTeamAlias));
+            var recorded = Assert.IsType<string>(
+                tree.Single(SpanNames.Auth).GetTagItem(AttributeNames.UserApiKeyTeamAlias));
             Assert.True(recorded.Length <= 100 + 32, $"{recorded.Length} characters recorded");
-            Assert.All(tree.Spans, span => Assert.True(((string)span.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamAlias)!).Length <= 132));
+            Assert.All(
+                tree.Spans,
+                span =>
+                    Assert.True(
+                        ((string)
+                                span.GetTagItem(
+                                    AttributeNames.LangfuseTraceMetadataPrefix + AttributeNames.UserApiKeyTeamAlias
+                                )!).Length <= 132));
 
             // The router gets the authenticator's own values, not the cut ones.
             Assert.Equal(longAlias, LlmCaller.From(tree.Server)!.TeamAlias);
@@ -145,7 +186,8 @@ public sealed class CallerIdentityTests : IDisposable
     public async Task ARequestMayAskForALowerExportSampleRate(string value, double? recorded)
     {
         using var host = Host(AuthResult.Success(TeamA));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, Body($$"""{"sample_rate":{{value}}}""")));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, Body($$"""{"sample_rate":{{value}}}""")));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -164,6 +206,7 @@ public sealed class CallerIdentityTests : IDisposable
 
     private sealed class FixedAuthenticator(AuthResult result) : ILlmAuthenticator
     {
-        public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) => ValueTask.FromResult(result);
+        public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(result);
     }
 }

@@ -33,21 +33,44 @@ public sealed class TrustBoundaryTests : IDisposable
     private const string MetadataTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 
     // Every value a client chose, so that none of them can be looked for in vain.
-    private static readonly string[] ClientValues = { CallerTrace, CallerSpan, MetadataTrace, "client-trace-name", "client-user", "client-session", "client-tag", "client-meta", "client-generation", "client-model", "client-release" };
+    private static readonly string[] ClientValues =
+    {
+        CallerTrace,
+        CallerSpan,
+        MetadataTrace,
+        "client-trace-name",
+        "client-user",
+        "client-session",
+        "client-tag",
+        "client-meta",
+        "client-generation",
+        "client-model",
+        "client-release"
+    };
 
     private static readonly string ClientBody = $$$"""
         {"model":"client-model","messages":[{"role":"user","content":"x"}],
-         "metadata":{"existing_trace_id":"{{{MetadataTrace}}}","parent_observation_id":"00f067aa0ba902b7","trace_name":"client-trace-name",
-                     "trace_user_id":"client-user","session_id":"client-session","tags":["client-tag"],"trace_metadata":{"k":"client-meta"},
+         "metadata":{"existing_trace_id":"{{{MetadataTrace}}}","parent_observation_id":"00f067aa0ba902b7",
+             "trace_name":"client-trace-name",
+                     "trace_user_id":"client-user","session_id":"client-session","tags":["client-tag"],
+                         "trace_metadata":{"k":"client-meta"},
                      "generation_name":"client-generation","release":"client-release","custom":"client-meta"}}
         """;
 
     // What a refused caller's server span may carry: the route, how (not) joined, the status and failure.
-    /// <summary>What a refused request's server span may carry: the route's own facts, the gateway's verdict, nothing a client chose.</summary>
+    /// <summary>
+    /// What a refused request's server span may carry: the route's own facts, the gateway's verdict, nothing a client
+    /// chose.
+    /// </summary>
     internal static readonly HashSet<string> RouteOnly = new(StringComparer.Ordinal)
     {
-        AttributeNames.HttpRequestMethod, AttributeNames.HttpRoute, AttributeNames.MetadataSlot, AttributeNames.TraceJoin,
-        AttributeNames.HttpResponseStatusCode, AttributeNames.ErrorType, AttributeNames.LangfuseObservationType,
+        AttributeNames.HttpRequestMethod,
+        AttributeNames.HttpRoute,
+        AttributeNames.MetadataSlot,
+        AttributeNames.TraceJoin,
+        AttributeNames.HttpResponseStatusCode,
+        AttributeNames.ErrorType,
+        AttributeNames.LangfuseObservationType,
     };
 
     private readonly SpanCollector _spans = new();
@@ -66,22 +89,36 @@ public sealed class TrustBoundaryTests : IDisposable
             if (refusal is "forbidden" or "authenticator throws")
             {
                 s.RemoveAll<ILlmAuthenticator>();
-                s.AddSingleton<ILlmAuthenticator>(new FixedAuthenticator(refusal == "forbidden" ? AuthResult.Fail("Not for you.", forbidden: true) : null));
+                s.AddSingleton<ILlmAuthenticator>(
+                    new FixedAuthenticator(
+                        refusal == "forbidden" ? AuthResult.Fail("Not for you.", forbidden: true) : null));
             }
         });
-        var request = GatewayHost.Post(Chat, ClientBody, apiKey: refusal == "no key" ? null : refusal == "wrong key" ? "sk-wrong-key-123456" : GatewayHost.ApiKey, traceparent: $"00-{CallerTrace}-{CallerSpan}-01");
+        var request = GatewayHost.Post(
+            Chat,
+            ClientBody,
+            apiKey: refusal == "no key" ? null
+                : refusal == "wrong key" ? "sk-wrong-key-123456"
+                : GatewayHost.ApiKey,
+            traceparent: $"00-{CallerTrace}-{CallerSpan}-01");
         request.Headers.Add("tracestate", "client=client-meta");
         using var response = await host.CreateClient().SendAsync(request);
 
         Assert.Equal(status, (int)response.StatusCode);
         using (var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
         {
-            Assert.Equal(status == 403 ? "permission_error" : status == 401 ? "authentication_error" : "api_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+            Assert.Equal(
+                status == 403 ? "permission_error"
+                    : status == 401 ? "authentication_error"
+                    : "api_error",
+                json.RootElement.GetProperty("error").GetProperty("type").GetString());
         }
 
         var tree = await _spans.SingleTraceAsync();
         _spans.AssertAllEnded();
-        Assert.Equal(new[] { SpanNames.Failure, SpanNames.Server, SpanNames.Auth }.Order(StringComparer.Ordinal), tree.Names);
+        Assert.Equal(
+            new[] { SpanNames.Failure, SpanNames.Server, SpanNames.Auth }.Order(StringComparer.Ordinal),
+            tree.Names);
         Assert.Equal(default, tree.Server.ParentSpanId);
         Assert.False(tree.Server.HasRemoteParent);
         Assert.Empty(tree.Server.Links);
@@ -100,7 +137,12 @@ public sealed class TrustBoundaryTests : IDisposable
     public async Task AnAcceptedCallersTraceIsJoinedAndItsMetadataRecorded()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, ClientBody.Replace("client-model", "gpt-4o-mini", StringComparison.Ordinal), traceparent: $"00-{MetadataTrace}-{CallerSpan}-01"));
+        using var response = await host.CreateClient()
+            .SendAsync(
+                GatewayHost.Post(
+                    Chat,
+                    ClientBody.Replace("client-model", "gpt-4o-mini", StringComparison.Ordinal),
+                    traceparent: $"00-{MetadataTrace}-{CallerSpan}-01"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -120,9 +162,11 @@ public sealed class TrustBoundaryTests : IDisposable
         using var host = new GatewayHost().WithServices(s =>
         {
             s.RemoveAll<ILlmAuthenticator>();
-            s.AddSingleton<ILlmAuthenticator>(new FixedAuthenticator(AuthResult.Success(), delay: TimeSpan.FromMilliseconds(150)));
+            s.AddSingleton<ILlmAuthenticator>(
+                new FixedAuthenticator(AuthResult.Success(), delay: TimeSpan.FromMilliseconds(150)));
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -141,15 +185,20 @@ public sealed class TrustBoundaryTests : IDisposable
     public async Task AKeyFingerprintIsKeyedWithTheConfiguredSecret()
     {
         const string secret = "fingerprint-secret-for-tests";
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { ApiKeyFingerprintSecret = secret }));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { ApiKeyFingerprintSecret = secret }));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
         var fingerprint = (string?)tree.Single(SpanNames.Auth).GetTagItem(AttributeNames.UserApiKeyHash);
-        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(GatewayHost.ApiKey)));
+        var expected = Convert.ToHexStringLower(
+            HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(GatewayHost.ApiKey)));
         Assert.Equal(expected, fingerprint);
-        Assert.NotEqual(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(GatewayHost.ApiKey))), fingerprint);
+        Assert.NotEqual(
+            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(GatewayHost.ApiKey))),
+            fingerprint);
     }
 
     [Theory]
@@ -162,7 +211,10 @@ public sealed class TrustBoundaryTests : IDisposable
             s.RemoveAll<ILlmAuthenticator>();
             s.AddSingleton(new TracedLlmOptions { RequireAuthenticationToJoinTrace = requireAuthentication });
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"open"}}""", apiKey: null, traceparent: $"00-{CallerTrace}-{CallerSpan}-01"));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"open"}}""",
+                apiKey: null, traceparent: $"00-{CallerTrace}-{CallerSpan}-01"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -178,7 +230,10 @@ public sealed class TrustBoundaryTests : IDisposable
     public async Task AnUnsampledCallersFailureIsRecordedInATraceOfItsOwnLinkedToTheCaller()
     {
         var exported = new List<Activity>();
-        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported).Build())
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+                .AddSource(TracedLlmTelemetry.SourceName)
+                .AddInMemoryExporter(exported)
+                .Build())
         using (var host = new GatewayHost().With("Gateway:AllowedModels", "gpt-4o-mini"))
         {
             _spans.Dispose();
@@ -186,13 +241,15 @@ public sealed class TrustBoundaryTests : IDisposable
             var unsampled = $"00-{CallerTrace}-{CallerSpan}-00";
 
             // Unsampled and successful: the caller asked for no trace, and gets none.
-            using (var ok = await client.SendAsync(GatewayHost.Post(Chat, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}""", traceparent: unsampled)))
+            using (var ok = await client.SendAsync(GatewayHost.Post(Chat,
+                """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"x"}]}""", traceparent: unsampled)))
             {
                 Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
             }
 
             // Unsampled and failed: recorded anyway, in a new trace linked to the caller's span.
-            using (var failed = await client.SendAsync(GatewayHost.Post(Chat, """{"model":"not-allowed","messages":[{"role":"user","content":"x"}]}""", traceparent: unsampled)))
+            using (var failed = await client.SendAsync(GatewayHost.Post(Chat,
+                """{"model":"not-allowed","messages":[{"role":"user","content":"x"}]}""", traceparent: unsampled)))
             {
                 Assert.Equal(HttpStatusCode.NotFound, failed.StatusCode);
             }
@@ -223,21 +280,27 @@ public sealed class TrustBoundaryTests : IDisposable
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName && instrument.Name == "gen_ai.server.request.duration")
+                if (instrument.Meter.Name == TracedLlmTelemetry.SourceName
+                    && instrument.Name == "gen_ai.server.request.duration")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
             },
         };
-        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
-        {
-            var all = tags.ToArray();
-            models.Enqueue(((int)all.Single(t => t.Key == AttributeNames.HttpResponseStatusCode).Value!, all.Single(t => t.Key == AttributeNames.GenAiRequestModel).Value));
-        });
+        listener.SetMeasurementEventCallback<double>(
+            (_, _, tags, _) =>
+            {
+                var all = tags.ToArray();
+                models.Enqueue(
+                    ((int)all.Single(t => t.Key == AttributeNames.HttpResponseStatusCode).Value!,
+                        all.Single(t => t.Key == AttributeNames.GenAiRequestModel).Value));
+            });
         listener.Start();
 
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"client-chosen-model-7f3","messages":[{"role":"user","content":"x"}]}""", apiKey: "sk-wrong-key-123456"));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"client-chosen-model-7f3","messages":[{"role":"user","content":"x"}]}""",
+                apiKey: "sk-wrong-key-123456"));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         await _spans.SingleTraceAsync();
 
@@ -252,7 +315,10 @@ public sealed class TrustBoundaryTests : IDisposable
         {
             var texts = span.TagObjects.Select(t => t.Value?.ToString())
                 .Concat(span.Events.SelectMany(e => e.Tags.Select(t => t.Value?.ToString())))
-                .Append(span.DisplayName).Append(span.StatusDescription).Append(span.TraceId.ToHexString()).Append(span.ParentSpanId.ToHexString());
+                .Append(span.DisplayName)
+                .Append(span.StatusDescription)
+                .Append(span.TraceId.ToHexString())
+                .Append(span.ParentSpanId.ToHexString());
             foreach (var text in texts)
             {
                 Assert.DoesNotContain(ClientValues, value => text?.Contains(value, StringComparison.Ordinal) == true);

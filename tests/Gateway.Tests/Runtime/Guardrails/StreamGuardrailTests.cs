@@ -18,8 +18,11 @@ namespace TracedLlm.Gateway.Tests;
 /// </summary>
 public sealed class StreamGuardrailTests : IDisposable
 {
-    private const string ChatStream = """{"model":"m","stream":true,"messages":[{"role":"user","content":"a rather long answer please"}]}""";
-    private const string MessagesStream = """{"model":"m","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"a rather long answer please"}]}""";
+    private const string ChatStream =
+        """{"model":"m","stream":true,"messages":[{"role":"user","content":"a rather long answer please"}]}""";
+    private const string MessagesStream =
+        """{"model":"m","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"a rather long answer """
+        + """please"}]}""";
 
     private readonly SpanCollector _spans = new();
     private readonly ConcurrentQueue<FailureContext> _logged = new();
@@ -35,7 +38,8 @@ public sealed class StreamGuardrailTests : IDisposable
         // an Anthropic block was written after message_stop, where clients no longer read.
         using var host = new GatewayHost().With("Gateway:MaxResponseCharacters", "10")
             .WithServices(s => s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(_logged)));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, path == "/v1/messages" ? MessagesStream : ChatStream));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post(path, path == "/v1/messages" ? MessagesStream : ChatStream));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
@@ -48,10 +52,14 @@ public sealed class StreamGuardrailTests : IDisposable
         Assert.DoesNotContain(events, e => e.Data == "[DONE]" || e.Name == "message_stop");
 
         var tree = await _spans.SingleTraceAsync();
-        var guardrail = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "response-length");
+        var guardrail = Assert.Single(
+            tree.All(SpanNames.Guardrail),
+            g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "response-length");
         Assert.Equal("post_call", guardrail.GetTagItem(AttributeNames.GuardrailMode));
         Assert.Equal(GuardrailStatuses.Intervened, guardrail.GetTagItem(AttributeNames.GuardrailStatus));
-        Assert.Equal(typeof(GuardrailBlockedException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(GuardrailBlockedException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(400, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal(400, Assert.Single(_logged).StatusCode);
         _spans.AssertAllEnded();
@@ -63,13 +71,16 @@ public sealed class StreamGuardrailTests : IDisposable
     public async Task AStreamWithinTheLimitEndsWithItsTerminalEvent(string path)
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, path == "/v1/messages" ? MessagesStream : ChatStream));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post(path, path == "/v1/messages" ? MessagesStream : ChatStream));
 
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal(path == "/v1/messages" ? "message_stop" : null, events[^1].Name);
         Assert.Equal(path != "/v1/messages", events[^1].Data == "[DONE]");
         var tree = await _spans.SingleTraceAsync();
-        var guardrail = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "response-length");
+        var guardrail = Assert.Single(
+            tree.All(SpanNames.Guardrail),
+            g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "response-length");
         Assert.Equal(GuardrailStatuses.Success, guardrail.GetTagItem(AttributeNames.GuardrailStatus));
         Assert.Empty(tree.All(SpanNames.Failure));
     }
@@ -92,7 +103,9 @@ public sealed class StreamGuardrailTests : IDisposable
         Assert.Equal(2, seen.Count);
         var chunks = Assert.IsAssignableFrom<IReadOnlyList<ChatCompletionChunk>>(seen.First());
         Assert.Equal(chatEvents.Count - 1, chunks.Count);
-        Assert.Equal("Echo: a rather long answer please", string.Concat(chunks.Select(c => c.Choices[0].Delta.Content)));
+        Assert.Equal(
+            "Echo: a rather long answer please",
+            string.Concat(chunks.Select(c => c.Choices[0].Delta.Content)));
 
         // Anthropic: every event the handler yielded, message_stop included (written after the guardrails).
         var streamEvents = Assert.IsAssignableFrom<IReadOnlyList<AnthropicStreamEvent>>(seen.Last());
@@ -104,8 +117,13 @@ public sealed class StreamGuardrailTests : IDisposable
     public async Task AResponseShapeTheLengthGuardrailCannotMeasureFailsTheRequestInsteadOfPassing()
     {
         var guardrail = new Samples.Gateway.Policies.ResponseLengthGuardrail(10);
-        var context = new GuardrailContext(null!, GuardrailMode.PostCall, null, new List<string> { "not a known chunk" });
-        var failure = await Assert.ThrowsAsync<NotSupportedException>(async () => await guardrail.CheckAsync(context, default));
+        var context = new GuardrailContext(
+            null!,
+            GuardrailMode.PostCall,
+            null,
+            new List<string> { "not a known chunk" });
+        var failure = await Assert.ThrowsAsync<NotSupportedException>(async () =>
+            await guardrail.CheckAsync(context, default));
         Assert.Contains("List`1", failure.Message, StringComparison.Ordinal);
     }
 }

@@ -53,7 +53,9 @@ public sealed class CoverageTests
             var manifest = JsonNode.Parse(await client.GetStringAsync("/tracedllm/manifest"))!;
             var untraced = manifest["untracedEndpoints"]!.AsArray().ToDictionary(e => (string)e!["endpoint"]!);
 
-            Assert.Equal(new[] { "Embeddings", "Tenant chat", "catch-all" }, untraced.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(
+                new[] { "Embeddings", "Tenant chat", "catch-all" },
+                untraced.Keys.Order(StringComparer.Ordinal));
             Assert.Equal("POST", (string)untraced["Embeddings"]!["method"]!);
             Assert.Equal("/v1/embeddings", (string)untraced["Embeddings"]!["path"]!);
             Assert.Equal(new[] { "/v1/embeddings" }, Paths(untraced["Embeddings"]!));
@@ -74,15 +76,30 @@ public sealed class CoverageTests
             Assert.DoesNotContain("/openai/deployments/probe-deployment/chat/completions", yarpPaths);
 
             // The traced routes are in the manifest's routes, as the build wrote them.
-            Assert.Contains(manifest["routes"]!.AsArray(), r => (string)r!["path"]! == "/openai/deployments/{deploymentName}/chat/completions");
+            Assert.Contains(
+                manifest["routes"]!.AsArray(),
+                r => (string)r!["path"]! == "/openai/deployments/{deploymentName}/chat/completions");
 
             // The coverage warning (the one that YARP's forwarder errors go unread depends on what else the process
             // registered: the reader is process-wide).
-            var warning = Assert.Single(logs.Entries, e => e.Category == TracedLlmStartupReport.LoggerCategory
-                && e.Level == LogLevel.Warning && e.Message.Contains("look like LLM API paths", StringComparison.Ordinal));
-            Assert.StartsWith("3 endpoint(s) look like LLM API paths but are not traced", warning.Message, StringComparison.Ordinal);
-            Assert.Contains("'Embeddings' (POST /v1/embeddings) takes /v1/embeddings", warning.Message, StringComparison.Ordinal);
-            Assert.Contains("YARP route 'catch-all' (* {**catch-all}) takes /v1/completions, /v1/embeddings, /v1/responses, /v1/images/generations and ", warning.Message, StringComparison.Ordinal);
+            var warning = Assert.Single(
+                logs.Entries,
+                e => e.Category == TracedLlmStartupReport.LoggerCategory
+                    && e.Level == LogLevel.Warning
+                    && e.Message.Contains("look like LLM API paths", StringComparison.Ordinal));
+            Assert.StartsWith(
+                "3 endpoint(s) look like LLM API paths but are not traced",
+                warning.Message,
+                StringComparison.Ordinal);
+            Assert.Contains(
+                "'Embeddings' (POST /v1/embeddings) takes /v1/embeddings",
+                warning.Message,
+                StringComparison.Ordinal);
+            Assert.Contains(
+                "YARP route 'catch-all' (* {**catch-all}) takes /v1/completions, /v1/embeddings, /v1/responses, "
+                + "/v1/images/generations and ",
+                warning.Message,
+                StringComparison.Ordinal);
         }
         finally
         {
@@ -98,7 +115,10 @@ public sealed class CoverageTests
             {
                 services.AddFixtureGateway(Backends);
                 services.AddControllers().AddApplicationPart(typeof(LegacyProxyController).Assembly);
-                AddYarpRoute(services, "azure-openai", new RouteMatch { Path = "/openai/{**rest}", Methods = new[] { "POST" } });
+                AddYarpRoute(
+                    services,
+                    "azure-openai",
+                    new RouteMatch { Path = "/openai/{**rest}", Methods = new[] { "POST" } });
             },
             app =>
             {
@@ -114,13 +134,20 @@ public sealed class CoverageTests
             var untraced = manifest["untracedEndpoints"]!.AsArray().ToDictionary(e => (string)e!["path"]!);
 
             // The controller's completion actions, by their templates; its model list (a GET) is no LLM call.
-            Assert.Equal(new[] { "/openai/{**rest}", "api/llm/v1/completions", "api/llm/v1/embeddings" }, untraced.Keys.Order(StringComparer.Ordinal));
-            Assert.Equal(("POST", "endpoint"), ((string)untraced["api/llm/v1/embeddings"]!["method"]!, (string)untraced["api/llm/v1/embeddings"]!["source"]!));
+            Assert.Equal(
+                new[] { "/openai/{**rest}", "api/llm/v1/completions", "api/llm/v1/embeddings" },
+                untraced.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(
+                ("POST", "endpoint"),
+                ((string)untraced["api/llm/v1/embeddings"]!["method"]!,
+                    (string)untraced["api/llm/v1/embeddings"]!["source"]!));
             Assert.Equal(new[] { "api/llm/v1/completions" }, Paths(untraced["api/llm/v1/completions"]!));
 
             // YARP's Azure route takes the deployment paths the fixture does not trace, and not the chat one it does.
             var yarp = untraced["/openai/{**rest}"]!;
-            Assert.Equal(("yarp", "POST", "azure-openai"), ((string)yarp["source"]!, (string)yarp["method"]!, (string)yarp["endpoint"]!));
+            Assert.Equal(
+                ("yarp", "POST", "azure-openai"),
+                ((string)yarp["source"]!, (string)yarp["method"]!, (string)yarp["endpoint"]!));
             var yarpPaths = Paths(yarp);
             Assert.Contains("/openai/deployments/probe-deployment/embeddings", yarpPaths);
             Assert.Contains("/openai/v1/responses", yarpPaths);
@@ -151,7 +178,9 @@ public sealed class CoverageTests
             using var client = new HttpClient { BaseAddress = new Uri(address) };
             var manifest = JsonNode.Parse(await client.GetStringAsync("/tracedllm/manifest"))!;
             Assert.Empty(manifest["untracedEndpoints"]!.AsArray());
-            Assert.DoesNotContain(logs.Entries, e => e.Category == TracedLlmStartupReport.LoggerCategory && e.Level == LogLevel.Warning);
+            Assert.DoesNotContain(
+                logs.Entries,
+                e => e.Category == TracedLlmStartupReport.LoggerCategory && e.Level == LogLevel.Warning);
         }
         finally
         {
@@ -164,7 +193,11 @@ public sealed class CoverageTests
     {
         var logs = new LogCapture();
         var (app, _) = await LoopbackApp.StartAsync(
-            services => services.AddFixtureGateway(Backends).AddSingleton<ILoggerProvider>(logs).Configure<TracedLlmOptions>(o => o.LogStartupReport = false),
+            services =>
+                services
+                    .AddFixtureGateway(Backends)
+                    .AddSingleton<ILoggerProvider>(logs)
+                    .Configure<TracedLlmOptions>(o => o.LogStartupReport = false),
             app =>
             {
                 app.MapFixtureGateway();
@@ -177,11 +210,32 @@ public sealed class CoverageTests
 
     /// <summary>YARP with one route to the backends' cluster.</summary>
     private static void AddYarpRoute(IServiceCollection services, string routeId, RouteMatch match) =>
-        services.AddReverseProxy().LoadFromMemory(
-            new[] { new RouteConfig { RouteId = routeId, ClusterId = "backends", Match = match } },
-            new[] { new ClusterConfig { ClusterId = "backends", Destinations = new Dictionary<string, DestinationConfig> { ["BACKEND_1"] = new() { Address = "http://127.0.0.1:9" } } } });
+        services
+            .AddReverseProxy()
+            .LoadFromMemory(
+                new[]
+                {
+                    new RouteConfig
+                    {
+                        RouteId = routeId,
+                        ClusterId = "backends",
+                        Match = match
+                    }
+                },
+                new[]
+                {
+                    new ClusterConfig
+                    {
+                        ClusterId = "backends",
+                        Destinations = new Dictionary<string, DestinationConfig>
+                        {
+                            ["BACKEND_1"] = new() { Address = "http://127.0.0.1:9" }
+                        }
+                    }
+                });
 
-    private static string[] Paths(JsonNode endpoint) => endpoint["llmPaths"]!.AsArray().Select(p => (string)p!).ToArray();
+    private static string[] Paths(JsonNode endpoint) =>
+        endpoint["llmPaths"]!.AsArray().Select(p => (string)p!).ToArray();
 
     /// <summary>Keeps every log entry with its category and level.</summary>
     internal sealed class LogCapture : ILoggerProvider
@@ -203,8 +257,13 @@ public sealed class CoverageTests
 
             public bool IsEnabled(LogLevel logLevel) => true;
 
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                entries.Enqueue((category, logLevel, formatter(state, exception)));
+            public void Log<TState>(
+                LogLevel logLevel,
+                EventId eventId,
+                TState state,
+                Exception? exception,
+                Func<TState, Exception?, string> formatter
+            ) => entries.Enqueue((category, logLevel, formatter(state, exception)));
         }
     }
 }

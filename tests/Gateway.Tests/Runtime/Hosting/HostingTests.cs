@@ -121,14 +121,18 @@ public sealed class HostingTests
                     ["LANGFUSE_HOST"] = "https://cloud.langfuse.com",
                     ["TracedLlm:Langfuse:SecretKey"] = "sk-lf-section",
                 },
-                tracing => tracing
-                    .AddTracedLlmLangfuseExporter(configureQueue: queue => queue.WarningInterval = TimeSpan.FromMinutes(2))
-                    .AddTracedLlmOtlpExporter(),
+                tracing =>
+                    tracing
+                        .AddTracedLlmLangfuseExporter(configureQueue: queue =>
+                            queue.WarningInterval = TimeSpan.FromMinutes(2))
+                        .AddTracedLlmOtlpExporter(),
                 configure: options => options.MaxContentLength = 9,
                 environmentPrefix: prefix);
 
             var pipeline = app.Services.GetRequiredService<TracedLlmOptions>();
-            Assert.Equal((true, 5, 9), (pipeline.IgnoreContextPropagation, pipeline.MaxMetadataDepth, pipeline.MaxContentLength));
+            Assert.Equal(
+                (true, 5, 9),
+                (pipeline.IgnoreContextPropagation, pipeline.MaxMetadataDepth, pipeline.MaxContentLength));
 
             var queues = app.Services.GetRequiredService<IOptionsMonitor<ExportQueueOptions>>();
             var langfuseQueue = queues.Get(TracedLlmExporterTracerProviderBuilderExtensions.LangfuseQueueName);
@@ -139,7 +143,9 @@ public sealed class HostingTests
             Assert.Equal(TimeSpan.FromSeconds(7), langfuseQueue.ShutdownTimeout);
             Assert.Equal(TimeSpan.FromMinutes(2), langfuseQueue.WarningInterval);
             var otlpQueue = queues.Get(TracedLlmExporterTracerProviderBuilderExtensions.OtlpQueueName);
-            Assert.Equal((123, 33, TimeSpan.FromSeconds(30)), (otlpQueue.MaxQueueSize, otlpQueue.MaxBatchSize, otlpQueue.WarningInterval));
+            Assert.Equal(
+                (123, 33, TimeSpan.FromSeconds(30)),
+                (otlpQueue.MaxQueueSize, otlpQueue.MaxBatchSize, otlpQueue.WarningInterval));
 
             var langfuse = app.Services.GetRequiredService<IOptions<LangfuseExporterOptions>>().Value;
             Assert.Equal(("pk-lf-variable", "sk-lf-section"), (langfuse.PublicKey, langfuse.SecretKey));
@@ -208,9 +214,12 @@ public sealed class HostingTests
             new[]
             {
                 "TracedLlm:Pricing:Models:gpt-4o:Input must be a price per million tokens of zero or more (it is -1).",
-                "TracedLlm:Pricing:Models:gpt-4o:Output is missing: a priced model needs an input and an output price (per million tokens).",
-                "TracedLlm:Pricing:Models:gpt-4o:CacheRead must be a price per million tokens of zero or more (it is NaN).",
-                "TracedLlm:Pricing:Models:gpt-4o:CacheCreation1h must be a price per million tokens of zero or more (it is -2).",
+                "TracedLlm:Pricing:Models:gpt-4o:Output is missing: a priced model needs an input and an output "
+                + "price (per million tokens).",
+                "TracedLlm:Pricing:Models:gpt-4o:CacheRead must be a price per million tokens of zero or more (it "
+                + "is NaN).",
+                "TracedLlm:Pricing:Models:gpt-4o:CacheCreation1h must be a price per million tokens of zero or more "
+                + "(it is -2).",
                 "TracedLlm:Pricing:Models:gpt-4o prices model 'gpt-4o' a second time.",
             },
             thrown.Failures);
@@ -232,9 +241,16 @@ public sealed class HostingTests
 
         var messages = await StartFailuresAsync(app);
         var traced = Assert.Single(messages, m => m.StartsWith("TracedLlm:M", StringComparison.Ordinal));
-        Assert.Equal("TracedLlm:MaxRequestBodyBytes must be at least 1 (it is 0).; TracedLlm:FailureLoggerTimeout must be longer than zero, or -00:00:00.001 for no limit (it is 00:00:00).", traced);
-        Assert.Contains("TracedLlm:Export:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is 0).", messages);
-        Assert.Contains("Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).", messages);
+        Assert.Equal(
+            "TracedLlm:MaxRequestBodyBytes must be at least 1 (it is 0).; TracedLlm:FailureLoggerTimeout must be "
+            + "longer than zero, or -00:00:00.001 for no limit (it is 00:00:00).",
+            traced);
+        Assert.Contains(
+            "TracedLlm:Export:MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be at least 1 (it is 0).",
+            messages);
+        Assert.Contains(
+            "Langfuse export needs LANGFUSE_SECRET_KEY, which is missing (or set TracedLlm:Langfuse:SecretKey).",
+            messages);
         await app.DisposeAsync();
     }
 
@@ -254,7 +270,8 @@ public sealed class HostingTests
 
         var messages = await StartFailuresAsync(app);
         Assert.Equal(
-            "TracedLlm:Export:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be between 1 and 65,536 (it is 2147483647).",
+            "TracedLlm:Export:MaxBatchSize (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be between 1 and 65,536 (it is "
+            + "2147483647).",
             Assert.Single(messages));
         await app.DisposeAsync();
     }
@@ -299,7 +316,10 @@ public sealed class HostingTests
         Assert.Equal(0, endpoint.Requests);
         Assert.Equal(4, processor.DroppedSpans);
         app.Services.GetRequiredService<MeterProvider>().ForceFlush();
-        var points = ExportedPoints.Of(metrics, "tracedllm.export.dropped_spans").Select(p => (p.Tag("reason"), p.Sum)).ToList();
+        var points = ExportedPoints
+            .Of(metrics, "tracedllm.export.dropped_spans")
+            .Select(p => (p.Tag("reason"), p.Sum))
+            .ToList();
         Assert.Contains(("buffer_full", 4.0), points);
 
         await app.StopAsync();
@@ -342,14 +362,18 @@ public sealed class HostingTests
 
         public string? Authorization { get; private set; }
 
-        public void Map(WebApplication app) => app.MapPost(LangfuseExporterOptions.TracesPath, async (HttpContext context) =>
-        {
-            Authorization = context.Request.Headers.Authorization;
-            Interlocked.Increment(ref _requests);
-            if (Hang)
-            {
-                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        });
+        public void Map(WebApplication app) =>
+            app.MapPost(
+                LangfuseExporterOptions.TracesPath,
+                async (HttpContext context) =>
+                {
+                    Authorization = context.Request.Headers.Authorization;
+                    Interlocked.Increment(ref _requests);
+                    if (Hang)
+                    {
+                        await Task.Delay(Timeout.Infinite, context.RequestAborted)
+                            .ContinueWith(_ => { }, TaskScheduler.Default);
+                    }
+                });
     }
 }

@@ -16,8 +16,8 @@ using TracedLlm.Telemetry;
 namespace TracedLlm.Gateway.Tests;
 
 /// <summary>
-/// The build-time telemetry manifest: served at /tracedllm/manifest (MapTracedLlmManifest), written to the build output,
-/// and compared with a checked-in snapshot so a change in trace shape is a reviewable diff.
+/// The build-time telemetry manifest: served at /tracedllm/manifest (MapTracedLlmManifest), written to the build
+/// output, and compared with a checked-in snapshot so a change in trace shape is a reviewable diff.
 /// Set TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept a change.
 /// </summary>
 public sealed class ManifestTests
@@ -35,7 +35,9 @@ public sealed class ManifestTests
             File.WriteAllText(snapshot, actual.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         }
 
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(snapshot)), actual), $"The manifest differs from {snapshot}; run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept it.");
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(snapshot)), actual),
+            $"The manifest differs from {snapshot}; run with TRACEDLLM_UPDATE_SNAPSHOTS=1 to accept it.");
     }
 
     [Fact]
@@ -69,7 +71,9 @@ public sealed class ManifestTests
         served.Remove("unattemptedModelRequests");
 
         // The convention mode in force is the running application's too: the default here.
-        Assert.Equal(("default", "1.37.0", "https://opentelemetry.io/schemas/1.37.0"), ((string?)served["conventionMode"], (string?)served["conventionVersion"], (string?)served["schemaUrl"]));
+        Assert.Equal(
+            ("default", "1.37.0", "https://opentelemetry.io/schemas/1.37.0"),
+            ((string?)served["conventionMode"], (string?)served["conventionVersion"], (string?)served["schemaUrl"]));
         served.Remove("conventionMode");
         served.Remove("conventionVersion");
         served.Remove("schemaUrl");
@@ -79,7 +83,9 @@ public sealed class ManifestTests
         Assert.IsType<JsonArray>(served["adoption"]);
         served.Remove("adoption");
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson), served));
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(TracedLlmManifestEndpointRouteBuilderExtensions.DefaultPattern)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.NotFound,
+            (await client.GetAsync(TracedLlmManifestEndpointRouteBuilderExtensions.DefaultPattern)).StatusCode);
     }
 
     [Fact]
@@ -104,11 +110,25 @@ public sealed class ManifestTests
     [Fact]
     public void TheBuildWritesTheSameManifestToTheOutputFolder()
     {
-        var configuration = typeof(ManifestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var written = Path.Combine(ProjectDirectory(), "..", "..", "samples", "Gateway", "bin", configuration, "net10.0", "tracedllm-manifest.json");
+        var configuration = typeof(ManifestTests)
+            .Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!
+            .Configuration;
+        var written = Path.Combine(
+            ProjectDirectory(),
+            "..",
+            "..",
+            "samples",
+            "Gateway",
+            "bin",
+            configuration,
+            "net10.0",
+            "tracedllm-manifest.json");
 
         Assert.True(File.Exists(written), $"{written} was not written by the build");
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(File.ReadAllText(written)), JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson)));
+        Assert.True(
+            JsonNode.DeepEquals(
+                JsonNode.Parse(File.ReadAllText(written)),
+                JsonNode.Parse(TracedLlm.Generated.TracedLlmRouteTable.ManifestJson)));
     }
 
     [Fact]
@@ -125,7 +145,9 @@ public sealed class ManifestTests
             Assert.Contains((string)span!["name"]!, spanNames);
             foreach (var attribute in span["attributes"]!.AsArray().Select(a => (string)a!))
             {
-                Assert.Contains(attribute.EndsWith(".*", StringComparison.Ordinal) ? attribute[..^1] : attribute, attributeNames);
+                Assert.Contains(
+                    attribute.EndsWith(".*", StringComparison.Ordinal) ? attribute[..^1] : attribute,
+                    attributeNames);
             }
         }
     }
@@ -144,10 +166,15 @@ public sealed class ManifestTests
         {
             listener.InstrumentPublished = (instrument, _) =>
             {
-                // The export package's queue metrics (tracedllm.export.*) share the meter; they are the exporter's, not a route's.
-                if (ReferenceEquals(instrument.Meter, TracedLlmTelemetry.Meter) && !instrument.Name.StartsWith("tracedllm.export.", StringComparison.Ordinal))
+                // The export package's queue metrics (tracedllm.export.*) share the meter; they are the exporter's, not
+                // a route's.
+                if (ReferenceEquals(instrument.Meter, TracedLlmTelemetry.Meter)
+                    && !instrument.Name.StartsWith("tracedllm.export.", StringComparison.Ordinal))
                 {
-                    var kind = instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal) ? "histogram" : instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal) ? "counter" : instrument.GetType().Name;
+                    var kind =
+                        instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal) ? "histogram"
+                        : instrument.GetType().Name.StartsWith("Counter", StringComparison.Ordinal) ? "counter"
+                        : instrument.GetType().Name;
                     created.Add($"{instrument.Name} [{kind} {instrument.Unit}]");
                 }
             };
@@ -156,18 +183,25 @@ public sealed class ManifestTests
 
         // The latest convention mode's per-attempt client metrics are not the default mode's (docs/span-contract.md).
         var latestOnly = new[] { AttemptMetrics.OperationDuration.Name, AttemptMetrics.TimeToFirstChunk.Name };
-        var contract = File.ReadLines(Path.Combine(ProjectDirectory(), "..", "Gateway.Fixture", "TracedLlm.Telemetry.txt"))
+        var contract = File.ReadLines(
+                Path.Combine(ProjectDirectory(), "..", "Gateway.Fixture", "TracedLlm.Telemetry.txt"))
             .Select(line => line.Trim())
             .Where(line => line.StartsWith("metric ", StringComparison.Ordinal))
             .Select(line => line["metric ".Length..])
             .Distinct();
         Assert.Equal(
-            created.Where(c => !latestOnly.Any(name => c.StartsWith(name + " ", StringComparison.Ordinal))).Distinct().Order(StringComparer.Ordinal),
+            created
+                .Where(c => !latestOnly.Any(name => c.StartsWith(name + " ", StringComparison.Ordinal)))
+                .Distinct()
+                .Order(StringComparer.Ordinal),
             contract.Order(StringComparer.Ordinal));
     }
 
     private static string[] Constants(Type type) =>
-        type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+        type.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToArray();
 
     // This file is Runtime/Hosting/ManifestTests.cs: the project's directory is two folders above it.
     private static string ProjectDirectory([CallerFilePath] string file = "") =>

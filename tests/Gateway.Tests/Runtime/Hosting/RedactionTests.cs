@@ -23,7 +23,8 @@ public sealed class RedactionTests : IDisposable
     private const string Chat = "/v1/chat/completions";
     private const string OpenAiKey = "sk-proj-Ab3dEf6hIj9kLm2nOp5q";
     private const string LangfuseKey = "sk-lf-1f2e3d4c-5b6a-7980";
-    private const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    private const string Jwt =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
     private const string Bearer = "Bearer abcdefghijklmnop0123";
 
     private readonly SpanCollector _spans = new();
@@ -36,7 +37,8 @@ public sealed class RedactionTests : IDisposable
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """
             {"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{
-              "api_key":"plain-1","Authorization":"plain-2","x-api-key":"plain-3","user_password":"plain-4","client_secret":"plain-5",
+              "api_key":"plain-1","Authorization":"plain-2","x-api-key":"plain-3","user_password":"plain-4",
+                  "client_secret":"plain-5",
               "Cookie":"plain-6","refresh_token":"plain-7","team":"kept-1",
               "nested":{"inner":{"passwd":"plain-8","ok":"kept-2"},"list":[{"private_key":"plain-9"}]},
               "trace_metadata":{"db_password":"plain-10","region":"kept-3","conn":{"secret":"plain-11"}}}}
@@ -47,12 +49,18 @@ public sealed class RedactionTests : IDisposable
         var texts = tree.Spans.SelectMany(TelemetryBoundsTests.Texts).ToList();
         Assert.DoesNotContain(texts, t => t.Contains("plain-", StringComparison.Ordinal));
         var llm = tree.Single(SpanNames.LlmRequest);
-        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "api_key"));
-        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "Cookie"));
+        Assert.Equal(
+            SecretRedaction.Marker,
+            llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "api_key"));
+        Assert.Equal(
+            SecretRedaction.Marker,
+            llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "Cookie"));
         Assert.Equal("kept-1", llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "team"));
-        Assert.Equal("""{"inner":{"passwd":"[redacted]","ok":"kept-2"},"list":[{"private_key":"[redacted]"}]}""", llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "nested"));
+        Assert.Equal("""{"inner":{"passwd":"[redacted]","ok":"kept-2"},"list":[{"private_key":"[redacted]"}]}""",
+            llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "nested"));
         Assert.Equal("kept-3", tree.Server.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "region"));
-        Assert.Equal("""{"secret":"[redacted]"}""", tree.Server.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix + "conn"));
+        Assert.Equal("""{"secret":"[redacted]"}""", tree.Server.GetTagItem(AttributeNames.LangfuseTraceMetadataPrefix
+            + "conn"));
     }
 
     [Theory]
@@ -62,20 +70,29 @@ public sealed class RedactionTests : IDisposable
     [InlineData(Bearer)]
     public async Task CredentialShapedValuesAreRedactedWhereverAClientPutsThem(string secret)
     {
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { CaptureMessageContent = true }));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { CaptureMessageContent = true }));
         var body = $$$"""
             {"model":"gpt-{{{secret}}}","messages":[{"role":"user","content":"my key is {{{secret}}}"}],
-             "metadata":{"trace_name":"t {{{secret}}}","trace_user_id":"{{{secret}}}","tags":["{{{secret}}}"],"generation_name":"g-{{{secret}}}","note":"see {{{secret}}} here"}}
+             "metadata":{"trace_name":"t {{{secret}}}","trace_user_id":"{{{secret}}}","tags":["{{{secret}}}"],
+                 "generation_name":"g-{{{secret}}}","note":"see {{{secret}}} here"}}
             """;
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
         var token = secret.Split(' ').Last();
-        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains(token, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            tree.Spans.SelectMany(TelemetryBoundsTests.Texts),
+            t => t.Contains(token, StringComparison.Ordinal));
         Assert.Equal("t [redacted]", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
-        Assert.Equal("see [redacted] here", tree.Single("g-[redacted]").GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "note"));
-        Assert.Contains("my key is [redacted]", (string)tree.Single("g-[redacted]").GetTagItem(AttributeNames.LangfuseObservationInput)!, StringComparison.Ordinal);
+        Assert.Equal(
+            "see [redacted] here",
+            tree.Single("g-[redacted]").GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "note"));
+        Assert.Contains(
+            "my key is [redacted]",
+            (string)tree.Single("g-[redacted]").GetTagItem(AttributeNames.LangfuseObservationInput)!,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -119,28 +136,40 @@ public sealed class RedactionTests : IDisposable
             options.Redaction.ValuePrefixes.Add("acme_");
             s.AddSingleton(options);
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"customer_ssn":"123-45-6789","ticket":"acme_0123456789"}}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + """{"customer_ssn":"123-45-6789","ticket":"acme_0123456789"}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
-        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "customer_ssn"));
-        Assert.Equal(SecretRedaction.Marker, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "ticket"));
+        Assert.Equal(
+            SecretRedaction.Marker,
+            llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "customer_ssn"));
+        Assert.Equal(
+            SecretRedaction.Marker,
+            llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "ticket"));
     }
 
     [Fact]
     public async Task AClientsSecretInAnErrorMessageIsRedactedInTheResponseAndTheSpans()
     {
         using var host = new GatewayHost().With("Gateway:AllowedModels", "gpt-4o-mini");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"{{OpenAiKey}}","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, $$"""{"model":"{{OpenAiKey}}","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         using (var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()))
         {
-            Assert.Equal("The model '[redacted]' does not exist on this gateway.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+            Assert.Equal(
+                "The model '[redacted]' does not exist on this gateway.",
+                json.RootElement.GetProperty("error").GetProperty("message").GetString());
         }
 
         var tree = await _spans.SingleTraceAsync();
-        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains(OpenAiKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            tree.Spans.SelectMany(TelemetryBoundsTests.Texts),
+            t => t.Contains(OpenAiKey, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -149,23 +178,35 @@ public sealed class RedactionTests : IDisposable
         // A stream's enumerator that fails while it is disposed: the failure is kept on the attempt span
         // (the answer was already whole), and its message is treated like every other exception's.
         var leaked = "cleanup of " + OpenAiKey + " failed: " + new string('x', 20_000);
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new FailingCleanupProvider(leaked))));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(TestProviders.Router(new FailingCleanupProvider(leaked))));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","stream":true,"messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.EndsWith("data: [DONE]", (await response.Content.ReadAsStringAsync()).TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith(
+            "data: [DONE]",
+            (await response.Content.ReadAsStringAsync()).TrimEnd(),
+            StringComparison.Ordinal);
         var tree = await _spans.SingleTraceAsync();
         var attempt = tree.Single(SpanNames.UpstreamAttempt);
         var cleanup = Assert.Single(attempt.Events, e => e.Name == "exception");
         var message = (string)cleanup.Tags.Single(t => t.Key == "exception.message").Value!;
         Assert.StartsWith("cleanup of [redacted] failed: xxx", message, StringComparison.Ordinal);
-        Assert.True(message.Length <= new TracedLlmOptions().Limits.MaxAttributeValueLength, $"{message.Length} characters");
-        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains(OpenAiKey, StringComparison.Ordinal));
+        Assert.True(
+            message.Length <= new TracedLlmOptions().Limits.MaxAttributeValueLength,
+            $"{message.Length} characters");
+        Assert.DoesNotContain(
+            tree.Spans.SelectMany(TelemetryBoundsTests.Texts),
+            t => t.Contains(OpenAiKey, StringComparison.Ordinal));
         _spans.AssertAllEnded();
     }
 
     [Theory]
-    [InlineData("Incorrect API key provided: sk-proj-********************************abcd. You can find your API key at https://platform.openai.com.")]
+    [InlineData(
+        "Incorrect API key provided: sk-proj-********************************abcd. You can find your API key at "
+        + "https://platform.openai.com."
+    )]
     [InlineData("Incorrect API key provided: sk-ant-api03-****************WXYZ")]
     [InlineData("key sk-****************1234 was refused")]
     [InlineData("Authentication Fails, Your api key: ****b2c1 is invalid")]
@@ -196,15 +237,20 @@ public sealed class RedactionTests : IDisposable
                 new AggregateException(
                     new UnauthorizedAccessException("Incorrect API key provided: xa***Y2. " + new string('x', 20_000)),
                     new UnauthorizedAccessException("Incorrect API key provided: " + OpenAiKey))));
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new ThrowingProvider(failure))));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(TestProviders.Router(new ThrowingProvider(failure))));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
         var events = tree.Spans.SelectMany(s => s.Events).Where(e => e.Name == "exception").ToList();
         Assert.NotEmpty(events);
         var limit = new TracedLlmOptions().Limits.MaxAttributeValueLength;
-        foreach (var text in events.SelectMany(e => e.Tags).Where(t => t.Key is "exception.message" or "exception.stacktrace").Select(t => (string)t.Value!))
+        foreach (var text in events
+                .SelectMany(e => e.Tags)
+                .Where(t => t.Key is "exception.message" or "exception.stacktrace")
+                .Select(t => (string)t.Value!))
         {
             Assert.True(text.Length <= limit, $"{text.Length} characters");
             Assert.DoesNotContain("***", text, StringComparison.Ordinal);
@@ -212,8 +258,16 @@ public sealed class RedactionTests : IDisposable
         }
 
         // The inner messages are there, with their keys redacted: a reader still sees why it failed.
-        Assert.Contains(events.SelectMany(e => e.Tags), t => t.Key == "exception.stacktrace" && ((string)t.Value!).Contains("Authentication Fails, Your api key: [redacted] is invalid", StringComparison.Ordinal));
-        Assert.DoesNotContain(tree.Spans.SelectMany(TelemetryBoundsTests.Texts), t => t.Contains("***", StringComparison.Ordinal) || t.Contains(OpenAiKey, StringComparison.Ordinal));
+        Assert.Contains(
+            events.SelectMany(e => e.Tags),
+            t =>
+                t.Key == "exception.stacktrace"
+                && ((string)t.Value!).Contains(
+                    "Authentication Fails, Your api key: [redacted] is invalid",
+                    StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            tree.Spans.SelectMany(TelemetryBoundsTests.Texts),
+            t => t.Contains("***", StringComparison.Ordinal) || t.Contains(OpenAiKey, StringComparison.Ordinal));
         _spans.AssertAllEnded();
     }
 
@@ -221,10 +275,16 @@ public sealed class RedactionTests : IDisposable
     public async Task TheConsoleTreeEscapesControlCharactersSoNoValueForgesALine()
     {
         var output = new StringWriter();
-        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddTracedLlmConsoleTree(output).Build())
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+                .AddSource(TracedLlmTelemetry.SourceName)
+                .AddTracedLlmConsoleTree(output)
+                .Build())
         using (var host = new GatewayHost())
         {
-            var body = """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"generation_name":"ok\r\ntrace 00000000000000000000000000000000\r\n\u001b[2J\u001b[31mforged\u2028line\u202e"}}""";
+            var body =
+                """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + """{"generation_name":"ok\r\ntrace """
+                + """00000000000000000000000000000000\r\n\u001b[2J\u001b[31mforged\u2028line\u202e"}}""";
             using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, body));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await _spans.SingleTraceAsync();
@@ -232,7 +292,10 @@ public sealed class RedactionTests : IDisposable
         }
 
         var printed = output.ToString();
-        Assert.Contains(@"ok\r\ntrace 00000000000000000000000000000000\r\n\u001B[2J\u001B[31mforged\u2028line\u202E", printed, StringComparison.Ordinal);
+        Assert.Contains(
+            @"ok\r\ntrace 00000000000000000000000000000000\r\n\u001B[2J\u001B[31mforged\u2028line\u202E",
+            printed,
+            StringComparison.Ordinal);
         Assert.DoesNotContain('\u001b', printed);
         Assert.DoesNotContain('\u2028', printed);
         Assert.Single(printed.Split('\n'), line => line.StartsWith("trace ", StringComparison.Ordinal));
@@ -242,24 +305,38 @@ public sealed class RedactionTests : IDisposable
     public async Task TheConsoleTreeShowsWhatFailedOnEachFailedSpan()
     {
         var output = new StringWriter();
-        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(TracedLlmTelemetry.SourceName).AddTracedLlmConsoleTree(output).Build())
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+                .AddSource(TracedLlmTelemetry.SourceName)
+                .AddTracedLlmConsoleTree(output)
+                .Build())
         using (var host = new GatewayHost())
         {
-            using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[]}"""));
+            using var response = await host.CreateClient().SendAsync(
+                GatewayHost.Post(Chat, """{"model":"m","messages":[]}"""));
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             await _spans.SingleTraceAsync();
             provider.ForceFlush();
         }
 
         var lines = output.ToString().Split('\n');
-        foreach (var name in new[] { "Received Proxy Server Request", "litellm_request", "Failed Proxy Server Request" })
+        foreach (var name in new[] { "Received Proxy Server Request", "litellm_request", "Failed Proxy Server Request" }
+        )
         {
-            var line = Assert.Single(lines, l => l.TrimStart(' ', '│', '├', '└', '─').StartsWith(name + " ", StringComparison.Ordinal));
-            Assert.Contains(" Error: 'messages' must contain at least one message. [error.type=TracedLlm.InvalidLlmRequestException] ", line, StringComparison.Ordinal);
+            var line = Assert.Single(
+                lines,
+                l => l.TrimStart(' ', '│', '├', '└', '─').StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.Contains(
+                " Error: 'messages' must contain at least one message. "
+                + "[error.type=TracedLlm.InvalidLlmRequestException] ",
+                line,
+                StringComparison.Ordinal);
         }
 
         // A span that did not fail says nothing of an error.
-        Assert.DoesNotContain("error.type", Assert.Single(lines, l => l.Contains("auth ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            "error.type",
+            Assert.Single(lines, l => l.Contains("auth ", StringComparison.Ordinal)),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -272,23 +349,33 @@ public sealed class RedactionTests : IDisposable
     /// <summary>Fails every call with <paramref name="failure"/>.</summary>
     private sealed class ThrowingProvider(Exception failure) : TestProviders.Base
     {
-        public override Task<Samples.Gateway.Providers.ProviderReply> CompleteAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken) =>
-            Task.FromException<Samples.Gateway.Providers.ProviderReply>(failure);
+        public override Task<Samples.Gateway.Providers.ProviderReply> CompleteAsync(
+            Samples.Gateway.Providers.ProviderRequest request,
+            LlmAttempt attempt,
+            System.Threading.CancellationToken cancellationToken
+        ) => Task.FromException<Samples.Gateway.Providers.ProviderReply>(failure);
     }
 
     /// <summary>Streams one word; its enumerator throws <paramref name="message"/> when it is disposed.</summary>
     private sealed class FailingCleanupProvider(string message) : TestProviders.Base
     {
-        public override System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta> StreamAsync(Samples.Gateway.Providers.ProviderRequest request, LlmAttempt attempt, System.Threading.CancellationToken cancellationToken) =>
+        public override System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta>
+            StreamAsync(
+                Samples.Gateway.Providers.ProviderRequest request,
+                LlmAttempt attempt,
+                System.Threading.CancellationToken cancellationToken) =>
             new Chunks(request.Model, message);
 
-        private sealed class Chunks(string model, string message) : System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta>, System.Collections.Generic.IAsyncEnumerator<Samples.Gateway.Providers.ProviderDelta>
+        private sealed class Chunks(string model, string message)
+            : System.Collections.Generic.IAsyncEnumerable<Samples.Gateway.Providers.ProviderDelta>,
+                System.Collections.Generic.IAsyncEnumerator<Samples.Gateway.Providers.ProviderDelta>
         {
             private int _moved;
 
             public Samples.Gateway.Providers.ProviderDelta Current { get; } = new("s", model, "w", "stop", 1, 1);
 
-            public System.Collections.Generic.IAsyncEnumerator<Samples.Gateway.Providers.ProviderDelta> GetAsyncEnumerator(System.Threading.CancellationToken cancellationToken = default) => this;
+            public System.Collections.Generic.IAsyncEnumerator<Samples.Gateway.Providers.ProviderDelta>
+                GetAsyncEnumerator(System.Threading.CancellationToken cancellationToken = default) => this;
 
             public ValueTask<bool> MoveNextAsync() => ValueTask.FromResult(++_moved == 1);
 

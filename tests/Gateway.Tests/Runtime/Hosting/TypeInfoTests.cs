@@ -35,7 +35,11 @@ public sealed class TypeInfoTests
         var json = new JsonOptions();
         json.SerializerOptions.PropertyNamingPolicy = naming;
         json.SerializerOptions.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
-        return new TracedLlmGateway(new TracedLlmOptions(), Array.Empty<ILlmGuardrail>(), Array.Empty<ILlmFailureLogger>(), Options.Create(json));
+        return new TracedLlmGateway(
+            new TracedLlmOptions(),
+            Array.Empty<ILlmGuardrail>(),
+            Array.Empty<ILlmFailureLogger>(),
+            Options.Create(json));
     }
 
     public sealed class Sample

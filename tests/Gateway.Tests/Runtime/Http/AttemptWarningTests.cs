@@ -32,12 +32,15 @@ public sealed class AttemptWarningTests
         {
             var runtime = context.LoadFromAssemblyPath(typeof(LlmCall).Assembly.Location);
             var scope = runtime.GetType("TracedLlm.AmbientLlmScope", throwOnError: true)!;
-            bool Enabled() => (bool)scope.GetProperty("Enabled", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
-            bool TakeLateNotice() => (bool)scope.GetMethod("TakeLateNotice", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
+            bool Enabled() =>
+                (bool)scope.GetProperty("Enabled", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
+            bool TakeLateNotice() =>
+                (bool)scope.GetMethod("TakeLateNotice", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
 
             Assert.False(Enabled());
             Assert.False(TakeLateNotice());
-            Assert.Null(runtime.GetType("TracedLlm.LlmAttempt", throwOnError: true)!.GetProperty("Current")!.GetValue(null));
+            Assert.Null(
+                runtime.GetType("TracedLlm.LlmAttempt", throwOnError: true)!.GetProperty("Current")!.GetValue(null));
             Assert.True(Enabled());
             Assert.True(TakeLateNotice());
             Assert.False(TakeLateNotice());
@@ -53,17 +56,25 @@ public sealed class AttemptWarningTests
     public void TheNoticeIsAWarningInTheAttemptsCategory()
     {
         var logged = new ConcurrentQueue<(string Category, LogLevel Level, EventId Id, string Message)>();
-        using var services = new ServiceCollection().AddLogging(logging => logging.AddProvider(new Capture(logged))).BuildServiceProvider();
+        using var services = new ServiceCollection()
+            .AddLogging(logging => logging.AddProvider(new Capture(logged)))
+            .BuildServiceProvider();
 
         AttemptLog.CurrentWasOff(new DefaultHttpContext { RequestServices = services });
 
         var entry = Assert.Single(logged);
         Assert.Equal((AttemptLog.Category, LogLevel.Warning, 1), (entry.Category, entry.Level, entry.Id.Id));
-        Assert.Contains("LlmCall.Current (or LlmAttempt.Current) was read while it was off", entry.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "LlmCall.Current (or LlmAttempt.Current) was read while it was off",
+            entry.Message,
+            StringComparison.Ordinal);
         Assert.Contains("Call LlmCall.EnableCurrent() at start-up", entry.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>A client whose sends are attempts, used outside a traced request: it works, and says once that it records nothing there.</summary>
+    /// <summary>
+    /// A client whose sends are attempts, used outside a traced request: it works, and says once that it records
+    /// nothing there.
+    /// </summary>
     [Fact]
     public async Task ASendOutsideATracedRequestWarnsOncePerClient()
     {
@@ -77,13 +88,18 @@ public sealed class AttemptWarningTests
 
         for (var i = 0; i < 3; i++)
         {
-            using var response = await factory.CreateClient(UpstreamChat.ClientName).PostAsync("v1/chat/completions", new StringContent("{}"));
+            using var response = await factory
+                .CreateClient(UpstreamChat.ClientName)
+                .PostAsync("v1/chat/completions", new StringContent("{}"));
             Assert.True(response.IsSuccessStatusCode);
         }
 
         var warning = Assert.Single(logged, e => e.Category == AttemptLog.Category);
         Assert.Equal((LogLevel.Warning, 2), (warning.Level, warning.Id.Id));
-        Assert.StartsWith("HttpClient 'llm' records its sends as upstream attempts, but sent a request outside a traced request", warning.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "HttpClient 'llm' records its sends as upstream attempts, but sent a request outside a traced request",
+            warning.Message,
+            StringComparison.Ordinal);
     }
 
     private sealed class Capture(ConcurrentQueue<(string, LogLevel, EventId, string)> logged) : ILoggerProvider
@@ -94,15 +110,21 @@ public sealed class AttemptWarningTests
         {
         }
 
-        private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, EventId, string)> logged) : ILogger
+        private sealed class Logger(string category, ConcurrentQueue<(string, LogLevel, EventId, string)> logged)
+            : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
 
             public bool IsEnabled(LogLevel logLevel) => true;
 
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                logged.Enqueue((category, logLevel, eventId, formatter(state, exception)));
+            public void Log<TState>(
+                LogLevel logLevel,
+                EventId eventId,
+                TState state,
+                Exception? exception,
+                Func<TState, Exception?, string> formatter
+            ) => logged.Enqueue((category, logLevel, eventId, formatter(state, exception)));
         }
     }
 }

@@ -26,34 +26,56 @@ namespace TracedLlm.Gateway.Tests;
 /// </summary>
 public sealed class HttpClientAttemptTests : IDisposable
 {
-    private const string Completion = """{"id":"up-1","object":"chat.completion","model":"upstream-model","choices":[{"index":0,"message":{"role":"assistant","content":"from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":2}}""";
+    private const string Completion =
+        """{"id":"up-1","object":"chat.completion","model":"upstream-model","choices":[{"index":0,"message":"""
+        + """{"role":"assistant","content":"from upstream"},"finish_reason":"stop"}],"usage":{"prompt_tokens":"""
+        + """7,"completion_tokens":2}}""";
 
-    // OpenAI's stream with stream_options.include_usage: every chunk names its object, the usage comes on a chunk with no choices.
+    // OpenAI's stream with stream_options.include_usage: every chunk names its object, the usage comes on a chunk with
+    // no choices.
     private static readonly string ChatStream = string.Concat(
-        "data: {\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"from\"},\"finish_reason\":null}]}\n\n",
-        "data: {\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n",
-        "data: {\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"model\":\"upstream-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n",
+        "data: "
+            + "{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"model\":\"upstream-model\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"from\"},"
+            + "\"finish_reason\":null}]}\n\n",
+        "data: "
+            + "{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"model\":\"upstream-model\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: "
+            + "{\"id\":\"up-1\",\"object\":\"chat.completion.chunk\",\"model\":\"upstream-model\",\"choices\":[],"
+            + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n",
         "data: [DONE]\n\n");
 
     private static readonly string AnthropicStream = string.Concat(
-        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-upstream\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n",
-        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
+        "event: message_start\ndata: "
+            + "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"model\":\"claude-upstream\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":25,"
+            + "\"output_tokens\":1}}}\n\n",
+        "event: content_block_start\ndata: "
+        + "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+        "event: content_block_delta\ndata: "
+        + "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
         "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
-        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n",
+        "event: message_delta\ndata: "
+            + "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+            + "\"usage\":{\"output_tokens\":15}}\n\n",
         "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
 
     private readonly SpanCollector _spans = new();
 
     public enum Resilience
     {
-        /// <summary><c>AddStandardResilienceHandler()</c> (Microsoft.Extensions.Http.Resilience), its retry fast.</summary>
+        /// <summary>
+        /// <c>AddStandardResilienceHandler()</c> (Microsoft.Extensions.Http.Resilience), its retry fast.
+        /// </summary>
         Standard,
 
         /// <summary><c>AddResilienceHandler()</c> with a retry of the app's own.</summary>
         Custom,
 
-        /// <summary><c>AddPolicyHandler()</c> (Microsoft.Extensions.Http.Polly): Polly's v7 API, still common.</summary>
+        /// <summary>
+        /// <c>AddPolicyHandler()</c> (Microsoft.Extensions.Http.Polly): Polly's v7 API, still common.
+        /// </summary>
         Policy,
     }
 
@@ -73,7 +95,8 @@ public sealed class HttpClientAttemptTests : IDisposable
     [InlineData(Resilience.Policy, false)]
     public async Task EachSendPollyMakesIsOneAttemptCarryingItsOwnTraceparent(Resilience resilience, bool attemptsFirst)
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
+        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503),
+            UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
         await using var gateway = await AttemptGateway.StartAsync(upstream, client =>
         {
             if (attemptsFirst)
@@ -90,15 +113,30 @@ public sealed class HttpClientAttemptTests : IDisposable
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("from upstream", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(
+            "from upstream",
+            JsonDocument
+                .Parse(await response.Content.ReadAsStringAsync())
+                .RootElement.GetProperty("choices")[0]
+                .GetProperty("message")
+                .GetProperty("content")
+                .GetString());
 
         var trace = await _spans.SingleTraceAsync();
         var llm = trace.Single(SpanNames.LlmRequest);
         var attempts = Attempts(trace, llm);
-        Assert.Equal(new[] { "initial", "retry", "retry" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
-        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.Equal(new object?[] { 503, 503, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
-        Assert.Equal(new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
+        Assert.Equal(
+            new[] { "initial", "retry", "retry" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(
+            new[] { "failure", "failure", "success" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.Equal(
+            new object?[] { 503, 503, null },
+            attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.Equal(
+            new object?[] { null, typeof(UpstreamException).FullName, typeof(UpstreamException).FullName },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptReason)));
         Assert.All(attempts, a => Assert.Equal("gpt-4o", a.GetTagItem(AttributeNames.GenAiRequestModel)));
         Assert.All(attempts, a => Assert.Equal("openai", a.GetTagItem(AttributeNames.GenAiProviderName)));
         Assert.All(attempts, a => Assert.Equal("127.0.0.1", a.GetTagItem(AttributeNames.ServerAddress)));
@@ -130,12 +168,23 @@ public sealed class HttpClientAttemptTests : IDisposable
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "System.Net.Http",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity => { lock (httpSpans) { httpSpans.Add(activity); } },
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (httpSpans)
+                {
+                    httpSpans.Add(activity);
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 1));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.Status(503),
+            UpstreamStub.Reply.Answer(200, Completion));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 1));
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -147,7 +196,12 @@ public sealed class HttpClientAttemptTests : IDisposable
         List<Activity> sends;
         lock (httpSpans)
         {
-            sends = httpSpans.Where(s => s.TraceId == trace.Server.TraceId && s.GetTagItem("server.port") is int port && port == upstream.Port).ToList();
+            sends = httpSpans
+                .Where(s =>
+                    s.TraceId == trace.Server.TraceId
+                    && s.GetTagItem("server.port") is int port
+                    && port == upstream.Port)
+                .ToList();
         }
 
         Assert.Equal(attempts.Select(a => a.SpanId), sends.OrderBy(s => s.StartTimeUtc).Select(s => s.ParentSpanId));
@@ -165,10 +219,19 @@ public sealed class HttpClientAttemptTests : IDisposable
     public async Task TheAppsFallbackToAnotherModelIsAFallbackAttempt(bool anthropic)
     {
         var answer = anthropic
-            ? """{"id":"msg_1","type":"message","role":"assistant","model":"claude-b","content":[{"type":"text","text":"from b"}],"stop_reason":"end_turn","usage":{"input_tokens":11,"output_tokens":3}}"""
+            ? """{"id":"msg_1","type":"message","role":"assistant","model":"claude-b","content":["""
+                + """{"type":"text","text":"from b"}],"stop_reason":"end_turn","usage":{"input_tokens":"""
+                + """11,"output_tokens":3}}"""
             : Completion.Replace("upstream-model", "model-b", StringComparison.Ordinal);
-        await using var upstream = await UpstreamStub.StartAtAsync(null, ByModel.Reply(("model-a", new[] { UpstreamStub.Reply.Status(500) }), ("model-b", new[] { UpstreamStub.Reply.Answer(200, answer) })));
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Custom, retries: 1), fallbacks: new[] { "model-b" });
+        await using var upstream = await UpstreamStub.StartAtAsync(
+            null,
+            ByModel.Reply(
+                ("model-a", new[] { UpstreamStub.Reply.Status(500) }),
+                ("model-b", new[] { UpstreamStub.Reply.Answer(200, answer) })));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Custom, retries: 1),
+            fallbacks: new[] { "model-b" });
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("model-a", anthropic: anthropic));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -176,9 +239,15 @@ public sealed class HttpClientAttemptTests : IDisposable
         var trace = await _spans.SingleTraceAsync();
         var llm = trace.Single(SpanNames.LlmRequest);
         var attempts = Attempts(trace, llm);
-        Assert.Equal(new[] { "model-a", "model-a", "model-b" }, attempts.Select(a => a.GetTagItem(AttributeNames.GenAiRequestModel)));
-        Assert.Equal(new[] { "initial", "retry", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
-        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.Equal(
+            new[] { "model-a", "model-a", "model-b" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.GenAiRequestModel)));
+        Assert.Equal(
+            new[] { "initial", "retry", "fallback" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(
+            new[] { "failure", "failure", "success" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
         Assert.Equal(typeof(UpstreamException).FullName, attempts[2].GetTagItem(AttributeNames.AttemptReason));
         Assert.Equal(anthropic ? "anthropic" : "openai", attempts[2].GetTagItem(AttributeNames.GenAiProviderName));
         Assert.Equal(anthropic ? "claude-b" : "model-b", llm.GetTagItem(AttributeNames.GenAiResponseModel));
@@ -195,16 +264,32 @@ public sealed class HttpClientAttemptTests : IDisposable
     [Fact]
     public async Task AnOpenCircuitMakesNoAttemptAndIsTheFallbacksReason()
     {
-        await using var upstream = await UpstreamStub.StartAtAsync(null, ByModel.Reply(("model-a", new[] { UpstreamStub.Reply.Status(500) }), ("model-b", new[] { UpstreamStub.Reply.Answer(200, Completion) })));
+        await using var upstream = await UpstreamStub.StartAtAsync(
+            null,
+            ByModel.Reply(
+                ("model-a", new[] { UpstreamStub.Reply.Status(500) }),
+                ("model-b", new[] { UpstreamStub.Reply.Answer(200, Completion) })));
         await using var gateway = await AttemptGateway.StartAsync(
             upstream,
-            client => client.AddTracedLlmAttempts().AddResilienceHandler("per-model", pipeline => pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-            {
-                MinimumThroughput = 2,
-                FailureRatio = 0.5,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromSeconds(30),
-            })).SelectPipelineBy(_ => request => request.Headers.TryGetValues(UpstreamChat.ModelHeader, out var model) ? model.Single() : string.Empty),
+            client =>
+                client
+                    .AddTracedLlmAttempts()
+                    .AddResilienceHandler(
+                        "per-model",
+                        pipeline =>
+                            pipeline.AddCircuitBreaker(
+                                new HttpCircuitBreakerStrategyOptions
+                                {
+                                    MinimumThroughput = 2,
+                                    FailureRatio = 0.5,
+                                    SamplingDuration = TimeSpan.FromSeconds(30),
+                                    BreakDuration = TimeSpan.FromSeconds(30),
+                                }))
+                    .SelectPipelineBy(_ =>
+                        request =>
+                            request.Headers.TryGetValues(UpstreamChat.ModelHeader, out var model)
+                                ? model.Single()
+                                : string.Empty),
             fallbacks: new[] { "model-b" });
 
         // Two requests whose first model fails open its circuit; each falls back and is answered.
@@ -237,13 +322,22 @@ public sealed class HttpClientAttemptTests : IDisposable
     public async Task ACircuitOpenOnEveryModelIsAnswered503UpstreamCircuitOpen()
     {
         await using var upstream = await UpstreamStub.StartAsync(500);
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => client.AddTracedLlmAttempts().AddResilienceHandler("breaker", pipeline => pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-        {
-            MinimumThroughput = 2,
-            FailureRatio = 0.5,
-            SamplingDuration = TimeSpan.FromSeconds(30),
-            BreakDuration = TimeSpan.FromSeconds(30),
-        })));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client =>
+                client
+                    .AddTracedLlmAttempts()
+                    .AddResilienceHandler(
+                        "breaker",
+                        pipeline =>
+                            pipeline.AddCircuitBreaker(
+                                new HttpCircuitBreakerStrategyOptions
+                                {
+                                    MinimumThroughput = 2,
+                                    FailureRatio = 0.5,
+                                    SamplingDuration = TimeSpan.FromSeconds(30),
+                                    BreakDuration = TimeSpan.FromSeconds(30),
+                                })));
 
         for (var i = 0; i < 2; i++)
         {
@@ -254,11 +348,19 @@ public sealed class HttpClientAttemptTests : IDisposable
         _spans.Clear();
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("upstream_circuit_open", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(
+            "upstream_circuit_open",
+            JsonDocument
+                .Parse(await response.Content.ReadAsStringAsync())
+                .RootElement.GetProperty("error")
+                .GetProperty("code")
+                .GetString());
 
         var trace = await _spans.SingleTraceAsync();
         Assert.Empty(trace.All(SpanNames.UpstreamAttempt));
-        Assert.Equal(typeof(UpstreamCircuitOpenException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamCircuitOpenException).FullName,
+            trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(503, gateway.Logged.Last().StatusCode);
         _spans.AssertAllEnded();
     }
@@ -272,10 +374,15 @@ public sealed class HttpClientAttemptTests : IDisposable
     [InlineData(true)]
     public async Task AStreamReadAsItComesIsReadForItsModelAndUsage(bool anthropic)
     {
-        await using var upstream = await UpstreamStub.StartAtAsync(null, anthropic ? UpstreamStub.Reply.Stream(AnthropicStream) : UpstreamStub.Reply.Stream(ChatStream));
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 1));
+        await using var upstream = await UpstreamStub.StartAtAsync(
+            null,
+            anthropic ? UpstreamStub.Reply.Stream(AnthropicStream) : UpstreamStub.Reply.Stream(ChatStream));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 1));
 
-        using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o", stream: true, anthropic: anthropic));
+        using var response = await gateway.Client.SendAsync(
+            AttemptGateway.Chat("gpt-4o", stream: true, anthropic: anthropic));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = StreamingTests.ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal(anthropic ? "message_stop" : null, events[^1].Name);
@@ -305,7 +412,8 @@ public sealed class HttpClientAttemptTests : IDisposable
     [Fact]
     public async Task AStreamCutAfterItsFirstChunkFailsTheAttemptAndEndsWithTheUpstreamsError()
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.CutAfterFirstChunk(reset: true));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.CutAfterFirstChunk(reset: true));
         await using var gateway = await AttemptGateway.StartAsync(upstream, client => client.AddTracedLlmAttempts());
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o", stream: true));
@@ -317,7 +425,9 @@ public sealed class HttpClientAttemptTests : IDisposable
         var attempt = Assert.Single(Attempts(trace, trace.Single(SpanNames.LlmRequest)));
         Assert.Equal("failure", attempt.GetTagItem(AttributeNames.AttemptOutcome));
         Assert.Equal(typeof(UpstreamBadResponseException).FullName, attempt.GetTagItem(AttributeNames.ErrorType));
-        Assert.Equal(typeof(UpstreamBadResponseException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamBadResponseException).FullName,
+            trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(502, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         _spans.AssertAllEnded();
     }
@@ -331,34 +441,56 @@ public sealed class HttpClientAttemptTests : IDisposable
     public async Task AttemptTimeoutsAreTimedOutAttemptsAndTheRequestIs504()
     {
         await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Hang);
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => client.AddTracedLlmAttempts().AddStandardResilienceHandler(options =>
-        {
-            options.Retry.MaxRetryAttempts = 1;
-            options.Retry.Delay = TimeSpan.FromMilliseconds(1);
-            options.Retry.BackoffType = DelayBackoffType.Constant;
-            options.AttemptTimeout.Timeout = TimeSpan.FromMilliseconds(300);
-            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
-            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(20);
-        }));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client =>
+                client
+                    .AddTracedLlmAttempts()
+                    .AddStandardResilienceHandler(options =>
+                    {
+                        options.Retry.MaxRetryAttempts = 1;
+                        options.Retry.Delay = TimeSpan.FromMilliseconds(1);
+                        options.Retry.BackoffType = DelayBackoffType.Constant;
+                        options.AttemptTimeout.Timeout = TimeSpan.FromMilliseconds(300);
+                        options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
+                        options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(20);
+                    }));
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        Assert.Equal("upstream_timeout", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(
+            "upstream_timeout",
+            JsonDocument
+                .Parse(await response.Content.ReadAsStringAsync())
+                .RootElement.GetProperty("error")
+                .GetProperty("code")
+                .GetString());
 
         var trace = await _spans.SingleTraceAsync();
         var attempts = Attempts(trace, trace.Single(SpanNames.LlmRequest));
         Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
-        Assert.All(attempts, a => Assert.Equal(typeof(UpstreamTimeoutException).FullName, a.GetTagItem(AttributeNames.ErrorType)));
-        Assert.Equal(typeof(UpstreamTimeoutException).FullName, trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.All(
+            attempts,
+            a => Assert.Equal(typeof(UpstreamTimeoutException).FullName, a.GetTagItem(AttributeNames.ErrorType)));
+        Assert.Equal(
+            typeof(UpstreamTimeoutException).FullName,
+            trace.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         _spans.AssertAllEnded();
     }
 
-    /// <summary>HttpClient's own timeout (no Polly): the send is a timed-out attempt, the request 504, the client's exception unchanged for the app.</summary>
+    /// <summary>
+    /// HttpClient's own timeout (no Polly): the send is a timed-out attempt, the request 504, the client's exception
+    /// unchanged for the app.
+    /// </summary>
     [Fact]
     public async Task HttpClientsOwnTimeoutIsATimedOutAttempt()
     {
         await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Hang);
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => client.AddTracedLlmAttempts().ConfigureHttpClient(http => http.Timeout = TimeSpan.FromMilliseconds(300)));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client =>
+                client.AddTracedLlmAttempts().ConfigureHttpClient(http => http.Timeout = TimeSpan.FromMilliseconds(300))
+        );
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
@@ -372,12 +504,17 @@ public sealed class HttpClientAttemptTests : IDisposable
         _spans.AssertAllEnded();
     }
 
-    /// <summary>A client that leaves while the upstream has not answered: the attempt is abandoned, not failed, and the request is 499.</summary>
+    /// <summary>
+    /// A client that leaves while the upstream has not answered: the attempt is abandoned, not failed, and the request
+    /// is 499.
+    /// </summary>
     [Fact]
     public async Task AClientThatLeavesAbandonsTheAttemptInFlight()
     {
         await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Hang);
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 2));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 2));
 
         using var leave = new CancellationTokenSource();
         var sending = gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"), leave.Token);
@@ -393,11 +530,16 @@ public sealed class HttpClientAttemptTests : IDisposable
         _spans.AssertAllEnded();
     }
 
-    /// <summary>Set for every client at once (<c>ConfigureHttpClientDefaults</c>), the attempts are recorded as on the one client.</summary>
+    /// <summary>
+    /// Set for every client at once (<c>ConfigureHttpClientDefaults</c>), the attempts are recorded as on the one
+    /// client.
+    /// </summary>
     [Fact]
     public async Task SetForEveryClientTheSendsAreAttemptsToo()
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.Status(503),
+            UpstreamStub.Reply.Answer(200, Completion));
         await using var gateway = await AttemptGateway.StartAsync(
             upstream,
             client => AddRetries(client, Resilience.Standard, retries: 1),
@@ -412,15 +554,23 @@ public sealed class HttpClientAttemptTests : IDisposable
         AssertEachCarriedItsAttempt(upstream, attempts);
     }
 
-    /// <summary>The service's client used outside a traced request (a background job): it works as before, and nothing is recorded.</summary>
+    /// <summary>
+    /// The service's client used outside a traced request (a background job): it works as before, and nothing is
+    /// recorded.
+    /// </summary>
     [Fact]
     public async Task OutsideATracedRequestTheClientWorksAsBeforeAndRecordsNothing()
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 1));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.Status(503),
+            UpstreamStub.Reply.Answer(200, Completion));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Standard, retries: 1));
         var client = gateway.Services.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamChat.ClientName);
 
-        using var response = await client.PostAsync("v1/chat/completions", new StringContent("""{"model":"gpt-4o"}""", System.Text.Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("v1/chat/completions",
+            new StringContent("""{"model":"gpt-4o"}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(Completion, await response.Content.ReadAsStringAsync());
         Assert.Equal(2, upstream.Calls);
         Assert.Empty(_spans.Started);
@@ -433,14 +583,19 @@ public sealed class HttpClientAttemptTests : IDisposable
     [Fact]
     public async Task InsideAnAttemptTheAppOpenedEachSendCarriesThatAttempt()
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Custom, retries: 1));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.Status(503),
+            UpstreamStub.Reply.Answer(200, Completion));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client => AddRetries(client.AddTracedLlmAttempts(), Resilience.Custom, retries: 1));
         var factory = gateway.Services.GetRequiredService<IHttpClientFactory>();
         using var scope = DirectCall.Start(gateway.Services);
 
         using (var attempt = scope.Call.StartAttempt(new LlmTarget("openai", "gpt-4o")))
         {
-            using var response = await factory.CreateClient(UpstreamChat.ClientName).PostAsync("v1/chat/completions", new StringContent("""{"model":"gpt-4o"}""", System.Text.Encoding.UTF8, "application/json"));
+            using var response = await factory.CreateClient(UpstreamChat.ClientName).PostAsync("v1/chat/completions",
+                new StringContent("""{"model":"gpt-4o"}""", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             attempt.Succeed();
         }
@@ -461,22 +616,29 @@ public sealed class HttpClientAttemptTests : IDisposable
     [Fact]
     public async Task TheOpenAiSdksSendsThroughTheClientAreAttemptsWithTheirModel()
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Status(503), UpstreamStub.Reply.Answer(200, Completion));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.Status(503),
+            UpstreamStub.Reply.Answer(200, Completion));
         await using var gateway = await AttemptGateway.StartAsync(upstream, client => client.AddTracedLlmAttempts());
         var http = gateway.Services.GetRequiredService<IHttpClientFactory>().CreateClient(UpstreamChat.ClientName);
-        var openAi = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("sk-test"), new OpenAI.OpenAIClientOptions
-        {
-            Endpoint = new Uri(upstream.BaseUrl),
-            Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http),
-            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 1),
-        });
+        var openAi = new OpenAI.OpenAIClient(
+            new System.ClientModel.ApiKeyCredential("sk-test"),
+            new OpenAI.OpenAIClientOptions
+            {
+                Endpoint = new Uri(upstream.BaseUrl),
+                Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http),
+                RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 1),
+            });
         using var scope = DirectCall.Start(gateway.Services);
 
         var completion = await openAi.GetChatClient("gpt-4o-mini").CompleteChatAsync("hello");
         Assert.Equal("from upstream", completion.Value.Content[0].Text);
         scope.End();
 
-        var attempts = _spans.Stopped.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
+        var attempts = _spans.Stopped
+            .Where(s => s.DisplayName == SpanNames.UpstreamAttempt)
+            .OrderBy(s => s.StartTimeUtc)
+            .ToList();
         Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.All(attempts, a => Assert.Equal("gpt-4o-mini", a.GetTagItem(AttributeNames.GenAiRequestModel)));
         Assert.Equal(new[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
@@ -494,12 +656,20 @@ public sealed class HttpClientAttemptTests : IDisposable
     [Fact]
     public async Task HedgedSendsAreParallelAttemptsEachWithItsOwnTraceparent()
     {
-        await using var upstream = await UpstreamStub.StartWithAsync(UpstreamStub.Reply.Slow(TimeSpan.FromSeconds(5), UpstreamStub.Reply.Answer(200, Completion)), UpstreamStub.Reply.Answer(200, Completion));
-        await using var gateway = await AttemptGateway.StartAsync(upstream, client => client.AddTracedLlmAttempts().AddStandardHedgingHandler().Configure(options =>
-        {
-            options.Hedging.MaxHedgedAttempts = 1;
-            options.Hedging.Delay = TimeSpan.FromMilliseconds(200);
-        }));
+        await using var upstream = await UpstreamStub.StartWithAsync(
+            UpstreamStub.Reply.Slow(TimeSpan.FromSeconds(5), UpstreamStub.Reply.Answer(200, Completion)),
+            UpstreamStub.Reply.Answer(200, Completion));
+        await using var gateway = await AttemptGateway.StartAsync(
+            upstream,
+            client =>
+                client
+                    .AddTracedLlmAttempts()
+                    .AddStandardHedgingHandler()
+                    .Configure(options =>
+                    {
+                        options.Hedging.MaxHedgedAttempts = 1;
+                        options.Hedging.Delay = TimeSpan.FromMilliseconds(200);
+                    }));
 
         using var response = await gateway.Client.SendAsync(AttemptGateway.Chat("gpt-4o"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -509,7 +679,9 @@ public sealed class HttpClientAttemptTests : IDisposable
         Assert.Equal(2, attempts.Count);
         Assert.All(attempts, a => Assert.Equal("initial", a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.Equal(new[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.Equal(attempts.Select(a => $"00-{a.TraceId}-{a.SpanId}-01"), upstream.Received.Select(r => r.Traceparent));
+        Assert.Equal(
+            attempts.Select(a => $"00-{a.TraceId}-{a.SpanId}-01"),
+            upstream.Received.Select(r => r.Traceparent));
         _spans.AssertAllEnded();
     }
 
@@ -535,7 +707,10 @@ public sealed class HttpClientAttemptTests : IDisposable
                 }));
                 break;
             case Resilience.Policy:
-                client.AddPolicyHandler(HttpPolicyExtensions.HandleTransientHttpError().WaitAndRetryAsync(retries, _ => TimeSpan.FromMilliseconds(1)));
+                client.AddPolicyHandler(
+                    HttpPolicyExtensions
+                        .HandleTransientHttpError()
+                        .WaitAndRetryAsync(retries, _ => TimeSpan.FromMilliseconds(1)));
                 break;
         }
     }
@@ -545,13 +720,19 @@ public sealed class HttpClientAttemptTests : IDisposable
     {
         var attempts = trace.All(SpanNames.UpstreamAttempt).OrderBy(a => a.StartTimeUtc).ToList();
         Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
-        Assert.Equal(Enumerable.Range(0, attempts.Count), attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
+        Assert.Equal(
+            Enumerable.Range(0, attempts.Count),
+            attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
         return attempts;
     }
 
-    /// <summary>The upstream received one request per attempt, each with its attempt's span as <c>traceparent</c>.</summary>
+    /// <summary>
+    /// The upstream received one request per attempt, each with its attempt's span as <c>traceparent</c>.
+    /// </summary>
     private static void AssertEachCarriedItsAttempt(UpstreamStub upstream, IReadOnlyList<Activity> attempts)
     {
-        Assert.Equal(attempts.Select(a => $"00-{a.TraceId}-{a.SpanId}-01"), upstream.Received.Select(r => r.Traceparent));
+        Assert.Equal(
+            attempts.Select(a => $"00-{a.TraceId}-{a.SpanId}-01"),
+            upstream.Received.Select(r => r.Traceparent));
     }
 }

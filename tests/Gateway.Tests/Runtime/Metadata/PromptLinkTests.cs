@@ -24,7 +24,12 @@ public sealed class PromptLinkTests : IDisposable
     [InlineData("""{"prompt_version":2}""", null, null, null, 2L)]
     [InlineData("""{"prompt":{"name":"greeting","version":0}}""", null, null, "greeting", 0L)]
     [InlineData("""{"prompt":{"name":"","version":4}}""", null, null, null, 4L)]
-    public async Task APromptIsLinkedByItsNameAndVersionTogetherOrKeptAsMetadata(string slot, string? name, long? version, string? metadataName, long? metadataVersion)
+    public async Task APromptIsLinkedByItsNameAndVersionTogetherOrKeptAsMetadata(
+        string slot,
+        string? name,
+        long? version,
+        string? metadataName,
+        long? metadataVersion)
     {
         using var host = new GatewayHost();
         var body = $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{{slot}}}""";
@@ -35,8 +40,11 @@ public sealed class PromptLinkTests : IDisposable
         Assert.Equal(name, llm.GetTagItem(AttributeNames.LangfusePromptName));
         Assert.Equal(version, ToLong(llm.GetTagItem(AttributeNames.LangfusePromptVersion)));
         Assert.Equal(metadataName, llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "prompt_name"));
-        Assert.Equal(metadataVersion, ToLong(llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "prompt_version")));
+        Assert.Equal(
+            metadataVersion,
+            ToLong(llm.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "prompt_version")));
     }
 
-    private static long? ToLong(object? value) => value is null ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    private static long? ToLong(object? value) =>
+        value is null ? null : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
 }

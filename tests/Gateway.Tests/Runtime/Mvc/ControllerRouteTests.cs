@@ -35,14 +35,18 @@ public sealed class ControllerRouteTests : IDisposable
     public async Task AnActionIsTracedWithTheSpanTreeAndMvcBindsTheBodyTheTraceRead()
     {
         await using var host = await StartAsync(new EchoBackend());
-        using var response = await host.PostAsync("/api/completions", """{"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"metadata":{"trace_name":"mvc","session_id":"s-1"}}""");
+        using var response = await host.PostAsync("/api/completions",
+            """{"model":"gpt","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"metadata":"""
+            + """{"trace_name":"mvc","session_id":"s-1"}}""");
 
         Assert.Equal(200, (int)response.StatusCode);
         using var reply = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("gpt", reply.RootElement.GetProperty("model").GetString());
 
         // MVC's binder read the body without the slot (the trace's reading), and the rest of it.
-        Assert.Equal(new[] { "temperature" }, reply.RootElement.GetProperty("boundNames").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal(
+            new[] { "temperature" },
+            reply.RootElement.GetProperty("boundNames").EnumerateArray().Select(n => n.GetString()));
 
         var trace = await _spans.SingleTraceAsync();
         trace.AssertChild(SpanNames.Auth, trace.Server, ActivityKind.Internal);
@@ -51,7 +55,17 @@ public sealed class ControllerRouteTests : IDisposable
         trace.AssertChild(SpanNames.Guardrail, llm, ActivityKind.Internal);
         var attempt = trace.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
         Assert.Equal("openrouter", attempt.GetTagItem(AttributeNames.GenAiProviderName));
-        Assert.Equal(new[] { SpanNames.Server, SpanNames.Auth, SpanNames.Guardrail, SpanNames.LlmRequest, SpanNames.PreCall, SpanNames.UpstreamAttempt }.Order(StringComparer.Ordinal), trace.Names);
+        Assert.Equal(
+            new[]
+            {
+                SpanNames.Server,
+                SpanNames.Auth,
+                SpanNames.Guardrail,
+                SpanNames.LlmRequest,
+                SpanNames.PreCall,
+                SpanNames.UpstreamAttempt
+            }.Order(StringComparer.Ordinal),
+            trace.Names);
         Assert.Equal("/api/Completions", trace.Server.GetTagItem(AttributeNames.HttpRoute));
         Assert.Equal("POST", trace.Server.GetTagItem(AttributeNames.HttpRequestMethod));
         Assert.Equal(200, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
@@ -69,7 +83,8 @@ public sealed class ControllerRouteTests : IDisposable
     public async Task ApiControllersValidation400KeepsItsProblemDetailsAndIsAFailureOnProxyPreCall()
     {
         await using var host = await StartAsync(new EchoBackend());
-        using var response = await host.PostAsync("/api/completions", """{"messages":[],"metadata":{"trace_name":"invalid"}}""");
+        using var response = await host.PostAsync("/api/completions",
+            """{"messages":[],"metadata":{"trace_name":"invalid"}}""");
 
         // MVC's own answer, unchanged: problem details with its errors and traceId.
         Assert.Equal(400, (int)response.StatusCode);
@@ -84,7 +99,9 @@ public sealed class ControllerRouteTests : IDisposable
         Assert.DoesNotContain(trace.Spans, s => s.DisplayName == SpanNames.LlmRequest);
         var preCall = trace.Single(SpanNames.PreCall);
         Assert.Equal(ActivityStatusCode.Error, preCall.Status);
-        Assert.Equal("MVC's model validation answered 400 Bad Request: 2 invalid field(s) (Model, Messages).", preCall.StatusDescription);
+        Assert.Equal(
+            "MVC's model validation answered 400 Bad Request: 2 invalid field(s) (Model, Messages).",
+            preCall.StatusDescription);
         var failed = trace.Single(SpanNames.Failure);
         Assert.Equal("400", failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(400, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
@@ -96,7 +113,8 @@ public sealed class ControllerRouteTests : IDisposable
     [Fact]
     public async Task TheAppsExceptionGoesToItsMiddlewareAndIsRecordedOnceWithTheStatusItAnswered()
     {
-        await using var host = await StartAsync(new ThrowingBackend(new InvalidOperationException("the database said sk-live-secret-1234")));
+        await using var host = await StartAsync(
+            new ThrowingBackend(new InvalidOperationException("the database said sk-live-secret-1234")));
         using var response = await host.PostAsync("/api/completions", Valid);
 
         // The app's exception handler answered, in its own shape.
@@ -110,12 +128,17 @@ public sealed class ControllerRouteTests : IDisposable
         var failed = trace.Single(SpanNames.Failure);
         Assert.Equal(typeof(InvalidOperationException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(500, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Assert.Equal("InvalidOperationException was thrown; the application answered 500 Internal Server Error.", failed.StatusDescription);
+        Assert.Equal(
+            "InvalidOperationException was thrown; the application answered 500 Internal Server Error.",
+            failed.StatusDescription);
         Assert.Equal(500, trace.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         var llm = trace.Single(SpanNames.LlmRequest);
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
         Assert.Contains(llm.Events, e => e.Name == "exception");
-        Assert.All(trace.Spans, s => Assert.DoesNotContain("sk-live-secret", s.StatusDescription ?? string.Empty, StringComparison.Ordinal));
+        Assert.All(
+            trace.Spans,
+            s => Assert.DoesNotContain("sk-live-secret", s.StatusDescription ?? string.Empty, StringComparison.Ordinal)
+        );
         var logged = Assert.Single(_logged);
         Assert.IsType<InvalidOperationException>(logged.Exception);
         Assert.Equal(500, logged.StatusCode);
@@ -125,7 +148,9 @@ public sealed class ControllerRouteTests : IDisposable
     [Fact]
     public async Task AnExceptionFilterThatAnswersIsTheRecordedAnswer()
     {
-        await using var host = await StartAsync(new ThrowingBackend(new ArgumentException("bad model")), mvc: options => options.Filters.Add(new ArgumentExceptionFilter()));
+        await using var host = await StartAsync(
+            new ThrowingBackend(new ArgumentException("bad model")),
+            mvc: options => options.Filters.Add(new ArgumentExceptionFilter()));
         using var response = await host.PostAsync("/api/completions", Valid);
 
         Assert.Equal(422, (int)response.StatusCode);
@@ -147,7 +172,8 @@ public sealed class ControllerRouteTests : IDisposable
     {
         var backend = kind switch
         {
-            "unreachable" => (ICompletionBackend)new ThrowingBackend(new UpstreamUnreachableException("upstream unreachable: key sk-live-secret-1234")),
+            "unreachable" => (ICompletionBackend)
+                new ThrowingBackend(new UpstreamUnreachableException("upstream unreachable: key sk-live-secret-1234")),
             "timeout" => new ThrowingBackend(new UpstreamTimeoutException()),
             _ => new EchoBackend(),
         };
@@ -288,18 +314,23 @@ public sealed class ControllerRouteTests : IDisposable
     public async Task ATypedActionRefusesAStreamUnlessItIgnoresTheFlagAndARouteWithNoSlotBindsItsMetadata()
     {
         await using var host = await StartAsync(new EchoBackend());
-        using var refused = await host.PostAsync("/api/completions", """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        using var refused = await host.PostAsync("/api/completions",
+            """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
         Assert.Equal(400, (int)refused.StatusCode);
         Assert.Contains("does not stream", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await _spans.SingleTraceAsync();
         _spans.Clear();
 
-        using var lenient = await host.PostAsync("/api/completions/lenient", """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"provider's"}}""");
+        using var lenient = await host.PostAsync("/api/completions/lenient",
+            """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}],"metadata":"""
+            + """{"trace_name":"provider's"}}""");
         Assert.Equal(200, (int)lenient.StatusCode);
         using var reply = JsonDocument.Parse(await lenient.Content.ReadAsStringAsync());
 
         // No slot: the body's metadata is the provider's, bound by MVC as it came, and nothing of it is recorded.
-        Assert.Equal(new[] { "metadata" }, reply.RootElement.GetProperty("boundNames").EnumerateArray().Select(n => n.GetString()));
+        Assert.Equal(
+            new[] { "metadata" },
+            reply.RootElement.GetProperty("boundNames").EnumerateArray().Select(n => n.GetString()));
         var trace = await _spans.SingleTraceAsync();
         Assert.Null(trace.Server.GetTagItem(AttributeNames.MetadataSlot));
         Assert.Null(trace.Server.GetTagItem(AttributeNames.LangfuseTraceName));
@@ -309,7 +340,8 @@ public sealed class ControllerRouteTests : IDisposable
     public async Task AnActionReturningLlmResultStreamsEventsAndAnswersJson()
     {
         await using var host = await StartAsync(new EchoBackend());
-        using var streamed = await host.PostAsync("/v1/chat/completions", """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        using var streamed = await host.PostAsync("/v1/chat/completions",
+            """{"model":"gpt","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
         Assert.Equal(200, (int)streamed.StatusCode);
         Assert.Equal("text/event-stream", streamed.Content.Headers.ContentType?.MediaType);
         var events = StreamingTests.ParseEvents(await streamed.Content.ReadAsStringAsync());
@@ -361,7 +393,9 @@ public sealed class ControllerRouteTests : IDisposable
     public async Task ApiDescriptionsListThePipelinesErrorsInTheRoutesFormat()
     {
         await using var host = await StartAsync(new EchoBackend());
-        var groups = host.Services.GetRequiredService<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionGroupCollectionProvider>().ApiDescriptionGroups.Items;
+        var groups = host.Services
+            .GetRequiredService<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionGroupCollectionProvider>()
+            .ApiDescriptionGroups.Items;
         var descriptions = groups.SelectMany(g => g.Items).ToList();
 
         var create = Assert.Single(descriptions, d => d.RelativePath == "api/Completions" && d.HttpMethod == "POST");
@@ -369,11 +403,15 @@ public sealed class ControllerRouteTests : IDisposable
         Assert.Equal(typeof(ProblemDetails), unauthorized.Type);
         Assert.Contains(unauthorized.ApiResponseFormats, f => f.MediaType == "application/problem+json");
         Assert.Contains(create.SupportedResponseTypes, r => r.StatusCode == 504);
-        Assert.Equal(typeof(CompletionReply), Assert.Single(create.SupportedResponseTypes, r => r.StatusCode == 200).Type);
+        Assert.Equal(
+            typeof(CompletionReply),
+            Assert.Single(create.SupportedResponseTypes, r => r.StatusCode == 200).Type);
 
         // A route of the wire format's errors (the default) documents them as such; LlmCall is no API parameter.
         var chat = Assert.Single(descriptions, d => d.RelativePath == "v1/chat/completions");
-        Assert.Equal("OpenAIErrorResponse", Assert.Single(chat.SupportedResponseTypes, r => r.StatusCode == 502).Type!.Name);
+        Assert.Equal(
+            "OpenAIErrorResponse",
+            Assert.Single(chat.SupportedResponseTypes, r => r.StatusCode == 502).Type!.Name);
         Assert.DoesNotContain(chat.ParameterDescriptions, p => p.Type == typeof(LlmCall));
     }
 
@@ -385,8 +423,11 @@ public sealed class ControllerRouteTests : IDisposable
         var (app, address) = await LoopbackApp.StartAsync(
             services =>
             {
-                services.AddProblemDetails(options => options.CustomizeProblemDetails = context => context.ProblemDetails.Extensions["app"] = "customized");
-                services.AddControllers(options => mvc?.Invoke(options))
+                services.AddProblemDetails(options =>
+                    options.CustomizeProblemDetails = context =>
+                        context.ProblemDetails.Extensions["app"] = "customized");
+                services
+                    .AddControllers(options => mvc?.Invoke(options))
                     .AddApplicationPart(typeof(CompletionsController).Assembly)
                     .AddTracedLlm(options => options.StrictMetadata = strictMetadata);
                 services.AddSingleton(backend);
@@ -417,7 +458,10 @@ public sealed class ControllerRouteTests : IDisposable
 
         public Task<HttpResponseMessage> PostAsync(string path, string body, bool authenticated = true)
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            var request = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json")
+            };
             if (authenticated)
             {
                 request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
@@ -436,18 +480,28 @@ public sealed class ControllerRouteTests : IDisposable
     /// <summary>Answers from one upstream attempt, as the app's service would call its provider.</summary>
     private sealed class EchoBackend : ICompletionBackend
     {
-        public Task<CompletionReply> CompleteAsync(CompletionRequest request, LlmCall call, CancellationToken cancellationToken) =>
-            call.ExecuteAsync(new LlmTarget("openrouter", request.Model!), LlmRetryPolicy.None, (attempt, _) =>
-            {
-                attempt.RecordResponse("echo-model", inputTokens: 3, outputTokens: 2);
-                call.RecordResponse("echo-model");
-                return Task.FromResult(new CompletionReply(request.Model!, "hello", request.Extra?.Keys.Order().ToList() ?? new()));
-            });
+        public Task<CompletionReply> CompleteAsync(
+            CompletionRequest request,
+            LlmCall call,
+            CancellationToken cancellationToken) =>
+            call.ExecuteAsync(
+                new LlmTarget("openrouter", request.Model!),
+                LlmRetryPolicy.None,
+                (attempt, _) =>
+                {
+                    attempt.RecordResponse("echo-model", inputTokens: 3, outputTokens: 2);
+                    call.RecordResponse("echo-model");
+                    return Task.FromResult(
+                        new CompletionReply(request.Model!, "hello", request.Extra?.Keys.Order().ToList() ?? new()));
+                });
     }
 
     private sealed class ThrowingBackend(Exception exception) : ICompletionBackend
     {
-        public async Task<CompletionReply> CompleteAsync(CompletionRequest request, LlmCall call, CancellationToken cancellationToken)
+        public async Task<CompletionReply> CompleteAsync(
+            CompletionRequest request,
+            LlmCall call,
+            CancellationToken cancellationToken)
         {
             await Task.Yield();
             throw exception;
@@ -457,7 +511,10 @@ public sealed class ControllerRouteTests : IDisposable
     private sealed class KeyAuthenticator : ILlmAuthenticator
     {
         public ValueTask<AuthResult> AuthenticateAsync(LlmCall llmCall, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(llmCall.HttpContext.Request.Headers.Authorization == "Bearer " + ApiKey ? AuthResult.Success() : AuthResult.Fail("Missing or unknown API key."));
+            ValueTask.FromResult(
+                llmCall.HttpContext.Request.Headers.Authorization == "Bearer " + ApiKey
+                    ? AuthResult.Success()
+                    : AuthResult.Fail("Missing or unknown API key."));
     }
 
     private sealed class ForbiddenWordGuardrail : ILlmGuardrail
@@ -467,9 +524,11 @@ public sealed class ControllerRouteTests : IDisposable
         public GuardrailMode Modes => GuardrailMode.PreCall;
 
         public ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(context.Request is CompletionRequest { Messages: { } messages } && messages.Any(m => m.Content?.Contains("forbidden", StringComparison.Ordinal) == true)
-                ? GuardrailVerdict.Block("The prompt contains a forbidden word.")
-                : GuardrailVerdict.Allow);
+            ValueTask.FromResult(
+                context.Request is CompletionRequest { Messages: { } messages }
+                && messages.Any(m => m.Content?.Contains("forbidden", StringComparison.Ordinal) == true)
+                    ? GuardrailVerdict.Block("The prompt contains a forbidden word.")
+                    : GuardrailVerdict.Allow);
     }
 
     private sealed class ArgumentExceptionFilter : IExceptionFilter
@@ -478,7 +537,10 @@ public sealed class ControllerRouteTests : IDisposable
         {
             if (context.Exception is ArgumentException)
             {
-                context.Result = new ObjectResult(new ProblemDetails { Status = 422, Title = "Unprocessable" }) { StatusCode = 422 };
+                context.Result = new ObjectResult(new ProblemDetails { Status = 422, Title = "Unprocessable" })
+                {
+                    StatusCode = 422
+                };
                 context.ExceptionHandled = true;
             }
         }

@@ -27,25 +27,45 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
     [Fact]
     public void EveryTracedRouteIsDocumentedWithItsRequestAndResponseBodies()
     {
-        Assert.Equal(new[] { "/health", "/v1/chat/completions", "/v1/messages" }, _document["paths"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "/health", "/v1/chat/completions", "/v1/messages" },
+            _document["paths"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
 
         var chat = Operation("/v1/chat/completions");
         Assert.Equal("ChatCompletions", (string?)chat["operationId"]);
         Assert.Equal(new[] { "Routes" }, chat["tags"]!.AsArray().Select(t => (string?)t));
         Assert.Equal("chat (OpenAI wire format), traced by TracedLlm", (string?)chat["summary"]);
-        Assert.Contains("the body's `metadata` property (this route's metadata slot)", (string?)chat["description"], StringComparison.Ordinal);
-        Assert.Contains("Send \"stream\": true for server-sent events (text/event-stream), one `ChatCompletionChunk` each.", (string?)chat["description"], StringComparison.Ordinal);
+        Assert.Contains(
+            "the body's `metadata` property (this route's metadata slot)",
+            (string?)chat["description"],
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "Send \"stream\": true for server-sent events (text/event-stream), one `ChatCompletionChunk` each.",
+            (string?)chat["description"],
+            StringComparison.Ordinal);
         Assert.True((bool?)chat["requestBody"]!["required"]);
         var request = Schema(chat["requestBody"]!["content"]!["application/json"]!["schema"]!);
         Assert.Equal(new[] { "max_tokens", "messages", "model", "stream", "temperature", "user" }, Properties(request));
-        Assert.Equal(new[] { "choices", "created", "id", "model", "object", "usage" }, Properties(Schema(chat["responses"]!["200"]!["content"]!["application/json"]!["schema"]!)));
+        Assert.Equal(
+            new[] { "choices", "created", "id", "model", "object", "usage" },
+            Properties(Schema(chat["responses"]!["200"]!["content"]!["application/json"]!["schema"]!)));
 
         var messages = Operation("/v1/messages");
         Assert.Equal("Messages", (string?)messages["operationId"]);
-        Assert.Contains("the body's `litellm_metadata` property (this route's metadata slot)", (string?)messages["description"], StringComparison.Ordinal);
-        Assert.Contains("metadata", Properties(Schema(messages["requestBody"]!["content"]!["application/json"]!["schema"]!))); // Anthropic's own, forwarded untouched
-        Assert.DoesNotContain("litellm_metadata", Properties(Schema(messages["requestBody"]!["content"]!["application/json"]!["schema"]!)));
-        Assert.Equal("#/components/schemas/MessagesResponse", (string?)messages["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+        Assert.Contains(
+            "the body's `litellm_metadata` property (this route's metadata slot)",
+            (string?)messages["description"],
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "metadata",
+            Properties(Schema(messages["requestBody"]!["content"]!["application/json"]!["schema"]!))
+        ); // Anthropic's own, forwarded untouched
+        Assert.DoesNotContain(
+            "litellm_metadata",
+            Properties(Schema(messages["requestBody"]!["content"]!["application/json"]!["schema"]!)));
+        Assert.Equal(
+            "#/components/schemas/MessagesResponse",
+            (string?)messages["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]);
     }
 
     [Theory]
@@ -56,10 +76,14 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         var responses = Operation(path)["responses"]!.AsObject();
 
         // The sample registers an authenticator, so 401 and 403 are among them.
-        Assert.Equal(new[] { "200", "400", "401", "403", "413", "415", "429", "500", "502", "504" }, responses.Select(r => r.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { "200", "400", "401", "403", "413", "415", "429", "500", "502", "504" },
+            responses.Select(r => r.Key).Order(StringComparer.Ordinal));
         foreach (var (status, response) in responses.Where(r => r.Key != "200"))
         {
-            Assert.Equal($"#/components/schemas/{errorSchema}", (string?)response!["content"]!["application/json"]!["schema"]!["$ref"]);
+            Assert.Equal(
+                $"#/components/schemas/{errorSchema}",
+                (string?)response!["content"]!["application/json"]!["schema"]!["$ref"]);
         }
     }
 
@@ -94,16 +118,24 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
     {
         using var host = new GatewayHost();
         using var client = host.CreateClient();
-        using var unauthorized = await client.SendAsync(GatewayHost.Post(path, """{"model":"m","max_tokens":8,"messages":[]}""", apiKey: "sk-wrong"));
+        using var unauthorized = await client.SendAsync(GatewayHost.Post(path,
+            """{"model":"m","max_tokens":8,"messages":[]}""", apiKey: "sk-wrong"));
         using var invalid = await client.SendAsync(GatewayHost.Post(path, "[1]"));
         using var notJson = GatewayHost.Post(path, """{"model":"m","max_tokens":8,"messages":[]}""");
         notJson.Content!.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/plain");
         using var unsupported = await client.SendAsync(notJson);
 
-        foreach (var (response, status) in new[] { (unauthorized, HttpStatusCode.Unauthorized), (invalid, HttpStatusCode.BadRequest), (unsupported, HttpStatusCode.UnsupportedMediaType) })
+        foreach (var (response, status) in new[]
+            {
+                (unauthorized, HttpStatusCode.Unauthorized),
+                (invalid, HttpStatusCode.BadRequest),
+                (unsupported, HttpStatusCode.UnsupportedMediaType)
+            })
         {
             Assert.Equal(status, response.StatusCode);
-            var documented = Operation(path)["responses"]![((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture)]!["content"]!["application/json"]!["schema"]!;
+            var documented = Operation(path)["responses"]![
+                ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ]!["content"]!["application/json"]!["schema"]!;
             AssertMatches(documented, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
         }
     }
@@ -114,16 +146,21 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         // Endpoint names (OpenAPI operation ids) must be unique in an application: the same traced
         // routes mapped at the root and under two groups must not fail routing with a duplicate name.
         // (Chat and ChatStream share one endpoint: the body's "stream" picks the handler.)
-        var (app, address) = await LoopbackApp.StartAsync(services => services.AddTracedLlm().AddFaultRouteServices(), app =>
-        {
-            app.MapFaultMatrixRoutes();
-            app.MapGroup("/v2").MapFaultMatrixRoutes();
-            app.MapGroup("/tenant/{tenant}").MapFaultMatrixRoutes();
-        });
+        var (app, address) = await LoopbackApp.StartAsync(
+            services => services.AddTracedLlm().AddFaultRouteServices(),
+            app =>
+            {
+                app.MapFaultMatrixRoutes();
+                app.MapGroup("/v2").MapFaultMatrixRoutes();
+                app.MapGroup("/tenant/{tenant}").MapFaultMatrixRoutes();
+            });
         try
         {
-            var names = ((IEndpointRouteBuilder)app).DataSources.SelectMany(source => source.Endpoints)
-                .Select(endpoint => (endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName, ((RouteEndpoint)endpoint).RoutePattern.RawText))
+            var names = ((IEndpointRouteBuilder)app)
+                .DataSources.SelectMany(source => source.Endpoints)
+                .Select(endpoint =>
+                    (endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName,
+                        ((RouteEndpoint)endpoint).RoutePattern.RawText))
                 .Where(name => name.EndpointName?.StartsWith("Chat", StringComparison.Ordinal) == true)
                 .Order()
                 .ToList();
@@ -141,7 +178,9 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
 
             // Routing builds its matcher (where duplicate names fail) on the first request.
             using var client = new HttpClient { BaseAddress = new Uri(address) };
-            using var response = await client.PostAsync("/v2/v1/chat/completions", new StringContent("[1]", System.Text.Encoding.UTF8, "application/json"));
+            using var response = await client.PostAsync(
+                "/v2/v1/chat/completions",
+                new StringContent("[1]", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         }
         finally
@@ -150,13 +189,18 @@ public sealed class OpenApiTests : IClassFixture<OpenApiTests.Document>
         }
     }
 
-    /// <summary>Every property the body has is documented, every required one is present, and nested objects match their schemas.</summary>
+    /// <summary>
+    /// Every property the body has is documented, every required one is present, and nested objects match their
+    /// schemas.
+    /// </summary>
     private void AssertMatches(JsonNode schemaOrRef, JsonNode body)
     {
         var schema = Schema(schemaOrRef);
         var actual = body.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(Properties(schema), actual);
-        Assert.All(schema["required"]!.AsArray().Select(r => (string)r!), required => Assert.Contains(required, actual));
+        Assert.All(
+            schema["required"]!.AsArray().Select(r => (string)r!),
+            required => Assert.Contains(required, actual));
         foreach (var (name, property) in schema["properties"]!.AsObject())
         {
             if (property!["$ref"] is not null)

@@ -37,9 +37,13 @@ public sealed class AmbientActivityTests : IDisposable
     [Theory]
     [InlineData(0, true)] // the embedded provider answers at once: the request completes synchronously
     [InlineData(20, false)] // it answers after a delay: the request completes after an await
-    public async Task TheCallersActivityIsCurrentAgainAfterATracedRequest(int providerDelayMs, bool completesSynchronously)
+    public async Task TheCallersActivityIsCurrentAgainAfterATracedRequest(
+        int providerDelayMs,
+        bool completesSynchronously)
     {
-        using var host = new GatewayHost().With("EmbeddedProvider:DelayMs", providerDelayMs.ToString(CultureInfo.InvariantCulture));
+        using var host = new GatewayHost().With(
+            "EmbeddedProvider:DelayMs",
+            providerDelayMs.ToString(CultureInfo.InvariantCulture));
         using var scope = host.Services.CreateScope();
         var context = ChatRequest(scope.ServiceProvider);
 

@@ -55,28 +55,42 @@ public sealed class AnsweredRaceTests : IDisposable
             var answer = await ReadWholeThenHangUpAsync(gateway.Address, status, waitForHangUp);
             Assert.StartsWith($"HTTP/1.1 {Text(status)} ", answer, StringComparison.Ordinal);
 
-            var server = await _spans.WaitForAsync(stopped => stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
+            var server = await _spans.WaitForAsync(stopped =>
+                stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
             Assert.Equal(status, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-            var failed = Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId);
+            var failed = Assert.Single(
+                _spans.Stopped,
+                s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId);
             Assert.Equal(Text(status), failed.GetTagItem(AttributeNames.ErrorType));
             Assert.Equal(status, failed.GetTagItem(AttributeNames.HttpResponseStatusCode));
         }
 
         Assert.Equal(runs, gateway.Logged.Count);
-        Assert.All(gateway.Logged, logged => Assert.Equal((status, (string?)null), (logged.StatusCode, logged.ErrorCode)));
-        await Eventually.HoldsAsync(() => gateway.Durations.Count(d => d.Route == Route) == runs, "every request in the duration metric");
-        Assert.All(gateway.Durations.Where(d => d.Route == Route), d => Assert.Equal((status, Text(status)), (d.Status, d.ErrorType)));
+        Assert.All(
+            gateway.Logged,
+            logged => Assert.Equal((status, (string?)null), (logged.StatusCode, logged.ErrorCode)));
+        await Eventually.HoldsAsync(
+            () => gateway.Durations.Count(d => d.Route == Route) == runs,
+            "every request in the duration metric");
+        Assert.All(
+            gateway.Durations.Where(d => d.Route == Route),
+            d => Assert.Equal((status, Text(status)), (d.Status, d.ErrorType)));
         _spans.AssertAllEnded();
     }
 
-    /// <summary>Sends the request on a connection of its own, reads until the whole JSON answer is in, and closes at once.</summary>
+    /// <summary>
+    /// Sends the request on a connection of its own, reads until the whole JSON answer is in, and closes at once.
+    /// </summary>
     private static async Task<string> ReadWholeThenHangUpAsync(Uri address, int status, bool waitForHangUp)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, address.Port);
         const string Body = """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""";
         var wait = waitForHangUp ? $"{AttemptRoutes.AttemptRoutes.WaitForHangUp}: 1\r\n" : string.Empty;
-        await socket.SendAsync(Encoding.ASCII.GetBytes($"POST /v1/answered/{Text(status)} HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n{wait}Content-Length: {Body.Length}\r\n\r\n{Body}"));
+        await socket.SendAsync(
+            Encoding.ASCII.GetBytes(
+                $"POST /v1/answered/{Text(status)} HTTP/1.1\r\nHost: gateway\r\nContent-Type: "
+                + $"application/json\r\n{wait}Content-Length: {Body.Length}\r\n\r\n{Body}"));
 
         var answer = $$$"""{"error":{"message":"answered {{{status}}}","type":"answered"}}""";
         var received = new StringBuilder();

@@ -34,14 +34,17 @@ public sealed class AspNetCoreInstrumentationTests
     {
         var exported = new ExportedSpans();
         using var host = Host(exported, instrumentation: true);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body, traceparent: traceparent));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", Body, traceparent: traceparent));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var hosting = await exported.WaitForAsync(spans => spans.SingleOrDefault(s => s.Source.Name == HostingSource));
         Assert.Equal(ActivityKind.Server, hosting.Kind);
         Assert.Equal("POST /v1/chat/completions", hosting.DisplayName);
         Assert.Equal("/v1/chat/completions", hosting.GetTagItem("http.route"));
-        Assert.Equal(traceparent is null ? default : ActivitySpanId.CreateFromString(CallerSpanId), hosting.ParentSpanId);
+        Assert.Equal(
+            traceparent is null ? default : ActivitySpanId.CreateFromString(CallerSpanId),
+            hosting.ParentSpanId);
         if (traceparent is not null)
         {
             Assert.Equal(CallerTraceId, hosting.TraceId.ToHexString());
@@ -62,7 +65,8 @@ public sealed class AspNetCoreInstrumentationTests
     [Fact]
     public async Task UnderTheHostingSpanTheTreeKeepsTheTraceStateTheJoinRead()
     {
-        // ASP.NET Core keeps the header as it came on its own span; TracedLlm's spans get it read and bounded (TraceStateHeader).
+        // ASP.NET Core keeps the header as it came on its own span; TracedLlm's spans get it read and bounded
+        // (TraceStateHeader).
         var members = Enumerable.Range(0, 30).Select(i => $"k{i:D2}={new string('v', 30)}").ToArray();
         var exported = new ExportedSpans();
         using var host = Host(exported, instrumentation: true);
@@ -74,7 +78,9 @@ public sealed class AspNetCoreInstrumentationTests
         var hosting = await exported.WaitForAsync(spans => spans.SingleOrDefault(s => s.Source.Name == HostingSource));
         var server = Assert.Single(exported.Snapshot(), s => s.DisplayName == SpanNames.Server);
         Assert.Equal(hosting.SpanId, server.ParentSpanId);
-        Assert.All(exported.Snapshot().Where(s => s.Source.Name == TracedLlmTelemetry.SourceName), s => Assert.Equal(string.Join(",", members[..14]), s.TraceStateString));
+        Assert.All(
+            exported.Snapshot().Where(s => s.Source.Name == TracedLlmTelemetry.SourceName),
+            s => Assert.Equal(string.Join(",", members[..14]), s.TraceStateString));
     }
 
     [Theory]
@@ -84,15 +90,19 @@ public sealed class AspNetCoreInstrumentationTests
     {
         var exported = new ExportedSpans();
         using var host = Host(exported, instrumentation: false);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body, traceparent: traceparent));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", Body, traceparent: traceparent));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var server = await exported.WaitForAsync(spans => spans.SingleOrDefault(s => s.DisplayName == SpanNames.Server));
+        var server = await exported.WaitForAsync(spans =>
+            spans.SingleOrDefault(s => s.DisplayName == SpanNames.Server));
         var spans = exported.Snapshot();
         Assert.DoesNotContain(spans, s => s.Source.Name != TracedLlmTelemetry.SourceName);
         Assert.Same(server, Assert.Single(spans, s => s.Kind == ActivityKind.Server));
         Assert.Empty(server.Links);
-        Assert.Equal(traceparent is null ? default : ActivitySpanId.CreateFromString(CallerSpanId), server.ParentSpanId);
+        Assert.Equal(
+            traceparent is null ? default : ActivitySpanId.CreateFromString(CallerSpanId),
+            server.ParentSpanId);
         if (traceparent is not null)
         {
             Assert.Equal(CallerTraceId, server.TraceId.ToHexString());
@@ -115,8 +125,11 @@ public sealed class AspNetCoreInstrumentationTests
         const string parentObservation = "00f067aa0ba902b7";
         var exported = new ExportedSpans();
         using var host = Host(exported, instrumentation: true);
-        var body = $$$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}],"metadata":{"existing_trace_id":"{{{joinedTrace}}}","parent_observation_id":"{{{parentObservation}}}"}}""";
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body, traceparent: traceparent));
+        var body =
+            $$$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}],"metadata":"""
+            + $$$"""{"existing_trace_id":"{{{joinedTrace}}}","parent_observation_id":"{{{parentObservation}}}"}}""";
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions", body, traceparent: traceparent));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var hosting = await exported.WaitForAsync(spans => spans.SingleOrDefault(s => s.Source.Name == HostingSource));
@@ -137,7 +150,9 @@ public sealed class AspNetCoreInstrumentationTests
 
         // Two traces, each with its Server span: the hosting span alone, and the whole TracedLlm tree.
         Assert.Equal(new[] { hosting }, spans.Where(s => s.TraceId == hosting.TraceId));
-        Assert.Equal(new[] { hosting.TraceId, server.TraceId }.Select(t => t.ToHexString()).Order(), spans.Select(s => s.TraceId.ToHexString()).Distinct().Order());
+        Assert.Equal(
+            new[] { hosting.TraceId, server.TraceId }.Select(t => t.ToHexString()).Order(),
+            spans.Select(s => s.TraceId.ToHexString()).Distinct().Order());
         Assert.Same(server, Assert.Single(spans, s => s.TraceId == server.TraceId && s.Kind == ActivityKind.Server));
         AssertTracedLlmTreeUnder(server, spans);
     }
@@ -160,11 +175,18 @@ public sealed class AspNetCoreInstrumentationTests
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        var gatewayHosting = await exported.WaitForAsync(spans => spans.SingleOrDefault(s => s.Source.Name == HostingSource && s.ParentSpanId == default));
+        var gatewayHosting = await exported.WaitForAsync(spans =>
+            spans.SingleOrDefault(s => s.Source.Name == HostingSource && s.ParentSpanId == default));
         var spans = exported.Snapshot().Where(s => s.TraceId == gatewayHosting.TraceId).ToList();
-        var attempts = spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
+        var attempts = spans
+            .Where(s => s.DisplayName == SpanNames.UpstreamAttempt)
+            .OrderBy(s => s.StartTimeUtc)
+            .ToList();
         Assert.Equal(2, attempts.Count);
-        var calls = attempts.Select(attempt => Assert.Single(spans, s => s.Source.Name == "System.Net.Http" && s.ParentSpanId == attempt.SpanId)).ToList();
+        var calls = attempts
+            .Select(attempt =>
+                Assert.Single(spans, s => s.Source.Name == "System.Net.Http" && s.ParentSpanId == attempt.SpanId))
+            .ToList();
         Assert.All(calls, call => Assert.Equal(ActivityKind.Client, call.Kind));
         Assert.All(calls, call => Assert.Equal("POST", call.DisplayName));
         Assert.Equal(new object[] { 503, 200 }, calls.Select(call => call.GetTagItem("http.response.status_code")));
@@ -180,26 +202,38 @@ public sealed class AspNetCoreInstrumentationTests
             spans.Where(s => s.Kind == ActivityKind.Server).OrderBy(s => s.StartTimeUtc).Select(s => s.ParentSpanId));
     }
 
-    /// <summary>The TracedLlm spans under the server span, as the span contract says, all ended, none outliving its parent.</summary>
+    /// <summary>
+    /// The TracedLlm spans under the server span, as the span contract says, all ended, none outliving its parent.
+    /// </summary>
     private static void AssertTracedLlmTreeUnder(Activity server, IReadOnlyList<Activity> spans)
     {
         var traced = spans.Where(s => s.Source.Name == TracedLlmTelemetry.SourceName).ToList();
         Assert.All(traced, s => Assert.True(s.IsStopped));
         Assert.All(traced, s => Assert.Equal(server.TraceId, s.TraceId));
-        Assert.Equal(new[] { SpanNames.Auth, SpanNames.LlmRequest, SpanNames.PreCall }, server.Children(spans).Select(s => s.DisplayName).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            new[] { SpanNames.Auth, SpanNames.LlmRequest, SpanNames.PreCall },
+            server.Children(spans).Select(s => s.DisplayName).Order(StringComparer.Ordinal));
         var llm = Assert.Single(traced, s => s.DisplayName == SpanNames.LlmRequest);
         Assert.Contains(SpanNames.UpstreamAttempt, llm.Children(spans).Select(s => s.DisplayName));
-        Assert.All(traced.Where(s => s != server), s => Assert.Contains(spans, p => p.SpanId == s.ParentSpanId && p.StartTimeUtc + p.Duration >= s.StartTimeUtc + s.Duration));
+        Assert.All(
+            traced.Where(s => s != server),
+            s =>
+                Assert.Contains(
+                    spans,
+                    p => p.SpanId == s.ParentSpanId && p.StartTimeUtc + p.Duration >= s.StartTimeUtc + s.Duration));
     }
 
-    private static GatewayHost Host(ExportedSpans exported, bool instrumentation) => new GatewayHost().WithServices(services =>
-        services.AddOpenTelemetry().WithTracing(tracing =>
-        {
-            tracing.AddSource(TracedLlmTelemetry.SourceName);
-            if (instrumentation)
-            {
-                tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
-            }
+    private static GatewayHost Host(ExportedSpans exported, bool instrumentation) =>
+        new GatewayHost().WithServices(services =>
+            services
+                .AddOpenTelemetry()
+                .WithTracing(tracing =>
+                {
+                    tracing.AddSource(TracedLlmTelemetry.SourceName);
+                    if (instrumentation)
+                    {
+                        tracing.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
+                    }
 
             tracing.AddInMemoryExporter(exported);
         }));

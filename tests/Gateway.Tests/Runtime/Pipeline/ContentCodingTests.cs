@@ -20,8 +20,12 @@ public sealed class ContentCodingTests : IDisposable
 {
     private const string Chat = "/v1/chat/completions";
     private const string Messages = "/v1/messages";
-    private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"decoded prompt 7f3a"}],"metadata":{"trace_name":"coded"}}""";
-    private const string MessagesBody = """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"decoded prompt 7f3a"}],"litellm_metadata":{"trace_name":"coded"}}""";
+    private const string ChatBody =
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"decoded prompt 7f3a"}],"metadata":"""
+        + """{"trace_name":"coded"}}""";
+    private const string MessagesBody =
+        """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"decoded prompt 7f3a"}]"""
+        + ""","litellm_metadata":{"trace_name":"coded"}}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -38,7 +42,9 @@ public sealed class ContentCodingTests : IDisposable
     public async Task ASupportedCodingIsDecodedAndForwardedDecoded(string coding)
     {
         await using var stub = await UpstreamStub.StartAsync(200);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", stub.BaseUrl).With("Upstream:FallbackToEmbedded", "false");
+        using var host = new GatewayHost()
+            .With("Upstream:BaseUrl", stub.BaseUrl)
+            .With("Upstream:FallbackToEmbedded", "false");
         using var response = await host.CreateClient().SendAsync(Encoded(Chat, ChatBody, coding));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -47,7 +53,8 @@ public sealed class ContentCodingTests : IDisposable
 
         // The upstream gets the decoded body, the slot cut out, as a body of its own (no coding).
         var (received, _) = Assert.Single(stub.Received);
-        Assert.Equal("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"decoded prompt 7f3a"}]}""", received);
+        Assert.Equal("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"decoded prompt 7f3a"}]}""",
+            received);
     }
 
     [Theory]
@@ -70,16 +77,25 @@ public sealed class ContentCodingTests : IDisposable
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         if (path == Chat)
         {
-            Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
-            Assert.Equal("unsupported_content_encoding", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Equal(
+                "invalid_request_error",
+                error.RootElement.GetProperty("error").GetProperty("type").GetString());
+            Assert.Equal(
+                "unsupported_content_encoding",
+                error.RootElement.GetProperty("error").GetProperty("code").GetString());
         }
         else
         {
             Assert.Equal("error", error.RootElement.GetProperty("type").GetString());
-            Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+            Assert.Equal(
+                "invalid_request_error",
+                error.RootElement.GetProperty("error").GetProperty("type").GetString());
         }
 
-        Assert.StartsWith("The request body cannot be read: ", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(
+            "The request body cannot be read: ",
+            error.RootElement.GetProperty("error").GetProperty("message").GetString(),
+            StringComparison.Ordinal);
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(415, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.HttpResponseStatusCode));
         _spans.AssertAllEnded();
@@ -95,9 +111,14 @@ public sealed class ContentCodingTests : IDisposable
         const int Decoded = 128 * 1024 * 1024;
 
         // 128 MiB of JSON text (a prompt of one letter repeated) that compresses to less than the 1 MiB limit.
-        var bomb = Compress(coding, Encoding.UTF8.GetBytes("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""), Decoded);
+        var bomb = Compress(
+            coding,
+            Encoding.UTF8.GetBytes("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""),
+            Decoded);
         Assert.True(bomb.Length < Limit, $"{bomb.Length} bytes compressed");
-        using var host = new GatewayHost().With("TracedLlm:MaxRequestBodyBytes", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var host = new GatewayHost().With(
+            "TracedLlm:MaxRequestBodyBytes",
+            Limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var client = host.CreateClient();
 
         // Warmed up (the host, the pool's buffers) by one bomb, measured on the next.
@@ -110,7 +131,10 @@ public sealed class ContentCodingTests : IDisposable
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Contains("decoded, is larger than this gateway accepts", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(
+            "decoded, is larger than this gateway accepts",
+            await response.Content.ReadAsStringAsync(),
+            StringComparison.Ordinal);
 
         // Decoding stopped at the limit: the request allocated a few times the limit, not the 128 MiB it unpacks to.
         Assert.True(allocated < 8L * Limit, $"{allocated:N0} bytes allocated for a {Decoded:N0}-byte bomb");
@@ -120,13 +144,21 @@ public sealed class ContentCodingTests : IDisposable
     public async Task ABodyDecodedToJustUnderTheLimitIsRead()
     {
         const int Limit = 64 * 1024;
-        // The size is in a field the route forwards and nobody reads (the embedded provider echoes the prompt, which the response-length guardrail bounds).
-        var json = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"x_padding\":\"" + new string('a', Limit - 200) + "\"}";
-        using var host = new GatewayHost().With("TracedLlm:MaxRequestBodyBytes", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The size is in a field the route forwards and nobody reads (the embedded provider echoes the prompt, which
+        // the response-length guardrail bounds).
+        var json =
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"x_padding\":\""
+            + new string('a', Limit - 200)
+            + "\"}";
+        using var host = new GatewayHost().With(
+            "TracedLlm:MaxRequestBodyBytes",
+            Limit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var response = await host.CreateClient().SendAsync(Encoded(Chat, json, "gzip"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        using var over = await host.CreateClient().SendAsync(Encoded(Chat, json.Replace("a\"}", new string('a', 300) + "\"}", StringComparison.Ordinal), "gzip"));
+        using var over = await host.CreateClient()
+            .SendAsync(
+                Encoded(Chat, json.Replace("a\"}", new string('a', 300) + "\"}", StringComparison.Ordinal), "gzip"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
     }
 
@@ -143,25 +175,38 @@ public sealed class ContentCodingTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
-        // Brotli data has no header to recognize: plain text may decode to bytes that are not JSON, which is the same client error.
-        Assert.Contains(coding == "br" ? "The request body" : "could not be decoded: it is not valid " + coding + " data", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        // Brotli data has no header to recognize: plain text may decode to bytes that are not JSON, which is the same
+        // client error.
+        Assert.Contains(
+            coding == "br" ? "The request body" : "could not be decoded: it is not valid " + coding + " data",
+            error.RootElement.GetProperty("error").GetProperty("message").GetString(),
+            StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AnAmbiguousBodyInsideACodingIsStillRefused()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(Encoded(Chat, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"Messages":[{"role":"user","content":"say forbidden"}]}""", "br"));
+        using var response = await host.CreateClient().SendAsync(
+            Encoded(Chat,
+                """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"Messages":["""
+                    + """{"role":"user","content":"say forbidden"}]}""", "br"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("ambiguous at $.Messages", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(
+            "ambiguous at $.Messages",
+            await response.Content.ReadAsStringAsync(),
+            StringComparison.Ordinal);
     }
 
-    /// <summary>A request whose body is <paramref name="json"/> encoded with <paramref name="codings"/> (applied in order).</summary>
+    /// <summary>
+    /// A request whose body is <paramref name="json"/> encoded with <paramref name="codings"/> (applied in order).
+    /// </summary>
     internal static HttpRequestMessage Encoded(string path, string json, string codings)
     {
         var bytes = Encoding.UTF8.GetBytes(json);
-        foreach (var coding in codings.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (
+            var coding in codings.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             bytes = coding.Equals("identity", StringComparison.OrdinalIgnoreCase) ? bytes : Compress(coding, bytes, 0);
         }
@@ -178,17 +223,23 @@ public sealed class ContentCodingTests : IDisposable
         return request;
     }
 
-    /// <summary><paramref name="prefix"/> then <paramref name="letters"/> letters 'a', compressed as <paramref name="coding"/> says, written in pieces.</summary>
+    /// <summary>
+    /// <paramref name="prefix"/> then <paramref name="letters"/> letters 'a', compressed as <paramref name="coding"/>
+    /// says, written in pieces.
+    /// </summary>
     internal static byte[] Compress(string coding, byte[] prefix, int letters)
     {
         var output = new MemoryStream();
         var level = letters > 0 ? CompressionLevel.SmallestSize : CompressionLevel.Fastest;
         using (Stream encoder = coding.ToLowerInvariant() switch
-        {
-            "gzip" or "x-gzip" => new GZipStream(output, level, leaveOpen: true),
-            "deflate" => new ZLibStream(output, level, leaveOpen: true),
-            _ => new BrotliStream(output, level == CompressionLevel.SmallestSize ? CompressionLevel.Optimal : level, leaveOpen: true),
-        })
+            {
+                "gzip" or "x-gzip" => new GZipStream(output, level, leaveOpen: true),
+                "deflate" => new ZLibStream(output, level, leaveOpen: true),
+                _ => new BrotliStream(
+                    output,
+                    level == CompressionLevel.SmallestSize ? CompressionLevel.Optimal : level,
+                    leaveOpen: true),
+            })
         {
             encoder.Write(prefix);
             var chunk = Enumerable.Repeat((byte)'a', 1024 * 1024).ToArray();

@@ -19,8 +19,11 @@ public sealed class ContentTypeTests : IDisposable
 {
     private const string Chat = "/v1/chat/completions";
     private const string Messages = "/v1/messages";
-    private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"typed"}}""";
-    private const string MessagesBody = """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"litellm_metadata":{"trace_name":"typed"}}""";
+    private const string ChatBody =
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_name":"typed"}}""";
+    private const string MessagesBody =
+        """{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"litellm_metadata":"""
+        + """{"trace_name":"typed"}}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -51,9 +54,16 @@ public sealed class ContentTypeTests : IDisposable
     [InlineData(Chat, "text/plain; charset=utf-8", "text/plain")]
     [InlineData(Messages, "multipart/form-data; boundary=x", "multipart/form-data")]
     [InlineData(Chat, "application/jsonx", "application/jsonx")]
-    [InlineData(Messages, "application/vnd.a-very-long-media-type-name-sent-by-a-client-to-see-it-bounded+xml", "application/vnd.a-very-long-media-type-name-sent-by-a-client-to-…")]
+    [InlineData(
+        Messages,
+        "application/vnd.a-very-long-media-type-name-sent-by-a-client-to-see-it-bounded+xml",
+        "application/vnd.a-very-long-media-type-name-sent-by-a-client-to-…"
+    )]
     public Task ABodySentAsAnotherTypeIs415InTheRoutesFormatAndTraced(string path, string contentType, string shown) =>
-        AssertRefusedAsync(path, contentType, $"The request body must be JSON: send it with Content-Type: application/json (it was sent as '{shown}').");
+        AssertRefusedAsync(
+            path,
+            contentType,
+            $"The request body must be JSON: send it with Content-Type: application/json (it was sent as '{shown}').");
 
     // The gateway reads JSON as UTF-8 (RFC 8259); an upstream that honours the label could read the same bytes
     // otherwise: one reading of every request, so the label is refused rather than ignored.
@@ -62,7 +72,11 @@ public sealed class ContentTypeTests : IDisposable
     [InlineData(Messages, "application/json; charset=iso-8859-1", "iso-8859-1")]
     [InlineData(Chat, "application/vnd.example+json; charset=\"windows-1252\"", "windows-1252")]
     public Task AJsonBodyLabelledWithAnotherCharsetIs415(string path, string contentType, string charset) =>
-        AssertRefusedAsync(path, contentType, $"The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as charset '{charset}').");
+        AssertRefusedAsync(
+            path,
+            contentType,
+            "The request body must be UTF-8 JSON: send it without a charset or with charset=utf-8 (it was sent as "
+            + $"charset '{charset}').");
 
     [Fact]
     public async Task AnUnauthenticatedBodyOfAnotherTypeIs401AndItsTypeReachesNoSpan()
@@ -74,11 +88,18 @@ public sealed class ContentTypeTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.DoesNotContain("secret-marker", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var tree = await _spans.SingleTraceAsync();
-        Assert.All(tree.Spans, span =>
-        {
-            Assert.DoesNotContain("secret-marker", span.StatusDescription ?? string.Empty, StringComparison.Ordinal);
-            Assert.DoesNotContain(span.TagObjects, tag => tag.Value?.ToString()?.Contains("secret-marker", StringComparison.Ordinal) == true);
-        });
+        Assert.All(
+            tree.Spans,
+            span =>
+            {
+                Assert.DoesNotContain(
+                    "secret-marker",
+                    span.StatusDescription ?? string.Empty,
+                    StringComparison.Ordinal);
+                Assert.DoesNotContain(
+                    span.TagObjects,
+                    tag => tag.Value?.ToString()?.Contains("secret-marker", StringComparison.Ordinal) == true);
+            });
     }
 
     // A 415 in the route's format with this message, and, once authenticated, on the trace: one failure span, the
@@ -90,14 +111,18 @@ public sealed class ContentTypeTests : IDisposable
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        Assert.False(response.Headers.Contains("Accept-Encoding"), "Accept-Encoding answers a refused coding, not a refused type");
+        Assert.False(
+            response.Headers.Contains("Accept-Encoding"),
+            "Accept-Encoding answers a refused coding, not a refused type");
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var message = error.RootElement.GetProperty("error").GetProperty("message").GetString();
         Assert.Equal(expected, message);
         Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
         if (path == Chat)
         {
-            Assert.Equal("unsupported_media_type", error.RootElement.GetProperty("error").GetProperty("code").GetString());
+            Assert.Equal(
+                "unsupported_media_type",
+                error.RootElement.GetProperty("error").GetProperty("code").GetString());
         }
         else
         {

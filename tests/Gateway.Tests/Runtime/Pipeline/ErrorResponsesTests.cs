@@ -37,7 +37,9 @@ public sealed class ErrorResponsesTests : IDisposable
                 services.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged));
                 if (appRegistersProblemDetails)
                 {
-                    services.AddProblemDetails(options => options.CustomizeProblemDetails = context => context.ProblemDetails.Extensions["app"] = "customized");
+                    services.AddProblemDetails(options =>
+                        options.CustomizeProblemDetails = context =>
+                            context.ProblemDetails.Extensions["app"] = "customized");
                 }
             });
         var client = host.CreateClient();
@@ -46,7 +48,8 @@ public sealed class ErrorResponsesTests : IDisposable
         {
             ("""{"model":"gpt-4o","messages":[{"ro""", GatewayHost.ApiKey, 400, "not valid JSON"),
             (Chat, "sk-wrong-but-secret-0000", 401, "The API key is not valid."),
-            ("""{"model":"gpt-4o","messages":[{"role":"user","content":"this is forbidden"}]}""", GatewayHost.ApiKey, 400, "banned word"),
+            ("""{"model":"gpt-4o","messages":[{"role":"user","content":"this is forbidden"}]}""", GatewayHost.ApiKey,
+                400, "banned word"),
         })
         {
             _spans.Clear();
@@ -79,7 +82,8 @@ public sealed class ErrorResponsesTests : IDisposable
     public async Task TheWireFormatStaysTheDefault()
     {
         using var host = new GatewayHost().WithServices(services => services.AddProblemDetails());
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o","messages":[{"ro"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o","messages":[{"ro"""));
         Assert.Equal(400, (int)response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -93,7 +97,9 @@ public sealed class ErrorResponsesTests : IDisposable
         using var host = new GatewayHost()
             .With("TracedLlm:ErrorResponses", "Writer")
             .WithServices(services => services.AddSingleton<ILlmErrorWriter>(writer));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", """{"model":"claude","max_tokens":8,"messages":[{"role":"user","content":"x"}]}""", apiKey: null));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/messages",
+                """{"model":"claude","max_tokens":8,"messages":[{"role":"user","content":"x"}]}""", apiKey: null));
 
         Assert.Equal(401, (int)response.StatusCode);
         Assert.Equal("application/vnd.app.error+json", response.Content.Headers.ContentType?.MediaType);
@@ -114,7 +120,8 @@ public sealed class ErrorResponsesTests : IDisposable
         Assert.Contains("ILlmErrorWriter", failure.Message, StringComparison.Ordinal);
     }
 
-    private static string StatusTitle(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+    private static string StatusTitle(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 
     private sealed class AppErrorWriter : ILlmErrorWriter
     {
@@ -126,7 +133,14 @@ public sealed class ErrorResponsesTests : IDisposable
             var response = context.HttpContext.Response;
             response.StatusCode = context.StatusCode;
             response.ContentType = "application/vnd.app.error+json";
-            await response.WriteAsync(JsonSerializer.Serialize(new { kind = context.Kind.ToString(), message = context.Message, code = context.Code }));
+            await response.WriteAsync(
+                JsonSerializer.Serialize(
+                    new
+                    {
+                        kind = context.Kind.ToString(),
+                        message = context.Message,
+                        code = context.Code
+                    }));
         }
     }
 }

@@ -25,7 +25,8 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class FailurePathRegressionTests : IDisposable
 {
     private const string ChatBody = """{"model":"m","messages":[{"role":"user","content":"hello there"}]}""";
-    private const string MessagesBody = """{"model":"m","max_tokens":32,"messages":[{"role":"user","content":"hello there"}]}""";
+    private const string MessagesBody =
+        """{"model":"m","max_tokens":32,"messages":[{"role":"user","content":"hello there"}]}""";
 
     private readonly SpanCollector _spans = new();
     private readonly ConcurrentQueue<FailureContext> _logged = new();
@@ -55,8 +56,12 @@ public sealed class FailurePathRegressionTests : IDisposable
         Assert.Equal("internal_error", json.RootElement.GetProperty("error").GetProperty("code").GetString());
 
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
-        var span = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "moderation");
+        Assert.Equal(
+            typeof(InvalidOperationException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        var span = Assert.Single(
+            tree.All(SpanNames.Guardrail),
+            g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "moderation");
         Assert.Equal(GuardrailStatuses.FailedToRespond, span.GetTagItem(AttributeNames.GuardrailStatus));
         Assert.Equal(500, Assert.Single(_logged).StatusCode);
         _spans.AssertAllEnded();
@@ -89,7 +94,9 @@ public sealed class FailurePathRegressionTests : IDisposable
         Assert.DoesNotContain(events, e => e.Data == "[DONE]" || e.Name == "message_stop");
 
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(InvalidOperationException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, tree.Server.Status);
         Assert.Single(_logged);
         _spans.AssertAllEnded();
@@ -109,7 +116,11 @@ public sealed class FailurePathRegressionTests : IDisposable
         });
         using var host = Host(s => s.AddSingleton<ILlmGuardrail>(guardrail));
         using var leave = new CancellationTokenSource();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", Streamed("/v1/messages")), HttpCompletionOption.ResponseHeadersRead, leave.Token);
+        using var response = await host.CreateClient()
+            .SendAsync(
+                GatewayHost.Post("/v1/messages", Streamed("/v1/messages")),
+                HttpCompletionOption.ResponseHeadersRead,
+                leave.Token);
         var seen = new List<string>();
         using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync()))
         {
@@ -126,7 +137,8 @@ public sealed class FailurePathRegressionTests : IDisposable
             seen.Add(await reader.ReadLineAsync() ?? string.Empty);
             seen.Add(await reader.ReadLineAsync() ?? string.Empty);
             using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => seen.Add(await reader.ReadLineAsync(quiet.Token) ?? string.Empty));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+                seen.Add(await reader.ReadLineAsync(quiet.Token) ?? string.Empty));
             leave.Cancel();
         }
 
@@ -145,11 +157,14 @@ public sealed class FailurePathRegressionTests : IDisposable
         // Handler code that wrote to the response itself, then failed: no error can follow its
         // bytes, and a body that simply ended would pass for a whole one.
         using var host = Host(s => s.AddSingleton(TestProviders.Router(new HalfWritingProvider())));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody), HttpCompletionOption.ResponseHeadersRead);
         await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync());
 
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(InvalidOperationException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(500, Assert.Single(_logged).StatusCode);
         _spans.AssertAllEnded();
     }
@@ -167,7 +182,9 @@ public sealed class FailurePathRegressionTests : IDisposable
         var stackTraces = tree.Spans.SelectMany(s => s.Events).Where(e => e.Name == "exception")
             .Select(e => (string)e.Tags.Single(t => t.Key == "exception.stacktrace").Value!).ToList();
         Assert.NotEmpty(stackTraces);
-        Assert.Contains(stackTraces, t => t.Contains($" in {nameof(FailurePathRegressionTests)}.cs:line ", StringComparison.Ordinal));
+        Assert.Contains(
+            stackTraces,
+            t => t.Contains($" in {nameof(FailurePathRegressionTests)}.cs:line ", StringComparison.Ordinal));
         var root = RepositoryRoot();
         Assert.All(stackTraces, t => Assert.DoesNotContain(root, t, StringComparison.Ordinal));
         Assert.All(stackTraces, t => Assert.DoesNotContain("/_/", t, StringComparison.Ordinal));
@@ -200,7 +217,10 @@ public sealed class FailurePathRegressionTests : IDisposable
         });
 
     private static string Streamed(string path) =>
-        (path == "/v1/messages" ? MessagesBody : ChatBody).Replace("{\"model\":\"m\",", "{\"model\":\"m\",\"stream\":true,", StringComparison.Ordinal);
+        (path == "/v1/messages" ? MessagesBody : ChatBody).Replace(
+            "{\"model\":\"m\",",
+            "{\"model\":\"m\",\"stream\":true,",
+            StringComparison.Ordinal);
 
     internal static string RepositoryRoot()
     {
@@ -210,13 +230,17 @@ public sealed class FailurePathRegressionTests : IDisposable
             directory = directory.Parent;
         }
 
-        return directory?.FullName ?? throw new InvalidOperationException("Generators.sln not found above " + AppContext.BaseDirectory);
+        return directory?.FullName
+            ?? throw new InvalidOperationException("Generators.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>Streams three words and says when the stream's content is out.</summary>
     private sealed class SignallingProvider(TaskCompletionSource streamed) : TestProviders.Base
     {
-        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             for (var i = 0; i < 3; i++)
             {
@@ -230,7 +254,10 @@ public sealed class FailurePathRegressionTests : IDisposable
 
     private sealed class HalfWritingProvider : TestProviders.Base
     {
-        public override async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
+        public override async Task<ProviderReply> CompleteAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            CancellationToken cancellationToken)
         {
             var response = attempt.Call.HttpContext.Response;
             response.ContentType = "application/json";
@@ -242,7 +269,9 @@ public sealed class FailurePathRegressionTests : IDisposable
 
     private sealed class ThrowingProvider : TestProviders.Base
     {
-        public override Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("provider broke");
+        public override Task<ProviderReply> CompleteAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            CancellationToken cancellationToken) => throw new InvalidOperationException("provider broke");
     }
 }

@@ -54,7 +54,9 @@ public sealed class FailureRaceRegressionTests : IDisposable
             },
             out var address);
         var body = Encoding.UTF8.GetBytes(StreamedBody(path));
-        var head = Encoding.ASCII.GetBytes($"POST {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n");
+        var head = Encoding.ASCII.GetBytes(
+            $"POST {path} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer {GatewayHost.ApiKey}\r\nContent-Type: "
+            + $"application/json\r\nContent-Length: {body.Length}\r\n\r\n");
         for (var run = 1; run <= 5; run++)
         {
             using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
@@ -74,10 +76,13 @@ public sealed class FailureRaceRegressionTests : IDisposable
                 Assert.Equal(0, await ReceiveUntilClosedAsync(socket));
             }
 
-            var server = await _spans.WaitForAsync(stopped => stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
+            var server = await _spans.WaitForAsync(stopped =>
+                stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
             Assert.Equal(499, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
             Assert.Equal("The client closed the request.", server.StatusDescription);
-            var failed = Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId);
+            var failed = Assert.Single(
+                _spans.Stopped,
+                s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId);
             Assert.Equal("client_disconnected", failed.GetTagItem(AttributeNames.ErrorType));
         }
 
@@ -123,9 +128,12 @@ public sealed class FailureRaceRegressionTests : IDisposable
             Assert.Equal("api_error", error.GetProperty("type").GetString());
             Assert.Equal("The gateway failed to handle the request.", error.GetProperty("message").GetString());
 
-            var server = await _spans.WaitForAsync(stopped => stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
+            var server = await _spans.WaitForAsync(stopped =>
+                stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
             Assert.Equal(500, server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-            var failed = Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId);
+            var failed = Assert.Single(
+                _spans.Stopped,
+                s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId);
             Assert.Equal(typeof(InvalidOperationException).FullName, failed.GetTagItem(AttributeNames.ErrorType));
         }
 
@@ -137,7 +145,8 @@ public sealed class FailureRaceRegressionTests : IDisposable
     [Theory]
     [InlineData("/v1/messages")]
     [InlineData("/v1/chat/completions")]
-    public async Task ADuringCallGuardrailThatFailsWhileAFlushWaitsForASlowReaderEndsTheStreamWithAnErrorEvent(string path)
+    public async Task ADuringCallGuardrailThatFailsWhileAFlushWaitsForASlowReaderEndsTheStreamWithAnErrorEvent(
+        string path)
     {
         // The client reads slowly, so a flush waits; a guardrail fails meanwhile and cancels the
         // request's token, which that flush was given: Kestrel aborted the connection (a reset
@@ -158,7 +167,9 @@ public sealed class FailureRaceRegressionTests : IDisposable
             },
             out var address);
         using var client = new HttpClient { BaseAddress = address };
-        using var response = await client.SendAsync(GatewayHost.Post(path, StreamedBody(path)), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await client.SendAsync(
+            GatewayHost.Post(path, StreamedBody(path)),
+            HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await fired.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -171,7 +182,9 @@ public sealed class FailureRaceRegressionTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(500, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
-        Assert.Equal(typeof(InvalidOperationException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(InvalidOperationException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(500, Assert.Single(_logged).StatusCode);
         _spans.AssertAllEnded();
     }
@@ -194,11 +207,14 @@ public sealed class FailureRaceRegressionTests : IDisposable
             s.AddSingleton<ILlmGuardrail>(guardrail);
             s.AddSingleton(TestProviders.Router(new ThrowingProvider(own)));
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(OperationCanceledException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(OperationCanceledException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Same(own, Assert.Single(_logged).Exception);
         _spans.AssertAllEnded();
     }
@@ -226,14 +242,21 @@ public sealed class FailureRaceRegressionTests : IDisposable
         using var client = host.CreateClient();
         for (var run = 1; run <= 5; run++)
         {
-            using var response = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
-            var code = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString();
-            var server = await _spans.WaitForAsync(stopped => stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
+            using var response = await client.SendAsync(GatewayHost.Post("/v1/chat/completions",
+                """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+            var code = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty(
+                "error").GetProperty("code").GetString();
+            var server = await _spans.WaitForAsync(stopped =>
+                stopped.Where(s => s.DisplayName == SpanNames.Server).Skip(run - 1).FirstOrDefault());
             // As a string: a tuple's object element would be compared by reference, not by its text.
-            var errorType = (string?)Assert.Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId).GetTagItem(AttributeNames.ErrorType);
+            var errorType = (string?)
+                Assert
+                    .Single(_spans.Stopped, s => s.DisplayName == SpanNames.Failure && s.TraceId == server.TraceId)
+                    .GetTagItem(AttributeNames.ErrorType);
             var outcome = ((int)response.StatusCode, code, errorType);
             Assert.True(
-                outcome == (504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName) || outcome == (500, "internal_error", typeof(InvalidOperationException).FullName),
+                outcome == (504, "upstream_timeout", typeof(UpstreamTimeoutException).FullName)
+                    || outcome == (500, "internal_error", typeof(InvalidOperationException).FullName),
                 $"run {run}: {outcome}");
         }
 
@@ -252,7 +275,9 @@ public sealed class FailureRaceRegressionTests : IDisposable
         return host;
     }
 
-    /// <summary>Reads until the server closes the connection (a reset counts as closed); returns the bytes received.</summary>
+    /// <summary>
+    /// Reads until the server closes the connection (a reset counts as closed); returns the bytes received.
+    /// </summary>
     private static async Task<int> ReceiveUntilClosedAsync(Socket socket)
     {
         var buffer = new byte[256];
@@ -287,7 +312,12 @@ public sealed class FailureRaceRegressionTests : IDisposable
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter)
         {
             if (IsEnabled(logLevel))
             {
@@ -314,10 +344,15 @@ public sealed class FailureRaceRegressionTests : IDisposable
         };
     }
 
-    /// <summary>Its first chunk arrives only once the call was cancelled, as if it crossed the cancellation on the wire.</summary>
+    /// <summary>
+    /// Its first chunk arrives only once the call was cancelled, as if it crossed the cancellation on the wire.
+    /// </summary>
     private sealed class FirstChunkOnCancellationProvider : TestProviders.Base
     {
-        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.Register(() => cancelled.TrySetResult()))
@@ -332,7 +367,10 @@ public sealed class FailureRaceRegressionTests : IDisposable
 
     private sealed class ThrowingProvider(Exception exception) : TestProviders.Base
     {
-        public override async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
+        public override async Task<ProviderReply> CompleteAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            CancellationToken cancellationToken)
         {
             await Task.Yield();
             throw exception;
@@ -342,7 +380,10 @@ public sealed class FailureRaceRegressionTests : IDisposable
     /// <summary>Its own dependency times out just as the call is cancelled.</summary>
     private sealed class TimesOutOnCancellationProvider : TestProviders.Base
     {
-        public override async Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken)
+        public override async Task<ProviderReply> CompleteAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            CancellationToken cancellationToken)
         {
             var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (cancellationToken.Register(() => cancelled.TrySetResult()))
@@ -354,7 +395,9 @@ public sealed class FailureRaceRegressionTests : IDisposable
         }
     }
 
-    /// <summary>Streams 256 KB chunks until cancelled; says when the pipeline stopped asking for the next (a flush is waiting).</summary>
+    /// <summary>
+    /// Streams 256 KB chunks until cancelled; says when the pipeline stopped asking for the next (a flush is waiting).
+    /// </summary>
     private sealed class EndlessProvider : TestProviders.Base
     {
         private static readonly string Text = new('w', 256 * 1024);
@@ -362,13 +405,17 @@ public sealed class FailureRaceRegressionTests : IDisposable
 
         public async Task StalledAsync(TimeSpan quiet, CancellationToken cancellationToken)
         {
-            while (Volatile.Read(ref _lastYield) == 0 || Stopwatch.GetElapsedTime(Volatile.Read(ref _lastYield)) < quiet)
+            while (Volatile.Read(ref _lastYield) == 0 || Stopwatch.GetElapsedTime(Volatile.Read(ref _lastYield)) < quiet
+            )
             {
                 await Task.Delay(20, cancellationToken);
             }
         }
 
-        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             while (true)
             {

@@ -13,15 +13,22 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>The generated pipeline of the sample gateway, end to end through the real host: span tree, response, failure path.</summary>
+/// <summary>
+/// The generated pipeline of the sample gateway, end to end through the real host: span tree, response, failure path.
+/// </summary>
 public sealed class PipelineTests : IDisposable
 {
     private const string CallerTrace = "0af7651916cd43dd8448eb211c80319c";
     private const string CallerSpan = "b7ad6b7169203331";
     private const string Traceparent = $"00-{CallerTrace}-{CallerSpan}-01";
 
-    private const string ChatBody = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello gateway"}],"temperature":0.2,"metadata":{"generation_name":"chat-gen","trace_user_id":"user-7","session_id":"s-1","tags":["t1","t2"]}}""";
-    private const string MessagesBody = """{"model":"claude-sonnet","max_tokens":64,"messages":[{"role":"user","content":"hello claude"}],"metadata":{"user_id":"anthropic-native-user"},"litellm_metadata":{"trace_name":"messages-trace"}}""";
+    private const string ChatBody =
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello gateway"}],"temperature":"""
+        + """0.2,"metadata":{"generation_name":"chat-gen","trace_user_id":"user-7","session_id":"s-1","tags":"""
+        + """["t1","t2"]}}""";
+    private const string MessagesBody =
+        """{"model":"claude-sonnet","max_tokens":64,"messages":[{"role":"user","content":"hello claude"}]"""
+        + ""","metadata":{"user_id":"anthropic-native-user"},"litellm_metadata":{"trace_name":"messages-trace"}}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -35,7 +42,9 @@ public sealed class PipelineTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("Echo: hello gateway", json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(
+            "Echo: hello gateway",
+            json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         Assert.Equal("stop", json.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
 
         var tree = await _spans.SingleTraceAsync();
@@ -45,10 +54,16 @@ public sealed class PipelineTests : IDisposable
         tree.AssertChild(SpanNames.PreCall, tree.Server, ActivityKind.Internal);
         var llm = tree.AssertChild("chat-gen", tree.Server, ActivityKind.Client);
         var guardrails = tree.All(SpanNames.Guardrail);
-        Assert.Equal(new[] { "banned-word", "response-length" }, guardrails.OrderBy(g => g.StartTimeUtc).Select(g => (string?)g.GetTagItem(AttributeNames.GuardrailName)));
+        Assert.Equal(
+            new[] { "banned-word", "response-length" },
+            guardrails.OrderBy(g => g.StartTimeUtc).Select(g => (string?)g.GetTagItem(AttributeNames.GuardrailName)));
         Assert.All(guardrails, g => Assert.Equal(llm.SpanId, g.ParentSpanId));
-        Assert.All(guardrails, g => Assert.Equal(GuardrailStatuses.Success, g.GetTagItem(AttributeNames.GuardrailStatus)));
-        Assert.Equal(new[] { "pre_call", "post_call" }, guardrails.OrderBy(g => g.StartTimeUtc).Select(g => (string?)g.GetTagItem(AttributeNames.GuardrailMode)));
+        Assert.All(
+            guardrails,
+            g => Assert.Equal(GuardrailStatuses.Success, g.GetTagItem(AttributeNames.GuardrailStatus)));
+        Assert.Equal(
+            new[] { "pre_call", "post_call" },
+            guardrails.OrderBy(g => g.StartTimeUtc).Select(g => (string?)g.GetTagItem(AttributeNames.GuardrailMode)));
         Assert.Empty(tree.All(SpanNames.Failure));
         var attempt = tree.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
         Assert.Equal("success", attempt.GetTagItem(AttributeNames.AttemptOutcome));
@@ -70,7 +85,9 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal("generation", llm.GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.Equal("user-7", tree.Server.GetTagItem(AttributeNames.LangfuseUserId));
         Assert.Equal("s-1", tree.Server.GetTagItem(AttributeNames.LangfuseSessionId));
-        Assert.Equal(new[] { "t1", "t2" }, Assert.IsType<string[]>(tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags)));
+        Assert.Equal(
+            new[] { "t1", "t2" },
+            Assert.IsType<string[]>(tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags)));
         Assert.Equal(200, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal("metadata", tree.Server.GetTagItem(AttributeNames.MetadataSlot));
 
@@ -84,7 +101,8 @@ public sealed class PipelineTests : IDisposable
     public async Task ChatJoinsTheInboundTraceparent()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -99,7 +117,9 @@ public sealed class PipelineTests : IDisposable
     public async Task SeedBug1_MessagesWithNativeMetadataKeepsTheLlmSpanInTheCallersTrace()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, traceparent: Traceparent, anthropicKeyHeader: true));
+        using var response = await host.CreateClient()
+            .SendAsync(
+                GatewayHost.Post("/v1/messages", MessagesBody, traceparent: Traceparent, anthropicKeyHeader: true));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -127,15 +147,19 @@ public sealed class PipelineTests : IDisposable
     public async Task SeedBug2_AGuardrailBlockOnMessagesEmitsItsSpanAndTheFailurePathRunsOnce()
     {
         var logged = new ConcurrentQueue<FailureContext>();
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged)));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged)));
         var body = MessagesBody.Replace("hello claude", "tell me something forbidden", StringComparison.Ordinal);
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", body, anthropicKeyHeader: true));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/messages", body, anthropicKeyHeader: true));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("error", json.RootElement.GetProperty("type").GetString());
         Assert.Equal("invalid_request_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
-        Assert.Equal("Violated guardrail policy: the prompt contains a banned word.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(
+            "Violated guardrail policy: the prompt contains a banned word.",
+            json.RootElement.GetProperty("error").GetProperty("message").GetString());
 
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.AssertChild(SpanNames.LlmRequest, tree.Server, ActivityKind.Client);
@@ -162,19 +186,24 @@ public sealed class PipelineTests : IDisposable
     public async Task AuthFailureIs401WithTheAuthSpanInError()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, apiKey: "sk-wrong-key-123"));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, apiKey: "sk-wrong-key-123"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("authentication_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
-        Assert.Equal("The API key is not valid.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(
+            "The API key is not valid.",
+            json.RootElement.GetProperty("error").GetProperty("message").GetString());
 
         var tree = await _spans.SingleTraceAsync();
         var auth = tree.AssertChild(SpanNames.Auth, tree.Server, ActivityKind.Internal);
         Assert.Equal(ActivityStatusCode.Error, auth.Status);
         tree.AssertChild(SpanNames.Failure, tree.Server, ActivityKind.Internal);
-        Assert.Equal(new[] { SpanNames.Failure, SpanNames.Server, SpanNames.Auth }.OrderBy(n => n, StringComparer.Ordinal), tree.Names);
+        Assert.Equal(
+            new[] { SpanNames.Failure, SpanNames.Server, SpanNames.Auth }.OrderBy(n => n, StringComparer.Ordinal),
+            tree.Names);
         _spans.AssertAllEnded();
         AssertNoSecret("sk-wrong-key-123");
     }
@@ -183,19 +212,27 @@ public sealed class PipelineTests : IDisposable
     public async Task UpstreamErrorStatusIsPassedOnWithoutItsBody()
     {
         await using var upstream = await UpstreamStub.StartAsync(503);
-        using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
+        using var host = new GatewayHost()
+            .With("Upstream:BaseUrl", upstream.BaseUrl)
+            .With("Upstream:Relay", "false")
+            .With("Upstream:FallbackToEmbedded", "false")
+            .With("Retry:MaxRetries", "0");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
         Assert.DoesNotContain("sk-upstream-secret", text, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(text);
-        Assert.Equal("The upstream provider answered 503.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(
+            "The upstream provider answered 503.",
+            json.RootElement.GetProperty("error").GetProperty("message").GetString());
 
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.AssertChild("chat-gen", tree.Server, ActivityKind.Client);
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
-        Assert.Equal(typeof(UpstreamException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         _spans.AssertAllEnded();
     }
 
@@ -204,14 +241,21 @@ public sealed class PipelineTests : IDisposable
     {
         // A port that was just free: nothing listens there.
         var port = LoopbackApp.FreePort();
-        using var host = new GatewayHost().With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1").With("Upstream:Relay", "false").With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
+        using var host = new GatewayHost()
+            .With("Upstream:BaseUrl", $"http://127.0.0.1:{port}/v1")
+            .With("Upstream:Relay", "false")
+            .With("Upstream:FallbackToEmbedded", "false")
+            .With("Retry:MaxRetries", "0");
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("api_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(UpstreamUnreachableException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamUnreachableException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         _spans.AssertAllEnded();
     }
 
@@ -220,14 +264,19 @@ public sealed class PipelineTests : IDisposable
     {
         await using var upstream = await UpstreamStub.StartAsync();
         using var host = new GatewayHost().With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("from upstream", json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        Assert.Equal(
+            "from upstream",
+            json.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
 
         var (body, traceparent) = Assert.Single(upstream.Received);
-        Assert.Equal("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello gateway"}],"temperature":0.2}""", body);
+        Assert.Equal(
+            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello gateway"}],"temperature":0.2}""",
+            body);
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.Single("chat-gen");
         var attempt = tree.AssertChild(SpanNames.UpstreamAttempt, llm, ActivityKind.Client);
@@ -245,7 +294,8 @@ public sealed class PipelineTests : IDisposable
         using var httpClientListener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "System.Net.Http",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
             ActivityStarted = httpClientActivities.Enqueue,
         };
         ActivitySource.AddActivityListener(httpClientListener);
@@ -294,7 +344,8 @@ public sealed class PipelineTests : IDisposable
             s.AddSingleton(TestProviders.Router(new ThrowingProvider()));
             s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged));
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/messages", MessagesBody, anthropicKeyHeader: true));
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();
@@ -302,7 +353,9 @@ public sealed class PipelineTests : IDisposable
         using var json = JsonDocument.Parse(text);
         Assert.Equal("api_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(GuardrailRaisedException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(GuardrailRaisedException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.IsType<GuardrailRaisedException>(Assert.Single(logged).Exception);
         _spans.AssertAllEnded();
     }
@@ -310,9 +363,13 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public async Task MetadataIdsJoinTheCallersTraceUnderTheGivenObservation()
     {
-        const string body = """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"existing_trace_id":"4bf92f35-77b3-4da6-a3ce-929d0e0e4736","parent_observation_id":"00f067aa0ba902b7"}}""";
+        const string body =
+            """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + """{"existing_trace_id":"4bf92f35-77b3-4da6-a3ce-929d0e0e4736","parent_"""
+                + """observation_id":"00f067aa0ba902b7"}}""";
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body, traceparent: Traceparent));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", body, traceparent: Traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -330,7 +387,8 @@ public sealed class PipelineTests : IDisposable
     [InlineData("""{"trace_id":""}""", "trace_id")]
     [InlineData("""{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","existing_trace_id":"0"}""", "existing_trace_id")]
     [InlineData("""{"parent_observation_id":"00f067aa0ba902b7"}""", "parent_observation_id")]
-    [InlineData("""{"existing_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","parent_observation_id":"123"}""", "parent_observation_id")]
+    [InlineData("""{"existing_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","parent_observation_id":"123"}""",
+        "parent_observation_id")]
     public async Task InvalidMetadataIdsAreIgnoredAndRecordedAsAnEvent(string metadata, string field)
     {
         var body = $$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{{metadata}}}""";
@@ -353,7 +411,8 @@ public sealed class PipelineTests : IDisposable
     public async Task AnInvalidTraceparentStartsANewRootAndIsRecorded(string traceparent)
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: traceparent));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -368,7 +427,9 @@ public sealed class PipelineTests : IDisposable
     {
         using var host = new GatewayHost();
         var request = GatewayHost.Post("/v1/chat/completions", ChatBody);
-        request.Content = new DelayedContent(System.Text.Encoding.UTF8.GetBytes(ChatBody), TimeSpan.FromMilliseconds(300));
+        request.Content = new DelayedContent(
+            System.Text.Encoding.UTF8.GetBytes(ChatBody),
+            TimeSpan.FromMilliseconds(300));
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         // The test server's own handler: the factory's client buffers request bodies (to redirect).
         using var client = new HttpClient(host.Server.CreateHandler()) { BaseAddress = host.Server.BaseAddress };
@@ -379,7 +440,9 @@ public sealed class PipelineTests : IDisposable
         // the server span still covers the wait, so it starts well before its first child.
         var tree = await _spans.SingleTraceAsync();
         var auth = tree.AssertChild(SpanNames.Auth, tree.Server, ActivityKind.Internal);
-        Assert.True(auth.StartTimeUtc - tree.Server.StartTimeUtc >= TimeSpan.FromMilliseconds(250), $"server span starts {(auth.StartTimeUtc - tree.Server.StartTimeUtc).TotalMilliseconds} ms before auth");
+        Assert.True(
+            auth.StartTimeUtc - tree.Server.StartTimeUtc >= TimeSpan.FromMilliseconds(250),
+            $"server span starts {(auth.StartTimeUtc - tree.Server.StartTimeUtc).TotalMilliseconds} ms before auth");
         Assert.True(tree.Server.StartTimeUtc + tree.Server.Duration >= auth.StartTimeUtc + auth.Duration);
         _spans.AssertAllEnded();
     }
@@ -392,7 +455,8 @@ public sealed class PipelineTests : IDisposable
         using var enricher = new ActivityListener
         {
             ShouldListenTo = source => source.Name == TracedLlmTelemetry.SourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
             ActivityStarted = span =>
             {
                 span.SetTag(AttributeNames.HttpRoute, "from-enricher");
@@ -407,10 +471,16 @@ public sealed class PipelineTests : IDisposable
 
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.AssertChild("chat-gen", tree.Server, ActivityKind.Client);
-        Assert.Equal(new object?[] { "/v1/chat/completions" }, tree.Server.TagObjects.Where(t => t.Key == AttributeNames.HttpRoute).Select(t => t.Value));
-        Assert.Equal(new object?[] { "chat" }, llm.TagObjects.Where(t => t.Key == AttributeNames.GenAiOperationName).Select(t => t.Value));
+        Assert.Equal(
+            new object?[] { "/v1/chat/completions" },
+            tree.Server.TagObjects.Where(t => t.Key == AttributeNames.HttpRoute).Select(t => t.Value));
+        Assert.Equal(
+            new object?[] { "chat" },
+            llm.TagObjects.Where(t => t.Key == AttributeNames.GenAiOperationName).Select(t => t.Value));
         Assert.Equal(true, tree.Server.GetTagItem("enricher.only"));
-        Assert.All(tree.All(SpanNames.Guardrail), g => Assert.Single(g.TagObjects, t => t.Key == AttributeNames.GuardrailName));
+        Assert.All(
+            tree.All(SpanNames.Guardrail),
+            g => Assert.Single(g.TagObjects, t => t.Key == AttributeNames.GuardrailName));
         Assert.Equal("s-1", tree.Server.GetTagItem(AttributeNames.LangfuseSessionId));
     }
 
@@ -436,8 +506,10 @@ public sealed class PipelineTests : IDisposable
     [Fact]
     public async Task IgnoreContextPropagationDisablesTraceparentOnly()
     {
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { IgnoreContextPropagation = true }));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { IgnoreContextPropagation = true }));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, traceparent: Traceparent));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -449,11 +521,20 @@ public sealed class PipelineTests : IDisposable
     [Theory]
     [InlineData("/v1/chat/completions", """{"model":""", "The request body is not valid JSON")]
     [InlineData("/v1/chat/completions", """[1,2]""", "The request body must be a JSON object, not an array.")]
-    [InlineData("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"oops"}""", "'metadata' must be a JSON object, not a string.")]
-    [InlineData("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"tags":"one"}}""", "'metadata.tags' must be an array of strings, not a string.")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"oops"}""",
+        "'metadata' must be a JSON object, not a string.")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"tags":"one"}}""",
+        "'metadata.tags' must be an array of strings, not a string.")]
     [InlineData("/v1/chat/completions", """{"messages":[{"role":"user","content":"x"}]}""", "'model' is required.")]
-    [InlineData("/v1/messages", """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":[]}""", "'litellm_metadata' must be a JSON object, not an array.")]
-    [InlineData("/v1/messages", """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"prompt":{"name":"p","version":"3"}}}""", "'litellm_metadata.prompt.version' must be an integer, not a string.")]
+    [InlineData("/v1/messages",
+        """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":[]}""",
+        "'litellm_metadata' must be a JSON object, not an array.")]
+    [InlineData("/v1/messages",
+        """{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"x"}],"litellm_metadata":{"prompt":"""
+            + """{"name":"p","version":"3"}}}""",
+            "'litellm_metadata.prompt.version' must be an integer, not a string.")]
     [InlineData("/v1/messages", "", "The request body is empty: send a JSON object.")]
     public async Task BadInputIsA400InTheRoutesWireFormat(string path, string body, string message)
     {
@@ -477,10 +558,14 @@ public sealed class PipelineTests : IDisposable
     [InlineData("/v1/chat/completions", "\"metadata\":\"oops\"")]
     [InlineData("/v1/chat/completions", "\"metadata\":{\"tags\":\"one\",\"trace_name\":\"kept\"}")]
     [InlineData("/v1/messages", "\"max_tokens\":5,\"litellm_metadata\":[]")]
-    [InlineData("/v1/messages", "\"max_tokens\":5,\"litellm_metadata\":{\"prompt\":{\"name\":\"p\",\"version\":\"3\"}}")]
+    [InlineData(
+        "/v1/messages",
+        "\"max_tokens\":5,\"litellm_metadata\":{\"prompt\":{\"name\":\"p\",\"version\":\"3\"}}"
+    )]
     public async Task AWrongTypedSlotValueOfATypeThatNeverReadTheSlotIsLeftAsSent(string path, string fields)
     {
-        // The sample's request types have no slot member: before adoption such a value was never read, so it refuses nothing.
+        // The sample's request types have no slot member: before adoption such a value was never read, so it refuses
+        // nothing.
         var body = """{"model":"m","messages":[{"role":"user","content":"x"}],""" + fields + "}";
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
@@ -504,7 +589,8 @@ public sealed class PipelineTests : IDisposable
             s.AddSingleton<ILlmFailureLogger>(new ThrowingFailureLogger());
             s.AddSingleton<ILlmFailureLogger>(new RecordingFailureLogger(logged));
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, apiKey: null));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody, apiKey: null));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Single(logged);
@@ -520,14 +606,19 @@ public sealed class PipelineTests : IDisposable
         using var aspNetCore = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) =>
+                ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = hosting.Add,
         };
         ActivitySource.AddActivityListener(aspNetCore);
         using var host = new GatewayHost();
 
-        // The hosting span starts a trace before the body names another one (AspNetCoreInstrumentationTests has the rest).
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"existing_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}}"""));
+        // The hosting span starts a trace before the body names another one (AspNetCoreInstrumentationTests has the
+        // rest).
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions",
+                """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":"""
+                + """{"existing_trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -569,7 +660,11 @@ public sealed class PipelineTests : IDisposable
         ActivitySource.AddActivityListener(none);
         using var host = new GatewayHost();
         using var ok = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody));
-        using var blocked = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatBody.Replace("hello gateway", "forbidden", StringComparison.Ordinal)));
+        using var blocked = await host.CreateClient()
+            .SendAsync(
+                GatewayHost.Post(
+                    "/v1/chat/completions",
+                    ChatBody.Replace("hello gateway", "forbidden", StringComparison.Ordinal)));
 
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, blocked.StatusCode);
@@ -581,8 +676,12 @@ public sealed class PipelineTests : IDisposable
         foreach (var span in _spans.Stopped)
         {
             Assert.DoesNotContain(secret, span.StatusDescription ?? string.Empty, StringComparison.Ordinal);
-            Assert.All(span.TagObjects, t => Assert.DoesNotContain(secret, t.Value?.ToString() ?? string.Empty, StringComparison.Ordinal));
-            Assert.All(span.Events.SelectMany(e => e.Tags), t => Assert.DoesNotContain(secret, t.Value?.ToString() ?? string.Empty, StringComparison.Ordinal));
+            Assert.All(
+                span.TagObjects,
+                t => Assert.DoesNotContain(secret, t.Value?.ToString() ?? string.Empty, StringComparison.Ordinal));
+            Assert.All(
+                span.Events.SelectMany(e => e.Tags),
+                t => Assert.DoesNotContain(secret, t.Value?.ToString() ?? string.Empty, StringComparison.Ordinal));
         }
     }
 
@@ -600,12 +699,17 @@ public sealed class PipelineTests : IDisposable
         public ValueTask LogFailureAsync(FailureContext failure) => throw new InvalidOperationException("logger broke");
     }
 
-    /// <summary>LiteLLM's guardrail exception derived from plain Exception; here it still reaches the failure path.</summary>
+    /// <summary>
+    /// LiteLLM's guardrail exception derived from plain Exception; here it still reaches the failure path.
+    /// </summary>
     private sealed class GuardrailRaisedException(string message) : Exception(message);
 
     private sealed class ThrowingProvider : TestProviders.Base
     {
-        public override Task<ProviderReply> CompleteAsync(ProviderRequest request, LlmAttempt attempt, CancellationToken cancellationToken) =>
-            throw new GuardrailRaisedException("internal detail that must not reach the client");
+        public override Task<ProviderReply> CompleteAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            CancellationToken cancellationToken
+        ) => throw new GuardrailRaisedException("internal detail that must not reach the client");
     }
 }

@@ -35,9 +35,14 @@ public sealed class RequestSizeLimitTests : IDisposable
         const int Size = 31_000_000;
 
         // The size is in a field the route forwards and nobody reads (the embedded provider echoes the prompt).
-        var json = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"metadata\":{\"trace_name\":\"sized\"},\"x_padding\":\""
-            + new string('a', Size) + "\"}";
-        using var host = new GatewayHost().With("TracedLlm:MaxRequestBodyBytes", Limit.ToString(CultureInfo.InvariantCulture));
+        var json =
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+            + "\"metadata\":{\"trace_name\":\"sized\"},\"x_padding\":\""
+            + new string('a', Size)
+            + "\"}";
+        using var host = new GatewayHost().With(
+            "TracedLlm:MaxRequestBodyBytes",
+            Limit.ToString(CultureInfo.InvariantCulture));
         using var client = new HttpClient { BaseAddress = host.StartKestrel(), Timeout = TimeSpan.FromSeconds(60) };
         using var response = await client.SendAsync(GatewayHost.Post(Chat, json));
 
@@ -52,7 +57,9 @@ public sealed class RequestSizeLimitTests : IDisposable
     public async Task AChunkedBodyOverTheRoutesLimitIs413InTheRoutesFormatAndTraced(string path)
     {
         const int Limit = 64 * 1024;
-        using var host = new GatewayHost().With("TracedLlm:MaxRequestBodyBytes", Limit.ToString(CultureInfo.InvariantCulture));
+        using var host = new GatewayHost().With(
+            "TracedLlm:MaxRequestBodyBytes",
+            Limit.ToString(CultureInfo.InvariantCulture));
         var address = host.StartKestrel();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(address.Host, address.Port);
@@ -61,8 +68,12 @@ public sealed class RequestSizeLimitTests : IDisposable
         // Sent whole, in chunks and past the limit: Kestrel, which now holds the route's limit, refuses it as it reads.
         var chunk = new string('a', 16 * 1024);
         var chunks = string.Concat(Enumerable.Repeat($"{chunk.Length:x}\r\n{chunk}\r\n", 5));
-        var request = $"POST {path} HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\nx-api-key: {GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "10\r\n{\"model\":\"m\",\"a\"\r\n" + chunks + "0\r\n\r\n";
+        var request =
+            $"POST {path} HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\nx-api-key: "
+            + $"{GatewayHost.ApiKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "10\r\n{\"model\":\"m\",\"a\"\r\n"
+            + chunks
+            + "0\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.ASCII);
         var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -71,7 +82,9 @@ public sealed class RequestSizeLimitTests : IDisposable
         using var json = JsonDocument.Parse(response[response.IndexOf("\r\n\r\n", StringComparison.Ordinal)..]);
         var error = json.RootElement.GetProperty("error");
         Assert.Equal("The request body is larger than this gateway accepts.", error.GetProperty("message").GetString());
-        Assert.Equal(path == Chat ? "invalid_request_error" : "request_too_large", error.GetProperty("type").GetString());
+        Assert.Equal(
+            path == Chat ? "invalid_request_error" : "request_too_large",
+            error.GetProperty("type").GetString());
 
         var tree = await _spans.SingleTraceAsync();
         var failure = tree.Single(SpanNames.Failure);

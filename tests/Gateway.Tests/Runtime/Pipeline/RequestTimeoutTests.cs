@@ -53,7 +53,8 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
         foreach (var deadline in new[] { FaultMatrixHost.Deadline, FaultMatrixHost.SlowDeadline })
         {
             _host.Plan.Arm(new FaultCell(site, Fault.ServerRequestTimeout, WireFormat.OpenAI, Stream: false));
-            response = await client.SendAsync(Post(deadline + "/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+            response = await client.SendAsync(Post(deadline + "/v1/chat/completions",
+                """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
             if (!_host.Plan.ReachedLate)
             {
                 break;
@@ -80,21 +81,53 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
         Assert.Equal(504, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
         Assert.Equal("request_timeout", tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         var logged = Assert.Single(_host.Logged);
-        Assert.Equal((504, "request_timeout", "request_timeout"), (logged.StatusCode, logged.ErrorType, logged.ErrorCode));
+        Assert.Equal(
+            (504, "request_timeout", "request_timeout"),
+            (logged.StatusCode, logged.ErrorType, logged.ErrorCode));
     }
 
     [Theory]
-    [InlineData(FaultSite.Authenticator, Fault.OwnCancellation, 500, "internal_error", "The gateway failed to handle the request.")]
-    [InlineData(FaultSite.HandlerBeforeLlmCall, Fault.OwnCancellation, 500, "internal_error", "The gateway failed to handle the request.")]
-    [InlineData(FaultSite.PreCallGuardrail, Fault.OwnTimeout, 500, "internal_error", "The gateway failed to handle the request.")]
-    [InlineData(FaultSite.Upstream, Fault.UpstreamTimeout, 504, "upstream_timeout", "The upstream provider did not answer in time.")]
-    public async Task OnlyAnUpstreamTimeoutIsBlamedOnTheUpstream(FaultSite site, Fault fault, int status, string code, string message)
+    [InlineData(
+        FaultSite.Authenticator,
+        Fault.OwnCancellation,
+        500,
+        "internal_error",
+        "The gateway failed to handle the request."
+    )]
+    [InlineData(
+        FaultSite.HandlerBeforeLlmCall,
+        Fault.OwnCancellation,
+        500,
+        "internal_error",
+        "The gateway failed to handle the request."
+    )]
+    [InlineData(
+        FaultSite.PreCallGuardrail,
+        Fault.OwnTimeout,
+        500,
+        "internal_error",
+        "The gateway failed to handle the request."
+    )]
+    [InlineData(
+        FaultSite.Upstream,
+        Fault.UpstreamTimeout,
+        504,
+        "upstream_timeout",
+        "The upstream provider did not answer in time."
+    )]
+    public async Task OnlyAnUpstreamTimeoutIsBlamedOnTheUpstream(
+        FaultSite site,
+        Fault fault,
+        int status,
+        string code,
+        string message)
     {
         // On main any OperationCanceledException or TimeoutException, the authenticator's or the
         // handler's included, answered 504 "The upstream provider did not answer in time."
         _host.Plan.Arm(new FaultCell(site, fault, WireFormat.Anthropic, Stream: false));
         using var client = new HttpClient { BaseAddress = new Uri(_host.Address), Timeout = Generous };
-        using var response = await client.SendAsync(Post("/v1/messages", """{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await client.SendAsync(Post("/v1/messages",
+            """{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(status, (int)response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -114,17 +147,24 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
         {
             // A free loopback port: the default URL (port 5000) may be taken on a shared machine.
             kestrel.Listen(System.Net.IPAddress.Loopback, 0);
-            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(2));
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(
+                bytesPerSecond: 240,
+                gracePeriod: TimeSpan.FromSeconds(2));
         });
         host.StartServer();
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = host.Services
+            .GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
 
         var (status, contentType, body) = await SendStalledAsync(address, path, GatewayHost.ApiKey);
 
         Assert.Equal(408, status);
         Assert.Equal("application/json", contentType);
         using var json = JsonDocument.Parse(body);
-        Assert.Equal("The request body did not arrive in time.", json.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(
+            "The request body did not arrive in time.",
+            json.RootElement.GetProperty("error").GetProperty("message").GetString());
         Assert.Equal(path == "/v1/messages", json.RootElement.TryGetProperty("type", out _));
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(408, tree.Server.GetTagItem(AttributeNames.HttpResponseStatusCode));
@@ -136,7 +176,10 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
     public async Task ARequestTimeoutWhileTheBodyIsStillArrivingIs408()
     {
         // The deadline passed while the client was still sending: the client is the slow side.
-        var (status, contentType, body) = await SendStalledAsync(_host.Address, FaultMatrixHost.Deadline + "/v1/chat/completions", FaultMatrixHost.ApiKey);
+        var (status, contentType, body) = await SendStalledAsync(
+            _host.Address,
+            FaultMatrixHost.Deadline + "/v1/chat/completions",
+            FaultMatrixHost.ApiKey);
 
         Assert.Equal(408, status);
         Assert.Equal("application/json", contentType);
@@ -149,20 +192,32 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
 
     private static HttpRequestMessage Post(string path, string json)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", FaultMatrixHost.ApiKey);
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json")
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer",
+            FaultMatrixHost.ApiKey);
         return request;
     }
 
-    /// <summary>Sends the headers and the start of a 4 KiB body over a real socket, then stalls; returns the response.</summary>
-    private static async Task<(int Status, string? ContentType, string Body)> SendStalledAsync(string address, string path, string apiKey)
+    /// <summary>
+    /// Sends the headers and the start of a 4 KiB body over a real socket, then stalls; returns the response.
+    /// </summary>
+    private static async Task<(int Status, string? ContentType, string Body)> SendStalledAsync(
+        string address,
+        string path,
+        string apiKey)
     {
         var uri = new Uri(address);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
         var stream = tcp.GetStream();
-        var head = $"POST {path} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {apiKey}\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head + """{"model":"m","messages":[{"role":"user","content":"slow"""));
+        var head = $"POST {path} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {apiKey}\r\nContent-Type: "
+            + $"application/json\r\nContent-Length: 4096\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head
+            + """{"model":"m","messages":[{"role":"user","content":"slow"""));
         await stream.FlushAsync();
 
         using var timeout = new CancellationTokenSource(Generous);
@@ -175,11 +230,21 @@ public sealed class RequestTimeoutTests : IClassFixture<FaultMatrixHost>, IDispo
             if (end >= 0)
             {
                 var headers = text[..end].Split("\r\n");
-                var length = headers.Select(h => h.Split(": ", 2)).Where(h => h[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Select(h => int.Parse(h[1], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault(-1);
+                var length = headers
+                    .Select(h => h.Split(": ", 2))
+                    .Where(h => h[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                    .Select(h => int.Parse(h[1], System.Globalization.CultureInfo.InvariantCulture))
+                    .FirstOrDefault(-1);
                 if (length >= 0 && text.Length - end - 4 >= length)
                 {
-                    var contentType = headers.Select(h => h.Split(": ", 2)).Where(h => h[0].Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Select(h => h[1].Split(';')[0]).FirstOrDefault();
-                    return (int.Parse(headers[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), contentType, text.Substring(end + 4, length));
+                    var contentType = headers
+                        .Select(h => h.Split(": ", 2))
+                        .Where(h => h[0].Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                        .Select(h => h[1].Split(';')[0])
+                        .FirstOrDefault();
+                    return (int.Parse(headers[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture),
+                        contentType,
+                        text.Substring(end + 4, length));
                 }
             }
 

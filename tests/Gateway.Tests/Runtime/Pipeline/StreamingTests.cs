@@ -20,8 +20,11 @@ namespace TracedLlm.Gateway.Tests;
 /// <summary>Streamed responses: the wire format, timings, and spans ended on every way a stream can end.</summary>
 public sealed class StreamingTests : IDisposable
 {
-    private const string ChatStream = """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"stream these words"}]}""";
-    private const string MessagesStream = """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hello there"}],"metadata":{"user_id":"native"}}""";
+    private const string ChatStream =
+        """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"stream these words"}]}""";
+    private const string MessagesStream =
+        """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hello there"}]"""
+        + ""","metadata":{"user_id":"native"}}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -40,7 +43,11 @@ public sealed class StreamingTests : IDisposable
         var chunks = events.SkipLast(1).Select(e => JsonDocument.Parse(e.Data).RootElement).ToList();
         Assert.Equal(4, chunks.Count);
         Assert.All(events, e => Assert.Null(e.Name));
-        Assert.Equal("Echo: stream these words", string.Concat(chunks.Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString())));
+        Assert.Equal(
+            "Echo: stream these words",
+            string.Concat(
+                chunks.Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()))
+        );
         Assert.Equal("stop", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
         Assert.Equal(4, chunks[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32());
 
@@ -66,10 +73,26 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = ParseEvents(await response.Content.ReadAsStringAsync());
         Assert.Equal(
-            new[] { "message_start", "content_block_start", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop" },
+            new[]
+            {
+                "message_start",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_stop",
+                "message_delta",
+                "message_stop"
+            },
             events.Select(e => e.Name));
-        Assert.All(events, e => Assert.Equal(e.Name, JsonDocument.Parse(e.Data).RootElement.GetProperty("type").GetString()));
-        var text = string.Concat(events.Where(e => e.Name == "content_block_delta").Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("delta").GetProperty("text").GetString()));
+        Assert.All(
+            events,
+            e => Assert.Equal(e.Name, JsonDocument.Parse(e.Data).RootElement.GetProperty("type").GetString()));
+        var text = string.Concat(
+            events
+                .Where(e => e.Name == "content_block_delta")
+                .Select(e =>
+                    JsonDocument.Parse(e.Data).RootElement.GetProperty("delta").GetProperty("text").GetString()));
         Assert.Equal("Echo: hello there", text);
         Assert.DoesNotContain(events, e => e.Data == "[DONE]");
         _spans.AssertAllEnded();
@@ -89,9 +112,12 @@ public sealed class StreamingTests : IDisposable
                 }
             },
         };
-        meters.SetMeasurementEventCallback<double>((instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
+        meters.SetMeasurementEventCallback<double>(
+            (instrument, value, _, _) => measurements.Enqueue((instrument.Name, value)));
         meters.Start();
-        using var host = new GatewayHost().With("EmbeddedProvider:FirstTokenDelayMs", "300").With("EmbeddedProvider:TokenDelayMs", "100");
+        using var host = new GatewayHost()
+            .With("EmbeddedProvider:FirstTokenDelayMs", "300")
+            .With("EmbeddedProvider:TokenDelayMs", "100");
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStream));
         await response.Content.ReadAsStringAsync();
 
@@ -104,9 +130,14 @@ public sealed class StreamingTests : IDisposable
         // only rule out a mix-up of the two, and leave room for a loaded machine.
         Assert.InRange(ttft, 0.29, 5);
         Assert.InRange(tpot, 0.095, 1.5);
-        await _spans.WaitForAsync(_ => measurements.Any(m => m.Name == "gen_ai.server.time_per_output_token") ? measurements : null);
-        Assert.Contains(measurements, m => m.Name == "gen_ai.server.time_to_first_token" && Math.Abs(m.Value - ttft) < 1e-9);
-        Assert.Contains(measurements, m => m.Name == "gen_ai.server.time_per_output_token" && Math.Abs(m.Value - tpot) < 1e-9);
+        await _spans.WaitForAsync(_ =>
+            measurements.Any(m => m.Name == "gen_ai.server.time_per_output_token") ? measurements : null);
+        Assert.Contains(
+            measurements,
+            m => m.Name == "gen_ai.server.time_to_first_token" && Math.Abs(m.Value - ttft) < 1e-9);
+        Assert.Contains(
+            measurements,
+            m => m.Name == "gen_ai.server.time_per_output_token" && Math.Abs(m.Value - tpot) < 1e-9);
     }
 
     [Fact]
@@ -115,7 +146,10 @@ public sealed class StreamingTests : IDisposable
         using var host = new GatewayHost().With("EmbeddedProvider:TokenDelayMs", "400");
         using var client = host.CreateClient();
         using var cancellation = new CancellationTokenSource();
-        using var response = await client.SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStream), HttpCompletionOption.ResponseHeadersRead, cancellation.Token);
+        using var response = await client.SendAsync(
+            GatewayHost.Post("/v1/chat/completions", ChatStream),
+            HttpCompletionOption.ResponseHeadersRead,
+            cancellation.Token);
         using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellation.Token)))
         {
             var first = await reader.ReadLineAsync(cancellation.Token);
@@ -143,13 +177,17 @@ public sealed class StreamingTests : IDisposable
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = ParseEvents(await response.Content.ReadAsStringAsync());
-        Assert.Equal(new[] { "message_start", "content_block_start", "content_block_delta", "error" }, events.Select(e => e.Name));
+        Assert.Equal(
+            new[] { "message_start", "content_block_start", "content_block_delta", "error" },
+            events.Select(e => e.Name));
         var error = JsonDocument.Parse(events[^1].Data).RootElement;
         Assert.Equal("error", error.GetProperty("type").GetString());
         Assert.Equal("overloaded_error", error.GetProperty("error").GetProperty("type").GetString());
 
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(typeof(UpstreamException).FullName, tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
+        Assert.Equal(
+            typeof(UpstreamException).FullName,
+            tree.Single(SpanNames.Failure).GetTagItem(AttributeNames.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, tree.Single(SpanNames.LlmRequest).Status);
         Assert.Single(logged);
         _spans.AssertAllEnded();
@@ -159,7 +197,8 @@ public sealed class StreamingTests : IDisposable
     public async Task TheProviderResumesUnderItsAttemptSpanAfterEveryYield()
     {
         var seen = new ConcurrentQueue<Activity?>();
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(TestProviders.Router(new RecordingProvider(seen))));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(TestProviders.Router(new RecordingProvider(seen))));
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", ChatStream));
         await response.Content.ReadAsStringAsync();
 
@@ -195,7 +234,10 @@ public sealed class StreamingTests : IDisposable
 
     private sealed class BreakingProvider : TestProviders.Base
     {
-        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.Yield();
             yield return new ProviderDelta("x", request.Model, "partial");
@@ -205,7 +247,10 @@ public sealed class StreamingTests : IDisposable
 
     private sealed class RecordingProvider(ConcurrentQueue<Activity?> seen) : TestProviders.Base
     {
-        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(ProviderRequest request, LlmAttempt attempt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public override async IAsyncEnumerable<ProviderDelta> StreamAsync(
+            ProviderRequest request,
+            LlmAttempt attempt,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             for (var i = 0; i < 3; i++)
             {

@@ -19,7 +19,23 @@ namespace TracedLlm.Gateway.Tests;
 /// </summary>
 public sealed class AttemptMetricsTests : IDisposable
 {
-    private static readonly double[] DurationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
+    private static readonly double[] DurationBuckets =
+    [
+        0.01,
+        0.02,
+        0.04,
+        0.08,
+        0.16,
+        0.32,
+        0.64,
+        1.28,
+        2.56,
+        5.12,
+        10.24,
+        20.48,
+        40.96,
+        81.92
+    ];
 
     private readonly SpanCollector _spans = new();
 
@@ -29,7 +45,9 @@ public sealed class AttemptMetricsTests : IDisposable
     public async Task EachAttemptRecordsItsDurationWithTheErrorTypeOfAFailure()
     {
         await using var upstream = await UpstreamStub.StartAsync(503, 200);
-        var exported = await RunAsync(upstream, latest: true, """{"model":"attempt-metrics","messages":[{"role":"user","content":"hi"}]}""", "gen_ai.client.operation.duration");
+        var exported = await RunAsync(upstream, latest: true,
+            """{"model":"attempt-metrics","messages":[{"role":"user","content":"hi"}]}""",
+            "gen_ai.client.operation.duration");
 
         var durations = Points(exported, "gen_ai.client.operation.duration", "attempt-metrics");
         Assert.Equal(2, durations.Count);
@@ -37,22 +55,36 @@ public sealed class AttemptMetricsTests : IDisposable
         Assert.Equal("503", failed.Tags[AttributeNames.ErrorType]);
         Assert.Single(durations, p => !p.Tags.ContainsKey(AttributeNames.ErrorType));
 
-        // The failed attempt's span says the same error.type as its metric (the exception's type is in its exception event).
-        var attempts = (await _spans.SingleTraceAsync()).Spans.Where(s => s.GetTagItem(AttributeNames.AttemptOutcome) is not null).ToList();
-        var failedSpan = Assert.Single(attempts, a => (string?)a.GetTagItem(AttributeNames.AttemptOutcome) == "failure");
+        // The failed attempt's span says the same error.type as its metric (the exception's type is in its exception
+        // event).
+        var attempts = (await _spans.SingleTraceAsync())
+            .Spans.Where(s => s.GetTagItem(AttributeNames.AttemptOutcome) is not null)
+            .ToList();
+        var failedSpan = Assert.Single(
+            attempts,
+            a => (string?)a.GetTagItem(AttributeNames.AttemptOutcome) == "failure");
         Assert.Equal("503", failedSpan.GetTagItem(AttributeNames.ErrorType));
-        Assert.Equal(typeof(UpstreamException).FullName, failedSpan.Events.Single(e => e.Name == "exception").Tags.Single(t => t.Key == "exception.type").Value);
-        Assert.Null(Assert.Single(attempts, a => (string?)a.GetTagItem(AttributeNames.AttemptOutcome) == "success").GetTagItem(AttributeNames.ErrorType));
-        Assert.All(durations, p =>
-        {
-            Assert.Equal(1L, p.Count);
-            Assert.Equal("chat", p.Tags[AttributeNames.GenAiOperationName]);
-            Assert.Equal("openai", p.Tags[AttributeNames.GenAiProviderName]);
-            Assert.False(p.Tags.ContainsKey(AttributeNames.HttpRoute)); // the attempt's dimensions, not the request's
-            Assert.Equal(DurationBuckets, p.Bounds);
-        });
+        Assert.Equal(
+            typeof(UpstreamException).FullName,
+            failedSpan.Events.Single(e => e.Name == "exception").Tags.Single(t => t.Key == "exception.type").Value);
+        Assert.Null(
+            Assert
+                .Single(attempts, a => (string?)a.GetTagItem(AttributeNames.AttemptOutcome) == "success")
+                .GetTagItem(AttributeNames.ErrorType));
+        Assert.All(
+            durations,
+            p =>
+            {
+                Assert.Equal(1L, p.Count);
+                Assert.Equal("chat", p.Tags[AttributeNames.GenAiOperationName]);
+                Assert.Equal("openai", p.Tags[AttributeNames.GenAiProviderName]);
+                Assert.False(p.Tags.ContainsKey(AttributeNames.HttpRoute));
+                    // the attempt's dimensions, not the request's
+                Assert.Equal(DurationBuckets, p.Bounds);
+            });
 
-        // The answering attempt's usage, with the attempt's dimensions: the request-level record (with http.route) is not made too.
+        // The answering attempt's usage, with the attempt's dimensions: the request-level record (with http.route) is
+        // not made too.
         var usage = Points(exported, "gen_ai.client.token.usage", "attempt-metrics");
         Assert.Equal(2, usage.Count);
         Assert.All(usage, p => Assert.False(p.Tags.ContainsKey(AttributeNames.HttpRoute)));
@@ -64,7 +96,9 @@ public sealed class AttemptMetricsTests : IDisposable
     public async Task TheDefaultModeRecordsNoClientOperationMetrics()
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
-        var exported = await RunAsync(upstream, latest: false, """{"model":"attempt-metrics-default","messages":[{"role":"user","content":"hi"}]}""", "gen_ai.server.request.duration");
+        var exported = await RunAsync(upstream, latest: false,
+            """{"model":"attempt-metrics-default","messages":[{"role":"user","content":"hi"}]}""",
+            "gen_ai.server.request.duration");
 
         Assert.Empty(Points(exported, "gen_ai.client.operation.duration", "attempt-metrics-default"));
         var usage = Points(exported, "gen_ai.client.token.usage", "attempt-metrics-default");
@@ -83,7 +117,9 @@ public sealed class AttemptMetricsTests : IDisposable
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             },
             UpstreamStub.Reply.Status(200));
-        var exported = await RunAsync(upstream, latest: true, """{"model":"ttfc-model","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""", "gen_ai.client.operation.time_to_first_chunk");
+        var exported = await RunAsync(upstream, latest: true,
+            """{"model":"ttfc-model","stream":true,"stream_options":{"include_usage":true},"messages":["""
+                + """{"role":"user","content":"hi"}]}""", "gen_ai.client.operation.time_to_first_chunk");
 
         var llm = (await _spans.SingleTraceAsync()).Single("chat ttfc-model");
         var fromHandler = (double)llm.GetTagItem(AttributeNames.TimeToFirstToken)!;
@@ -102,7 +138,9 @@ public sealed class AttemptMetricsTests : IDisposable
     public async Task TheDefaultModeKeepsItsTimeToFirstTokenAndAddsNoChunkMeasure()
     {
         await using var upstream = await UpstreamStub.StartAsync(200);
-        await RunAsync(upstream, latest: false, """{"model":"ttft-default","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]}""", "gen_ai.server.time_to_first_token");
+        await RunAsync(upstream, latest: false,
+            """{"model":"ttft-default","stream":true,"stream_options":{"include_usage":true},"messages":["""
+                + """{"role":"user","content":"hi"}]}""", "gen_ai.server.time_to_first_token");
 
         var llm = (await _spans.SingleTraceAsync()).Single(SpanNames.LlmRequest);
         Assert.IsType<double>(llm.GetTagItem(AttributeNames.TimeToFirstToken));
@@ -112,7 +150,10 @@ public sealed class AttemptMetricsTests : IDisposable
     private static async Task<List<Metric>> RunAsync(UpstreamStub upstream, bool latest, string body, string awaited)
     {
         var exported = new List<Metric>();
-        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported).Build();
+        using var meters = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(TracedLlmTelemetry.SourceName)
+            .AddInMemoryExporter(exported)
+            .Build();
         using var host = new GatewayHost()
             .With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false")
             .With("Upstream:FallbackToEmbedded", "false")
@@ -136,7 +177,9 @@ public sealed class AttemptMetricsTests : IDisposable
         return exported;
     }
 
-    /// <summary>The exported points of <paramref name="name"/> for <paramref name="model"/> (the last export of each).</summary>
+    /// <summary>
+    /// The exported points of <paramref name="name"/> for <paramref name="model"/> (the last export of each).
+    /// </summary>
     private static List<ExportedPoint> Points(List<Metric> exported, string name, string model) =>
         ExportedPoints.Of(exported, name, AttributeNames.GenAiRequestModel, model);
 }

@@ -6,7 +6,9 @@ using TracedLlm.Telemetry;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>Message content on the LLM span: off by default, on by option, masked per request, capped in size.</summary>
+/// <summary>
+/// Message content on the LLM span: off by default, on by option, masked per request, capped in size.
+/// </summary>
 public sealed class ContentCaptureTests : IDisposable
 {
     private readonly SpanCollector _spans = new();
@@ -16,7 +18,9 @@ public sealed class ContentCaptureTests : IDisposable
     [Fact]
     public async Task ContentIsNotRecordedByDefault()
     {
-        var llm = await SendAsync(new TracedLlmOptions(), """{"model":"m","messages":[{"role":"user","content":"private words"}]}""");
+        var llm =
+            await SendAsync(new TracedLlmOptions(),
+                """{"model":"m","messages":[{"role":"user","content":"private words"}]}""");
 
         Assert.Null(llm.GetTagItem(AttributeNames.LangfuseObservationInput));
         Assert.Null(llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
@@ -25,10 +29,13 @@ public sealed class ContentCaptureTests : IDisposable
     [Fact]
     public async Task WhenEnabledInputIsTheForwardedBodyAndOutputTheResponse()
     {
-        var llm = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true }, """{"model":"m","messages":[{"role":"user","content":"hi there"}],"metadata":{"trace_name":"t"}}""");
+        var llm = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true },
+            """{"model":"m","messages":[{"role":"user","content":"hi there"}],"metadata":{"trace_name":"t"}}""");
 
-        Assert.Equal("""{"model":"m","messages":[{"role":"user","content":"hi there"}]}""", llm.GetTagItem(AttributeNames.LangfuseObservationInput));
-        Assert.Contains("\"content\":\"Echo: hi there\"", (string)llm.GetTagItem(AttributeNames.LangfuseObservationOutput)!, StringComparison.Ordinal);
+        Assert.Equal("""{"model":"m","messages":[{"role":"user","content":"hi there"}]}""",
+            llm.GetTagItem(AttributeNames.LangfuseObservationInput));
+        Assert.Contains("\"content\":\"Echo: hi there\"", (string)llm.GetTagItem(
+            AttributeNames.LangfuseObservationOutput)!, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -36,7 +43,8 @@ public sealed class ContentCaptureTests : IDisposable
     [InlineData("mask_output", false, true)]
     public async Task MetadataMasksSuppressContentForThatRequest(string mask, bool inputMasked, bool outputMasked)
     {
-        var llm = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true }, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"{{{mask}}}":true}}""");
+        var llm = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true },
+            $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"{{{mask}}}":true}}""");
 
         Assert.Equal(inputMasked, llm.GetTagItem(AttributeNames.LangfuseObservationInput) is null);
         Assert.Equal(outputMasked, llm.GetTagItem(AttributeNames.LangfuseObservationOutput) is null);
@@ -45,7 +53,8 @@ public sealed class ContentCaptureTests : IDisposable
     [Fact]
     public async Task LongContentIsTruncated()
     {
-        var llm = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true, MaxContentLength = 20 }, """{"model":"m","messages":[{"role":"user","content":"a long prompt that goes on"}]}""");
+        var llm = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true, MaxContentLength = 20 },
+            """{"model":"m","messages":[{"role":"user","content":"a long prompt that goes on"}]}""");
 
         // At most MaxContentLength characters, the marker included: an exporter with the same limit keeps it visible.
         Assert.Equal("""{"model"…[truncated]""", llm.GetTagItem(AttributeNames.LangfuseObservationInput));
@@ -54,8 +63,10 @@ public sealed class ContentCaptureTests : IDisposable
     [Fact]
     public async Task TheDefaultEnvironmentAppliesWhenMetadataNamesNone()
     {
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { DefaultEnvironment = "staging" }));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { DefaultEnvironment = "staging" }));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
         var defaulted = await _spans.SingleTraceAsync();
         Assert.Equal("staging", defaulted.Server.GetTagItem(AttributeNames.LangfuseEnvironment));
     }

@@ -32,12 +32,18 @@ public sealed class ConventionMessagesTests : IDisposable
     [Fact]
     public async Task AChatRequestAndItsAnswerAreStructuredMessages()
     {
-        var llm = await SendAsync(Latest(), "/v1/chat/completions", """{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi there"}]}""");
+        var llm = await SendAsync(Latest(), "/v1/chat/completions",
+            """{"model":"m","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi there"}"""
+            + """]}""");
 
         // OpenAI keeps the system message in the chat history: it stays there (no gen_ai.system_instructions).
-        AssertJson("""[{"role":"system","parts":[{"type":"text","content":"be brief"}]},{"role":"user","parts":[{"type":"text","content":"hi there"}]}]""", llm, AttributeNames.GenAiInputMessages);
+        AssertJson(
+            """[{"role":"system","parts":[{"type":"text","content":"be brief"}]},{"role":"user","parts":["""
+                + """{"type":"text","content":"hi there"}]}]""", llm, AttributeNames.GenAiInputMessages);
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiSystemInstructions));
-        AssertJson("""[{"role":"assistant","parts":[{"type":"text","content":"Echo: hi there"}],"finish_reason":"stop"}]""", llm, AttributeNames.GenAiOutputMessages);
+        AssertJson(
+            """[{"role":"assistant","parts":[{"type":"text","content":"Echo: hi there"}],"finish_reason":"stop"}]""",
+            llm, AttributeNames.GenAiOutputMessages);
         Assert.Null(llm.GetTagItem(AttributeNames.GenAiRequestStream));
 
         // The default capture is still there beside them.
@@ -48,16 +54,26 @@ public sealed class ConventionMessagesTests : IDisposable
     [Fact]
     public async Task AnthropicsSystemFieldIsTheSystemInstructions()
     {
-        var llm = await SendAsync(Latest(), "/v1/messages", """{"model":"claude","max_tokens":32,"system":[{"type":"text","text":"answer in French"}],"messages":[{"role":"user","content":[{"type":"text","text":"hello there"}]}]}""");
+        var llm =
+            await SendAsync(Latest(), "/v1/messages",
+                """{"model":"claude","max_tokens":32,"system":[{"type":"text","text":"answer in French"}]"""
+                + ""","messages":[{"role":"user","content":[{"type":"text","text":"hello there"}]}]}""");
 
         AssertJson("""[{"type":"text","content":"answer in French"}]""", llm, AttributeNames.GenAiSystemInstructions);
-        AssertJson("""[{"role":"user","parts":[{"type":"text","content":"hello there"}]}]""", llm, AttributeNames.GenAiInputMessages);
-        AssertJson("""[{"role":"assistant","parts":[{"type":"text","content":"Echo: hello there"}],"finish_reason":"stop"}]""", llm, AttributeNames.GenAiOutputMessages);
+        AssertJson("""[{"role":"user","parts":[{"type":"text","content":"hello there"}]}]""", llm,
+            AttributeNames.GenAiInputMessages);
+        AssertJson(
+            """[{"role":"assistant","parts":[{"type":"text","content":"Echo: hello there"}],"finish_reason":"stop"}]""",
+            llm, AttributeNames.GenAiOutputMessages);
     }
 
     [Theory]
-    [InlineData("/v1/chat/completions", """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"stream these words"}]}""", "Echo: stream these words")]
-    [InlineData("/v1/messages", """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hello there"}]}""", "Echo: hello there")]
+    [InlineData("/v1/chat/completions",
+        """{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"stream these words"}]}""",
+        "Echo: stream these words")]
+    [InlineData("/v1/messages",
+        """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hello there"}]}""",
+        "Echo: hello there")]
     public async Task AStreamedAnswerIsCapturedAsOneOutputMessage(string path, string body, string text)
     {
         var llm = await SendAsync(Latest(), path, body);
@@ -69,15 +85,21 @@ public sealed class ConventionMessagesTests : IDisposable
         Assert.Equal("stop", (string?)message["finish_reason"]);
         Assert.Equal(text, (string?)message["parts"]![0]!["content"]);
 
-        // Langfuse reads its own output key before the conventions' messages (its input key is set): the same text is there.
-        Assert.Equal(llm.GetTagItem(AttributeNames.GenAiOutputMessages), llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
+        // Langfuse reads its own output key before the conventions' messages (its input key is set): the same text is
+        // there.
+        Assert.Equal(
+            llm.GetTagItem(AttributeNames.GenAiOutputMessages),
+            llm.GetTagItem(AttributeNames.LangfuseObservationOutput));
     }
 
     [Fact]
     public async Task TheDefaultModeAndTheLatestModeWithoutCaptureRecordNoMessages()
     {
         const string Body = """{"model":"m","messages":[{"role":"user","content":"x"}]}""";
-        var byDefault = await SendAsync(new TracedLlmOptions { CaptureMessageContent = true }, "/v1/chat/completions", Body);
+        var byDefault = await SendAsync(
+            new TracedLlmOptions { CaptureMessageContent = true },
+            "/v1/chat/completions",
+            Body);
         _spans.Clear();
         var uncaptured = await SendAsync(Latest(capture: false), "/v1/chat/completions", Body);
 
@@ -94,7 +116,8 @@ public sealed class ConventionMessagesTests : IDisposable
     [InlineData("mask_output", false, true)]
     public async Task TheRequestsMasksSuppressTheMessagesToo(string mask, bool inputMasked, bool outputMasked)
     {
-        var llm = await SendAsync(Latest(), "/v1/chat/completions", $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"{{{mask}}}":true}}""");
+        var llm = await SendAsync(Latest(), "/v1/chat/completions",
+            $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"{{{mask}}}":true}}""");
 
         Assert.Equal(inputMasked, llm.GetTagItem(AttributeNames.GenAiInputMessages) is null);
         Assert.Equal(outputMasked, llm.GetTagItem(AttributeNames.GenAiOutputMessages) is null);
@@ -103,7 +126,9 @@ public sealed class ConventionMessagesTests : IDisposable
     [Fact]
     public async Task LongContentIsCutInsideTheJsonWithTheMarker()
     {
-        var llm = await SendAsync(Latest(maxContentLength: 90), "/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"a long prompt that goes on and on and on and on and on and on and on and on"}]}""");
+        var llm = await SendAsync(Latest(maxContentLength: 90), "/v1/chat/completions",
+            """{"model":"m","messages":[{"role":"user","content":"a long prompt that goes on and on and on and on """
+            + """and on and on and on and on"}]}""");
 
         var input = (string)llm.GetTagItem(AttributeNames.GenAiInputMessages)!;
         Assert.True(input.Length <= 90, input);
@@ -115,7 +140,9 @@ public sealed class ConventionMessagesTests : IDisposable
     [Fact]
     public async Task ACredentialInAMessageIsRedacted()
     {
-        var llm = await SendAsync(Latest(), "/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"}]}""");
+        var llm = await SendAsync(Latest(), "/v1/chat/completions",
+            """{"model":"m","messages":[{"role":"user","content":"my key is """
+            + """sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD"}]}""");
 
         var input = (string)llm.GetTagItem(AttributeNames.GenAiInputMessages)!;
         Assert.DoesNotContain("sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD", input, StringComparison.Ordinal);
@@ -125,13 +152,17 @@ public sealed class ConventionMessagesTests : IDisposable
     [Fact]
     public async Task EachModesSpansCarryTheSchemaUrlOfTheReleaseItFollows()
     {
-        const string Body = """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_user_id":"u"}}""";
+        const string Body =
+            """{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_user_id":"u"}}""";
         using (var host = new GatewayHost().WithServices(s => s.AddSingleton(Latest(capture: false))))
         using (var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body)))
         {
             var latest = await _spans.SingleTraceAsync();
             Assert.True(latest.Spans.Count >= 5);
-            Assert.All(latest.Spans, s => Assert.Equal("https://opentelemetry.io/schemas/1.41.0", s.Source.TelemetrySchemaUrl));
+            Assert.All(
+                latest.Spans,
+                s => Assert.Equal("https://opentelemetry.io/schemas/1.41.0", s.Source.TelemetrySchemaUrl)
+            );
             Assert.All(latest.Spans, s => Assert.Equal(TracedLlmTelemetry.SourceName, s.Source.Name));
         }
 
@@ -140,24 +171,37 @@ public sealed class ConventionMessagesTests : IDisposable
         using (var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", Body)))
         {
             var byDefault = await _spans.SingleTraceAsync();
-            Assert.All(byDefault.Spans, s => Assert.Equal("https://opentelemetry.io/schemas/1.37.0", s.Source.TelemetrySchemaUrl));
+            Assert.All(
+                byDefault.Spans,
+                s => Assert.Equal("https://opentelemetry.io/schemas/1.37.0", s.Source.TelemetrySchemaUrl)
+            );
         }
     }
 
     [Fact]
     public async Task AGuardrailThatFailedIsAnErrorEvaluationWithItsErrorType()
     {
-        var flaky = new GuardrailTests.TestGuardrail("flaky", GuardrailMode.PreCall, (_, _) => throw new TimeoutException("moderation service timed out"));
+        var flaky = new GuardrailTests.TestGuardrail(
+            "flaky",
+            GuardrailMode.PreCall,
+            (_, _) => throw new TimeoutException("moderation service timed out"));
         using var host = new GatewayHost()
             .With("TracedLlm:SemanticConventions", "GenAiLatestExperimental")
             .WithServices(s => s.AddSingleton<ILlmGuardrail>(flaky));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
 
         var llm = (await _spans.SingleTraceAsync()).Single("chat m");
-        var result = Assert.Single(llm.Events, e => e.Name == "gen_ai.evaluation.result" && e.Tags.Any(t => t.Key == "gen_ai.evaluation.name" && (string?)t.Value == "flaky"));
+        var result = Assert.Single(
+            llm.Events,
+            e =>
+                e.Name == "gen_ai.evaluation.result"
+                && e.Tags.Any(t => t.Key == "gen_ai.evaluation.name" && (string?)t.Value == "flaky"));
         Assert.Equal("error", result.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value);
-        Assert.Equal(typeof(TimeoutException).FullName, result.Tags.Single(t => t.Key == AttributeNames.ErrorType).Value);
+        Assert.Equal(
+            typeof(TimeoutException).FullName,
+            result.Tags.Single(t => t.Key == AttributeNames.ErrorType).Value);
     }
 
     [Fact]
@@ -166,24 +210,33 @@ public sealed class ConventionMessagesTests : IDisposable
         var (system, input) = GenAiMessages.FromRequest(Utf8("""
             {"model":"gpt-4o","messages":[
               {"role":"developer","content":"use tools"},
-              {"role":"user","content":[{"type":"text","text":"Weather in Paris?"},{"type":"image_url","image_url":{"url":"https://example.com/paris.png"}}]},
-              {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}}]},
+              {"role":"user","content":[{"type":"text","text":"Weather in Paris?"},
+                  {"type":"image_url","image_url":{"url":"https://example.com/paris.png"}}]},
+              {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
+                  "function":{"name":"get_weather","arguments":"{\"location\":\"Paris\"}"}}]},
               {"role":"tool","tool_call_id":"call_1","content":"rainy, 57F"}]}
             """), 1000);
 
         Assert.Null(system);
         AssertJson("""
             [{"role":"system","parts":[{"type":"text","content":"use tools"}]},
-             {"role":"user","parts":[{"type":"text","content":"Weather in Paris?"},{"type":"uri","modality":"image","uri":"https://example.com/paris.png"}]},
-             {"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"location":"Paris"}}]},
+             {"role":"user","parts":[{"type":"text","content":"Weather in Paris?"},
+                 {"type":"uri","modality":"image","uri":"https://example.com/paris.png"}]},
+             {"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather",
+                 "arguments":{"location":"Paris"}}]},
              {"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"rainy, 57F"}]}]
             """, input);
 
         var output = GenAiMessages.FromResponse(Utf8("""
-            {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":null,
-             "tool_calls":[{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"location\":\"Lyon\"}"}}]},"finish_reason":"tool_calls"}]}
+            {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o",
+                "choices":[{"index":0,"message":{"role":"assistant","content":null,
+             "tool_calls":[{"id":"call_2","type":"function",
+                 "function":{"name":"get_weather","arguments":"{\"location\":\"Lyon\"}"}}]},
+                 "finish_reason":"tool_calls"}]}
             """), 1000);
-        AssertJson("""[{"role":"assistant","parts":[{"type":"tool_call","id":"call_2","name":"get_weather","arguments":{"location":"Lyon"}}],"finish_reason":"tool_call"}]""", output);
+        AssertJson(
+            """[{"role":"assistant","parts":[{"type":"tool_call","id":"call_2","name":"get_weather","arguments":"""
+                + """{"location":"Lyon"}}],"finish_reason":"tool_call"}]""", output);
     }
 
     [Fact]
@@ -191,24 +244,29 @@ public sealed class ConventionMessagesTests : IDisposable
     {
         var (system, input) = GenAiMessages.FromRequest(Utf8("""
             {"model":"claude-sonnet-4-5","max_tokens":1024,"system":"You are terse.","messages":[
-              {"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},{"type":"text","text":"What is this?"}]},
+              {"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png",
+                  "data":"iVBORw0KGgo="}},{"type":"text","text":"What is this?"}]},
               {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"lookup","input":{"q":"png"}}]},
               {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"a tiny image"}]}]}
             """), 1000);
 
         AssertJson("""[{"type":"text","content":"You are terse."}]""", system);
         AssertJson("""
-            [{"role":"user","parts":[{"type":"blob","modality":"image","mime_type":"image/png","content":"iVBORw0KGgo="},{"type":"text","content":"What is this?"}]},
+            [{"role":"user","parts":[{"type":"blob","modality":"image","mime_type":"image/png",
+                "content":"iVBORw0KGgo="},{"type":"text","content":"What is this?"}]},
              {"role":"assistant","parts":[{"type":"tool_call","id":"toolu_1","name":"lookup","arguments":{"q":"png"}}]},
              {"role":"user","parts":[{"type":"tool_call_response","id":"toolu_1","response":"a tiny image"}]}]
             """, input);
 
         var output = GenAiMessages.FromResponse(Utf8("""
             {"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5",
-             "content":[{"type":"thinking","thinking":"It is a PNG header.","signature":"sig"},{"type":"text","text":"A PNG image."}],
+             "content":[{"type":"thinking","thinking":"It is a PNG header.","signature":"sig"},
+                 {"type":"text","text":"A PNG image."}],
              "stop_reason":"max_tokens","usage":{"input_tokens":10,"output_tokens":5}}
             """), 1000);
-        AssertJson("""[{"role":"assistant","parts":[{"type":"reasoning","content":"It is a PNG header."},{"type":"text","content":"A PNG image."}],"finish_reason":"length"}]""", output);
+        AssertJson(
+            """[{"role":"assistant","parts":[{"type":"reasoning","content":"It is a PNG header."},"""
+                + """{"type":"text","content":"A PNG image."}],"finish_reason":"length"}]""", output);
     }
 
     [Fact]
@@ -230,9 +288,12 @@ public sealed class ConventionMessagesTests : IDisposable
         var output = GenAiMessages.FromResponse(Utf8("""
             {"id":"resp_1","object":"response","status":"completed","model":"gpt-5","output":[
               {"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"Simple sum."}]},
-              {"type":"message","id":"msg_1","role":"assistant","content":[{"type":"output_text","text":"2 + 3 = 5","annotations":[]}]}]}
+              {"type":"message","id":"msg_1","role":"assistant",
+                  "content":[{"type":"output_text","text":"2 + 3 = 5","annotations":[]}]}]}
             """), 1000);
-        AssertJson("""[{"role":"assistant","parts":[{"type":"reasoning","content":"Simple sum."},{"type":"text","content":"2 + 3 = 5"}],"finish_reason":"stop"}]""", output);
+        AssertJson(
+            """[{"role":"assistant","parts":[{"type":"reasoning","content":"Simple sum."},"""
+                + """{"type":"text","content":"2 + 3 = 5"}],"finish_reason":"stop"}]""", output);
     }
 
     [Fact]
@@ -257,12 +318,15 @@ public sealed class ConventionMessagesTests : IDisposable
 
     private static byte[] Utf8(string json) => Encoding.UTF8.GetBytes(json);
 
-    private static void AssertJson(string expected, Activity span, string key) => AssertJson(expected, (string?)span.GetTagItem(key));
+    private static void AssertJson(string expected, Activity span, string key) =>
+        AssertJson(expected, (string?)span.GetTagItem(key));
 
     private static void AssertJson(string expected, string? actual)
     {
         Assert.NotNull(actual);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)), $"expected {expected}{Environment.NewLine}actual   {actual}");
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(actual)),
+            $"expected {expected}{Environment.NewLine}actual   {actual}");
     }
 
     private async Task<Activity> SendAsync(TracedLlmOptions options, string path, string body)

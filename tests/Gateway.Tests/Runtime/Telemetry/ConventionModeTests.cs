@@ -20,7 +20,9 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class ConventionModeTests : IDisposable
 {
     private const string Chat = "/v1/chat/completions";
-    private const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"trace_user_id":"u-1","session_id":"s-1","environment":"Langfuse-Staging_EU"}}""";
+    private const string Body =
+        """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":"""
+        + """{"trace_user_id":"u-1","session_id":"s-1","environment":"Langfuse-Staging_EU"}}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -40,7 +42,8 @@ public sealed class ConventionModeTests : IDisposable
     public void TheOptInVariableSetsTheMode()
     {
         var options = new TracedLlmOptions();
-        options.ReadVariables(name => name == "OTEL_SEMCONV_STABILITY_OPT_IN" ? "database,gen_ai_latest_experimental" : null);
+        options.ReadVariables(name =>
+            name == "OTEL_SEMCONV_STABILITY_OPT_IN" ? "database,gen_ai_latest_experimental" : null);
         Assert.Equal(SemanticConventionMode.GenAiLatestExperimental, options.SemanticConventions);
         options.ReadVariables(name => name == "OTEL_SEMCONV_STABILITY_OPT_IN" ? "database" : null);
         Assert.Equal(SemanticConventionMode.Default, options.SemanticConventions);
@@ -75,8 +78,12 @@ public sealed class ConventionModeTests : IDisposable
         var results = llm.Events.Where(e => e.Name == "gen_ai.evaluation.result").ToList();
         Assert.Equal(
             guardrails.Select(g => (string)g.GetTagItem(AttributeNames.GuardrailName)!).Order(StringComparer.Ordinal),
-            results.Select(e => (string)e.Tags.Single(t => t.Key == "gen_ai.evaluation.name").Value!).Order(StringComparer.Ordinal));
-        Assert.All(results, e => Assert.Equal("pass", e.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value));
+            results
+                .Select(e => (string)e.Tags.Single(t => t.Key == "gen_ai.evaluation.name").Value!)
+                .Order(StringComparer.Ordinal));
+        Assert.All(
+            results,
+            e => Assert.Equal("pass", e.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value));
         Assert.All(guardrails, g => Assert.Equal(llm.SpanId, g.ParentSpanId));
     }
 
@@ -84,12 +91,20 @@ public sealed class ConventionModeTests : IDisposable
     public async Task ABlockIsAFailedEvaluationResultInTheLatestMode()
     {
         using var host = new GatewayHost().With("TracedLlm:SemanticConventions", "GenAiLatestExperimental");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"forbidden"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"forbidden"}]}"""));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        var blocked = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
+        var blocked = Assert.Single(
+            tree.All(SpanNames.Guardrail),
+            g => (string?)g.GetTagItem(AttributeNames.GuardrailStatus) == GuardrailStatuses.Intervened);
         var llm = tree.Single("chat m");
-        var result = Assert.Single(llm.Events, e => e.Name == "gen_ai.evaluation.result" && (string?)e.Tags.Single(t => t.Key == "gen_ai.evaluation.name").Value == (string?)blocked.GetTagItem(AttributeNames.GuardrailName));
+        var result = Assert.Single(
+            llm.Events,
+            e =>
+                e.Name == "gen_ai.evaluation.result"
+                && (string?)e.Tags.Single(t => t.Key == "gen_ai.evaluation.name").Value
+                    == (string?)blocked.GetTagItem(AttributeNames.GuardrailName));
         Assert.Equal("fail", result.Tags.Single(t => t.Key == "gen_ai.evaluation.score.label").Value);
     }
 
@@ -97,7 +112,10 @@ public sealed class ConventionModeTests : IDisposable
     public async Task AGenerationNameStillNamesTheLlmSpanInTheLatestMode()
     {
         using var host = new GatewayHost().With("TracedLlm:SemanticConventions", "GenAiLatestExperimental");
-        var tree = await SendAsync(host, """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"generation_name":"my-gen"}}""");
+        var tree =
+            await SendAsync(host,
+                """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":"""
+                + """{"generation_name":"my-gen"}}""");
         Assert.Equal("generation", tree.Single("my-gen").GetTagItem(AttributeNames.LangfuseObservationType));
     }
 
@@ -117,13 +135,18 @@ public sealed class ConventionModeTests : IDisposable
     {
         using var host = new GatewayHost();
         var traceId = ActivityTraceId.CreateRandom();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, Body, traceparent: $"00-{traceId}-0102030405060708-01"));
+        using var response = await host.CreateClient()
+            .SendAsync(GatewayHost.Post(Chat, Body, traceparent: $"00-{traceId}-0102030405060708-01"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
         Assert.Equal(traceId, tree.Server.TraceId);
         Assert.Equal(true, tree.Server.GetTagItem(AttributeNames.LangfuseIsAppRoot));
-        Assert.Equal("traceparent", tree.Server.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "tracedllm.trace_join"));
-        Assert.All(tree.Spans.Where(s => s != tree.Server), s => Assert.Null(s.GetTagItem(AttributeNames.LangfuseIsAppRoot)));
+        Assert.Equal(
+            "traceparent",
+            tree.Server.GetTagItem(AttributeNames.LangfuseObservationMetadataPrefix + "tracedllm.trace_join"));
+        Assert.All(
+            tree.Spans.Where(s => s != tree.Server),
+            s => Assert.Null(s.GetTagItem(AttributeNames.LangfuseIsAppRoot)));
     }
 
     [Fact]
@@ -132,7 +155,9 @@ public sealed class ConventionModeTests : IDisposable
         using var host = new GatewayHost();
         var existing = ActivityTraceId.CreateRandom().ToHexString();
         using var joined = await host.CreateClient().SendAsync(GatewayHost.Post(
-            Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":{"existing_trace_id":"{{{existing}}}"}}""",
+            Chat,
+                $$$"""{"model":"m","messages":[{"role":"user","content":"hi"}],"metadata":"""
+                + $$$"""{"existing_trace_id":"{{{existing}}}"}}""",
             traceparent: $"00-{ActivityTraceId.CreateRandom()}-0102030405060708-01"));
         Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -170,11 +195,15 @@ public sealed class ConventionModeTests : IDisposable
         var tree = await SendAsync(host, Body);
         var guardrails = tree.All(SpanNames.Guardrail);
         Assert.NotEmpty(guardrails);
-        Assert.All(guardrails, g =>
-        {
-            Assert.Equal(g.GetTagItem(AttributeNames.GuardrailName), g.GetTagItem(AttributeNames.LangfuseMetadataGuardrailName));
-            Assert.Equal(GuardrailStatuses.Success, g.GetTagItem(AttributeNames.LangfuseMetadataGuardrailStatus));
-        });
+        Assert.All(
+            guardrails,
+            g =>
+            {
+                Assert.Equal(
+                    g.GetTagItem(AttributeNames.GuardrailName),
+                    g.GetTagItem(AttributeNames.LangfuseMetadataGuardrailName));
+                Assert.Equal(GuardrailStatuses.Success, g.GetTagItem(AttributeNames.LangfuseMetadataGuardrailStatus));
+            });
     }
 
     [Theory]
@@ -209,7 +238,9 @@ public sealed class ConventionModeTests : IDisposable
         var exported = new List<Activity>();
         using var provider = Sdk.CreateTracerProviderBuilder()
             .AddSource(TracedLlmTelemetry.SourceName)
-            .AddProcessor(new GenerationsOnlyProcessor(new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(exported))))
+            .AddProcessor(
+                new GenerationsOnlyProcessor(
+                    new SimpleActivityExportProcessor(new InMemoryExporter<Activity>(exported))))
             .Build();
         using var host = new GatewayHost();
         var tree = await SendAsync(host, Body);

@@ -20,7 +20,9 @@ namespace TracedLlm.Gateway.Tests;
 public sealed class LangfuseMappingTests : IDisposable
 {
     private const string Chat = "/v1/chat/completions";
-    private const string TraceMetadata = """{"trace_name":"t","trace_user_id":"u-1","session_id":"s-1","tags":["a"],"trace_metadata":{"team":"x"},"release":"r1","version":"v1","environment":"prod"}""";
+    private const string TraceMetadata =
+        """{"trace_name":"t","trace_user_id":"u-1","session_id":"s-1","tags":["a"],"trace_metadata":{"team":"x"}"""
+        + ""","release":"r1","version":"v1","environment":"prod"}""";
 
     private readonly SpanCollector _spans = new();
 
@@ -33,8 +35,11 @@ public sealed class LangfuseMappingTests : IDisposable
         Assert.Equal(7, tree.Spans.Count);
         Assert.Equal(
             new[] { "generation", "guardrail", "guardrail", "span", "span", "span", "span" },
-            tree.Spans.Select(s => (string)s.GetTagItem(AttributeNames.LangfuseObservationType)!).Order(StringComparer.Ordinal));
-        Assert.Equal("generation", tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfuseObservationType));
+            tree.Spans.Select(s => (string)s.GetTagItem(AttributeNames.LangfuseObservationType)!)
+                .Order(StringComparer.Ordinal));
+        Assert.Equal(
+            "generation",
+            tree.Single(SpanNames.LlmRequest).GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.Equal("span", tree.Single(SpanNames.UpstreamAttempt).GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.All(tree.Spans, AssertTraceLevel);
 
@@ -51,7 +56,9 @@ public sealed class LangfuseMappingTests : IDisposable
         var failed = tree.Single(SpanNames.Failure);
         Assert.Equal("span", failed.GetTagItem(AttributeNames.LangfuseObservationType));
         Assert.All(tree.Spans, AssertTraceLevel);
-        Assert.All(tree.All(SpanNames.Guardrail), g => Assert.Equal("guardrail", g.GetTagItem(AttributeNames.LangfuseObservationType)));
+        Assert.All(
+            tree.All(SpanNames.Guardrail),
+            g => Assert.Equal("guardrail", g.GetTagItem(AttributeNames.LangfuseObservationType)));
         AssertEachKeyOnce(tree);
     }
 
@@ -64,10 +71,18 @@ public sealed class LangfuseMappingTests : IDisposable
         foreach (var span in tree.Spans.Where(s => s != tree.Server))
         {
             Assert.Equal("span", span.GetTagItem(AttributeNames.LangfuseObservationType));
-            Assert.DoesNotContain(span.TagObjects, t => t.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal) || t.Key is AttributeNames.LangfuseUserId or AttributeNames.LangfuseSessionId or AttributeNames.LangfuseEnvironment or AttributeNames.LangfuseRelease or AttributeNames.LangfuseVersion);
+            Assert.DoesNotContain(
+                span.TagObjects,
+                t =>
+                    t.Key.StartsWith("langfuse.trace.", StringComparison.Ordinal)
+                    || t.Key is AttributeNames.LangfuseUserId or AttributeNames.LangfuseSessionId
+                        or AttributeNames.LangfuseEnvironment or AttributeNames.LangfuseRelease
+                        or AttributeNames.LangfuseVersion);
         }
 
-        Assert.Equal(new[] { SpanNames.Server, SpanNames.Failure, SpanNames.Auth }.Order(StringComparer.Ordinal), tree.Names);
+        Assert.Equal(
+            new[] { SpanNames.Server, SpanNames.Failure, SpanNames.Auth }.Order(StringComparer.Ordinal),
+            tree.Names);
     }
 
     [Theory]
@@ -94,10 +109,16 @@ public sealed class LangfuseMappingTests : IDisposable
     [InlineData("4bf92f3577b34da6a3ce929d0e0e4736", "4bf92f3577b34da6a3ce929d0e0e4736", false)]
     [InlineData("4BF92F35-77B3-4DA6-A3CE-929D0E0E4736", "4bf92f3577b34da6a3ce929d0e0e4736", false)]
     [InlineData("trace-123", "050b35275fef8c7a6e02c3e98bf2fdf9", true)]
-    public async Task AMetadataTraceIdJoinsItsTraceAndASeedIsKeptAsTraceMetadata(string traceId, string joined, bool seeded)
+    public async Task AMetadataTraceIdJoinsItsTraceAndASeedIsKeptAsTraceMetadata(
+        string traceId,
+        string joined,
+        bool seeded)
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_id":"{{{{traceId}}}}","trace_metadata":{"trace_seed":"forged","team":"y"}}}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                $$$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + $$$$"""{"trace_id":"{{{{traceId}}}}","trace_metadata":{"trace_seed":"forged","team":"y"}}}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var tree = await _spans.SingleTraceAsync();
@@ -106,7 +127,9 @@ public sealed class LangfuseMappingTests : IDisposable
         Assert.Empty(tree.Server.Events);
 
         // The seed the gateway used wins over a client's trace_metadata.trace_seed, on every span.
-        Assert.All(tree.Spans, s => Assert.Equal(seeded ? traceId : "forged", s.GetTagItem(AttributeNames.LangfuseTraceSeed)));
+        Assert.All(
+            tree.Spans,
+            s => Assert.Equal(seeded ? traceId : "forged", s.GetTagItem(AttributeNames.LangfuseTraceSeed)));
         AssertEachKeyOnce(tree);
     }
 
@@ -114,14 +137,20 @@ public sealed class LangfuseMappingTests : IDisposable
     public async Task AStreamsCompletionStartIsTheInstantItsTimeToFirstTokenEndsAt()
     {
         using var host = new GatewayHost().With("EmbeddedProvider:FirstTokenDelayMs", "200");
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","stream":true,"messages":[{"role":"user","content":"stream it"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                """{"model":"m","stream":true,"messages":[{"role":"user","content":"stream it"}]}"""));
         await response.Content.ReadAsStringAsync();
 
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.Single(SpanNames.LlmRequest);
         var attempt = tree.Single(SpanNames.UpstreamAttempt);
         var text = (string)llm.GetTagItem(AttributeNames.LangfuseCompletionStartTime)!;
-        var completionStart = DateTime.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+        var completionStart = DateTime.ParseExact(
+            text,
+            "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
         var ttft = TimeSpan.FromSeconds((double)llm.GetTagItem(AttributeNames.TimeToFirstToken)!);
         // The instant is the wall clock less a stopwatch interval, the spans' times are wall-clock
         // readings: a thread preempted between two readings (a loaded 2-core CI machine) shifts them
@@ -131,14 +160,18 @@ public sealed class LangfuseMappingTests : IDisposable
         // TTFT starts with the stream, after the LLM span's start and before the attempt's; it ends
         // at the first chunk, at least the provider's first-token delay after the attempt started.
         Assert.InRange(completionStart - ttft, llm.StartTimeUtc - tolerance, attempt.StartTimeUtc + tolerance);
-        Assert.InRange(completionStart, attempt.StartTimeUtc + TimeSpan.FromMilliseconds(200) - tolerance, llm.StartTimeUtc + llm.Duration);
+        Assert.InRange(
+            completionStart,
+            attempt.StartTimeUtc + TimeSpan.FromMilliseconds(200) - tolerance,
+            llm.StartTimeUtc + llm.Duration);
     }
 
     [Fact]
     public async Task ANonStreamedGenerationHasNoCompletionStartTime()
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var tree = await _spans.SingleTraceAsync();
@@ -146,10 +179,16 @@ public sealed class LangfuseMappingTests : IDisposable
     }
 
     /// <summary>A chat request with every trace-level metadata key; asserts the status and returns its trace.</summary>
-    private async Task<SpanTree> SendWithTraceMetadataAsync(string content, HttpStatusCode status, string apiKey = GatewayHost.ApiKey)
+    private async Task<SpanTree> SendWithTraceMetadataAsync(
+        string content,
+        HttpStatusCode status,
+        string apiKey = GatewayHost.ApiKey)
     {
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"{{{content}}}"}],"metadata":{{{TraceMetadata}}}}""", apiKey));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                $$$"""{"model":"m","messages":["""
+                    + $$$"""{"role":"user","content":"{{{content}}}"}],"metadata":{{{TraceMetadata}}}}""", apiKey));
         Assert.Equal(status, response.StatusCode);
         return await _spans.SingleTraceAsync();
     }
@@ -168,5 +207,10 @@ public sealed class LangfuseMappingTests : IDisposable
 
     // Appended attributes never repeat a key (an exporter would send both values).
     private static void AssertEachKeyOnce(SpanTree tree) =>
-        Assert.All(tree.Spans, s => Assert.Equal(s.TagObjects.Count(), s.TagObjects.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count()));
+        Assert.All(
+            tree.Spans,
+            s =>
+                Assert.Equal(
+                    s.TagObjects.Count(),
+                    s.TagObjects.Select(t => t.Key).Distinct(StringComparer.Ordinal).Count()));
 }

@@ -24,12 +24,22 @@ public sealed class MetricsTests
         using var listener = Listen(measurements);
 
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"metrics-model","messages":[{"role":"user","content":"count my tokens"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post("/v1/chat/completions",
+                """{"model":"metrics-model","messages":[{"role":"user","content":"count my tokens"}]}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await Eventually.HoldsAsync(() => measurements.Any(m => m.Instrument == "gen_ai.server.request.duration" && (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model"), "the measurements");
+        await Eventually.HoldsAsync(
+            () =>
+                measurements.Any(m =>
+                    m.Instrument == "gen_ai.server.request.duration"
+                    && (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model"),
+            "the measurements");
 
-        var ours = measurements.Where(m => (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model").ToList();
-        var usage = ours.Where(m => m.Instrument == "gen_ai.client.token.usage").ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
+        var ours = measurements
+            .Where(m => (string?)m.Tags[AttributeNames.GenAiRequestModel] == "metrics-model")
+            .ToList();
+        var usage = ours.Where(m => m.Instrument == "gen_ai.client.token.usage")
+            .ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
         Assert.Equal(3, usage["input"]);
         Assert.Equal(4, usage["output"]);
         var duration = Assert.Single(ours, m => m.Instrument == "gen_ai.server.request.duration");
@@ -56,18 +66,29 @@ public sealed class MetricsTests
         var exported = new ExportedSpans();
         using var host = new GatewayHost().WithServices(services =>
         {
-            services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported));
-            services.Configure<TracedLlmOptions>(options => options.Pricing.Models[model] = new LlmModelPrice { Input = 2, Output = 10 });
+            services
+                .AddOpenTelemetry()
+                .WithTracing(tracing => tracing.AddSource(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported));
+            services.Configure<TracedLlmOptions>(options =>
+                options.Pricing.Models[model] = new LlmModelPrice { Input = 2, Output = 10 });
         });
-        var body = $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"count my tokens"}]}""";
+        var body =
+            $$"""{"model":"{{model}}","stream":{{(stream ? "true" : "false")}},"messages":"""
+            + $$"""[{"role":"user","content":"count my tokens"}]}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await response.Content.ReadAsStringAsync();
         await exported.WaitForAsync(spans => spans.FirstOrDefault(s => s.DisplayName == SpanNames.Server));
-        await Eventually.HoldsAsync(() => measurements.Any(m => m.Instrument == "gen_ai.server.request.duration" && (string?)m.Tags[AttributeNames.GenAiRequestModel] == model), "the measurements");
+        await Eventually.HoldsAsync(
+            () =>
+                measurements.Any(m =>
+                    m.Instrument == "gen_ai.server.request.duration"
+                    && (string?)m.Tags[AttributeNames.GenAiRequestModel] == model),
+            "the measurements");
 
         var ours = measurements.Where(m => (string?)m.Tags[AttributeNames.GenAiRequestModel] == model).ToList();
-        var usage = ours.Where(m => m.Instrument == "gen_ai.client.token.usage").ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
+        var usage = ours.Where(m => m.Instrument == "gen_ai.client.token.usage")
+            .ToDictionary(m => (string)m.Tags["gen_ai.token.type"]!, m => m.Value);
         var cost = Assert.Single(ours, m => m.Instrument == "tracedllm.usage.cost");
         Assert.Equal((usage["input"] * 2 + usage["output"] * 10) / 1e6, cost.Value, 12);
         var llm = Assert.Single(exported.Snapshot(), s => s.DisplayName == SpanNames.LlmRequest);
@@ -78,10 +99,16 @@ public sealed class MetricsTests
     public async Task EveryHistogramIsExportedWithTheConventionsBucketBoundaries()
     {
         var exported = new List<Metric>();
-        using (var meters = Sdk.CreateMeterProviderBuilder().AddMeter(TracedLlmTelemetry.SourceName).AddInMemoryExporter(exported).Build())
+        using (var meters = Sdk.CreateMeterProviderBuilder()
+                .AddMeter(TracedLlmTelemetry.SourceName)
+                .AddInMemoryExporter(exported)
+                .Build())
         {
             using var host = new GatewayHost();
-            using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", """{"model":"buckets-model","stream":true,"messages":[{"role":"user","content":"stream some tokens"}]}"""));
+            using var response = await host.CreateClient().SendAsync(
+                GatewayHost.Post("/v1/chat/completions",
+                    """{"model":"buckets-model","stream":true,"messages":[{"role":"user","content":"stream some """
+                    + """tokens"}]}"""));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await response.Content.ReadAsStringAsync();
             await Eventually.HoldsAsync(
@@ -107,10 +134,14 @@ public sealed class MetricsTests
             Boundaries(exported, "gen_ai.server.time_per_output_token"));
     }
 
-    /// <summary>The explicit bounds of an exported histogram's point for the test's model (the last bucket, +Inf, left out).</summary>
+    /// <summary>
+    /// The explicit bounds of an exported histogram's point for the test's model (the last bucket, +Inf, left out).
+    /// </summary>
     private static IReadOnlyList<double> Boundaries(List<Metric> exported, string name)
     {
-        var point = ExportedPoints.Of(exported, name, AttributeNames.GenAiRequestModel, "buckets-model").FirstOrDefault();
+        var point = ExportedPoints
+            .Of(exported, name, AttributeNames.GenAiRequestModel, "buckets-model")
+            .FirstOrDefault();
         Assert.True(point is not null, $"{name} was not exported for the test's model");
         return point.Bounds;
     }
@@ -119,16 +150,22 @@ public sealed class MetricsTests
     public void ModelNamesAreBoundedSoClientsCannotExplodeCardinality()
     {
         var bound = new BoundedValues(GatewayMetrics.MaxModelNames, GatewayMetrics.OtherModel);
-        var seen = Enumerable.Range(0, GatewayMetrics.MaxModelNames * 2).Select(i => bound.Bound($"model-{i}")).ToList();
+        var seen = Enumerable
+            .Range(0, GatewayMetrics.MaxModelNames * 2)
+            .Select(i => bound.Bound($"model-{i}"))
+            .ToList();
 
-        Assert.Equal(Enumerable.Range(0, GatewayMetrics.MaxModelNames).Select(i => $"model-{i}"), seen.Take(GatewayMetrics.MaxModelNames));
+        Assert.Equal(
+            Enumerable.Range(0, GatewayMetrics.MaxModelNames).Select(i => $"model-{i}"),
+            seen.Take(GatewayMetrics.MaxModelNames));
         Assert.All(seen.Skip(GatewayMetrics.MaxModelNames), m => Assert.Equal(GatewayMetrics.OtherModel, m));
         Assert.Equal("model-7", bound.Bound("model-7"));
         Assert.Equal("unknown", bound.Bound(null));
     }
 
     /// <summary>Every measurement of the gateway's meter, with its tags.</summary>
-    private static MeterListener Listen(ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> measurements)
+    private static MeterListener Listen(
+        ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> measurements)
     {
         var listener = new MeterListener
         {
@@ -140,8 +177,10 @@ public sealed class MetricsTests
                 }
             },
         };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
-        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<long>(
+            (instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
+        listener.SetMeasurementEventCallback<double>(
+            (instrument, value, tags, _) => measurements.Enqueue((instrument.Name, value, ToDictionary(tags))));
         listener.Start();
         return listener;
     }

@@ -26,7 +26,13 @@ public sealed class ReservedNameTests : IDisposable
 {
     private static readonly string[] ContractNames =
     {
-        SpanNames.Server, SpanNames.Auth, SpanNames.PreCall, SpanNames.LlmRequest, SpanNames.Guardrail, SpanNames.UpstreamAttempt, SpanNames.Failure,
+        SpanNames.Server,
+        SpanNames.Auth,
+        SpanNames.PreCall,
+        SpanNames.LlmRequest,
+        SpanNames.Guardrail,
+        SpanNames.UpstreamAttempt,
+        SpanNames.Failure,
     };
 
     private readonly SpanCollector _spans = new();
@@ -53,9 +59,11 @@ public sealed class ReservedNameTests : IDisposable
             var traceId = ActivityTraceId.CreateRandom();
             var metadata = JsonSerializer.Serialize(new Dictionary<string, string> { [@case.Field] = @case.Name });
             var body = @case.Route == "/v1/messages"
-                ? $$"""{"model":"claude-sonnet","max_tokens":16,"messages":[{"role":"user","content":"hi"}],"litellm_metadata":{{metadata}}}"""
+                ? $$"""{"model":"claude-sonnet","max_tokens":16,"messages":["""
+                    + $$"""{"role":"user","content":"hi"}],"litellm_metadata":{{metadata}}}"""
                 : $$"""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{{metadata}}}""";
-            using var response = await client.SendAsync(GatewayHost.Post(@case.Route, body, traceparent: $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01"));
+            using var response = await client.SendAsync(GatewayHost.Post(@case.Route, body, traceparent: $"00-{traceId}"
+                + $"-{ActivitySpanId.CreateRandom()}-01"));
             var spans = await _spans.WaitForAsync(all =>
             {
                 var trace = all.Where(s => s.TraceId == traceId).ToList();
@@ -69,7 +77,9 @@ public sealed class ReservedNameTests : IDisposable
         });
 
         Assert.True(cases.Count(c => c.Reserved) >= 300, $"{cases.Count(c => c.Reserved)} imitations");
-        Assert.True(failures.IsEmpty, $"{failures.Count} of {cases.Count} cases:\n" + string.Join("\n", failures.Take(10)));
+        Assert.True(
+            failures.IsEmpty,
+            $"{failures.Count} of {cases.Count} cases:\n" + string.Join("\n", failures.Take(10)));
         _spans.AssertAllEnded();
     }
 
@@ -78,17 +88,37 @@ public sealed class ReservedNameTests : IDisposable
     {
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions",
-            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":{"generation_name":"Failed Proxy Server Request","trace_name":"Received Proxy Server Request"}}"""));
+            """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"metadata":"""
+            + """{"generation_name":"Failed Proxy Server Request","trace_name":"Received Proxy Server Request"}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        Assert.Equal(new[] { "Received Proxy Server Request", "auth", "guardrail", "guardrail", "litellm_request", "proxy_pre_call", "raw_gen_ai_request" }, tree.Names);
+        Assert.Equal(
+            new[]
+            {
+                "Received Proxy Server Request",
+                "auth",
+                "guardrail",
+                "guardrail",
+                "litellm_request",
+                "proxy_pre_call",
+                "raw_gen_ai_request"
+            },
+            tree.Names);
         var llm = tree.Single(SpanNames.LlmRequest);
         var reserved = Assert.Single(llm.Events, e => e.Name == AttributeNames.ReservedNameEvent);
         Assert.Equal("generation_name", reserved.Tags.Single(t => t.Key == "tracedllm.field").Value);
-        Assert.Contains("'Failed Proxy Server Request'", (string)reserved.Tags.Single(t => t.Key == "tracedllm.reason").Value!, StringComparison.Ordinal);
+        Assert.Contains(
+            "'Failed Proxy Server Request'",
+            (string)reserved.Tags.Single(t => t.Key == "tracedllm.reason").Value!,
+            StringComparison.Ordinal);
         Assert.All(tree.Spans, s => Assert.Null(s.GetTagItem(AttributeNames.LangfuseTraceName)));
-        Assert.Equal("trace_name", Assert.Single(tree.Server.Events, e => e.Name == AttributeNames.ReservedNameEvent).Tags.Single(t => t.Key == "tracedllm.field").Value);
+        Assert.Equal(
+            "trace_name",
+            Assert
+                .Single(tree.Server.Events, e => e.Name == AttributeNames.ReservedNameEvent)
+                .Tags.Single(t => t.Key == "tracedllm.field")
+                .Value);
     }
 
     private static string? Check(string field, string name, bool reserved, int status, IReadOnlyList<Activity> trace)
@@ -111,8 +141,13 @@ public sealed class ReservedNameTests : IDisposable
             return "a successful request shows a failure span";
         }
 
-        var events = (field == "generation_name" ? llm : server).Events.Where(e => e.Name == AttributeNames.ReservedNameEvent).ToList();
-        var recordedName = field == "generation_name" ? llm.DisplayName : server.GetTagItem(AttributeNames.LangfuseTraceName) as string;
+        var events = (field == "generation_name" ? llm : server)
+            .Events.Where(e => e.Name == AttributeNames.ReservedNameEvent)
+            .ToList();
+        var recordedName =
+            field == "generation_name"
+                ? llm.DisplayName
+                : server.GetTagItem(AttributeNames.LangfuseTraceName) as string;
         if (reserved)
         {
             if (field == "generation_name" ? recordedName != SpanNames.LlmRequest : recordedName is not null)
@@ -154,13 +189,55 @@ public sealed class ReservedNameTests : IDisposable
                 name + ".",
                 string.Concat(name.Select(c => c == ' ' ? "\t" : c.ToString())),
                 string.Concat(name.Select(c => c is 'a' or 'e' or 'o' ? c + "\u0301" : c.ToString())),
-                string.Concat(name.Select(c => c switch { 'a' => 'á', 'e' => 'ë', 'o' => 'ø', 'i' => 'ı', 'u' => 'ü', 'r' => 'ř', _ => c })),
+                string.Concat(
+                    name.Select(c =>
+                        c switch
+                        {
+                            'a' => 'á',
+                            'e' => 'ë',
+                            'o' => 'ø',
+                            'i' => 'ı',
+                            'u' => 'ü',
+                            'r' => 'ř',
+                            _ => c
+                        })),
                 string.Concat(name.Select(c => c is >= 'a' and <= 'z' ? (char)(0x24D0 + c - 'a') : c)),
-                string.Concat(name.Select(c => c switch { 'a' => 'а', 'e' => 'е', 'o' => 'о', 'p' => 'р', 'c' => 'с', _ => c })),
-                string.Concat(name.Select(c => c switch { 'o' => 'ο', 'a' => 'α', 'i' => 'ι', 't' => 'τ', _ => c })),
-                string.Concat(name.Select(c => c switch { 'o' => '0', 'l' => '1', 'e' => '3', _ => c })),
+                string.Concat(
+                    name.Select(c =>
+                        c switch
+                        {
+                            'a' => 'а',
+                            'e' => 'е',
+                            'o' => 'о',
+                            'p' => 'р',
+                            'c' => 'с',
+                            _ => c
+                        })),
+                string.Concat(
+                    name.Select(c =>
+                        c switch
+                        {
+                            'o' => 'ο',
+                            'a' => 'α',
+                            'i' => 'ι',
+                            't' => 'τ',
+                            _ => c
+                        })),
+                string.Concat(
+                    name.Select(c =>
+                        c switch
+                        {
+                            'o' => '0',
+                            'l' => '1',
+                            'e' => '3',
+                            _ => c
+                        })),
                 string.Concat(name.Select(c => c is >= '!' and <= '~' ? (char)(c - '!' + '！') : c)),
-                string.Concat(name.Select(c => c is >= 'a' and <= 'z' ? char.ConvertFromUtf32(0x1D41A + c - 'a') : c is >= 'A' and <= 'Z' ? char.ConvertFromUtf32(0x1D400 + c - 'A') : c.ToString())),
+                string.Concat(
+                    name.Select(c =>
+                        c is >= 'a' and <= 'z' ? char.ConvertFromUtf32(0x1D41A + c - 'a')
+                        : c is >= 'A' and <= 'Z' ? char.ConvertFromUtf32(0x1D400 + c - 'A')
+                        : c.ToString())),
                 string.Concat(name.Select((c, i) => i % 2 == 0 ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c))),
                 name + "\u200d",
                 "\u202e" + name,
@@ -169,7 +246,19 @@ public sealed class ReservedNameTests : IDisposable
                 name + "\n",
                 "_" + name + ":",
                 string.Concat(name.Select(c => c is 'i' or 'u' or 'r' ? c + "\u0323" : c.ToString())),
-                string.Concat(name.ToUpperInvariant().Select(c => c switch { 'A' => 'А', 'E' => 'Е', 'O' => 'О', 'P' => 'Р', 'C' => 'С', 'T' => 'Т', _ => c })),
+                string.Concat(
+                    name.ToUpperInvariant()
+                        .Select(c =>
+                            c switch
+                            {
+                                'A' => 'А',
+                                'E' => 'Е',
+                                'O' => 'О',
+                                'P' => 'Р',
+                                'C' => 'С',
+                                'T' => 'Т',
+                                _ => c
+                            })),
             };
 
             if (name is SpanNames.Server or SpanNames.Failure)
@@ -186,11 +275,26 @@ public sealed class ReservedNameTests : IDisposable
     }
 
     /// <summary>Names of the client's own, some close to the contract's: kept as sent.</summary>
-    private static IEnumerable<string> OwnNames() => new[]
-    {
-        "chat-gen", "summarize ticket", "authentication check", "auth-v2", "guardrails eval", "pre call", "litellm", "request",
-        "Received Proxy Request", "proxy server", "raw gen", "Failed Payment Retry", "Réponse générée", "ответ модели", "生成",
-    };
+    private static IEnumerable<string> OwnNames() =>
+        new[]
+        {
+            "chat-gen",
+            "summarize ticket",
+            "authentication check",
+            "auth-v2",
+            "guardrails eval",
+            "pre call",
+            "litellm",
+            "request",
+            "Received Proxy Request",
+            "proxy server",
+            "raw gen",
+            "Failed Payment Retry",
+            "Réponse générée",
+            "ответ модели",
+            "生成",
+        };
 
-    private static string Escaped(string text) => string.Concat(text.Select(c => c < 0x20 || c > 0x7e ? $"\\u{(int)c:x4}" : c.ToString()));
+    private static string Escaped(string text) =>
+        string.Concat(text.Select(c => c < 0x20 || c > 0x7e ? $"\\u{(int)c:x4}" : c.ToString()));
 }

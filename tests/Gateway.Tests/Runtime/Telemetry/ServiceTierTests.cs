@@ -20,16 +20,26 @@ public sealed class ServiceTierTests : System.IDisposable
     public void Dispose() => _spans.Dispose();
 
     [Theory]
-    [InlineData("/v1/chat/completions", false, """{"model":"gpt-4o-mini","service_tier":"priority","messages":[{"role":"user","content":"hi"}]}""", "priority")]
-    [InlineData("/v1/chat/completions", true, """{"model":"gpt-4o-mini","stream":true,"service_tier":"flex","messages":[{"role":"user","content":"hi"}]}""", "flex")]
-    [InlineData("/v1/messages", false, """{"service_tier":"standard_only","model":"claude","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}""", "standard_only")]
-    [InlineData("/v1/messages", true, """{"model":"claude","max_tokens":32,"stream":true,"messages":[{"role":"user","content":"hi"}],"service_tier":"\u0061uto"}""", "auto")]
+    [InlineData("/v1/chat/completions", false,
+        """{"model":"gpt-4o-mini","service_tier":"priority","messages":[{"role":"user","content":"hi"}]}""",
+        "priority")]
+    [InlineData("/v1/chat/completions", true,
+        """{"model":"gpt-4o-mini","stream":true,"service_tier":"flex","messages":[{"role":"user","content":"hi"}]}""",
+        "flex")]
+    [InlineData("/v1/messages", false,
+        """{"service_tier":"standard_only","model":"claude","max_tokens":32,"messages":["""
+            + """{"role":"user","content":"hi"}]}""", "standard_only")]
+    [InlineData("/v1/messages", true,
+        """{"model":"claude","max_tokens":32,"stream":true,"messages":["""
+            + """{"role":"user","content":"hi"}],"service_tier":"\u0061uto"}""", "auto")]
     public async Task TheRequestsTierIsOnTheGeneration(string path, bool stream, string body, string tier)
     {
         using var host = new GatewayHost();
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(path, body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(stream ? "text/event-stream" : "application/json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(
+            stream ? "text/event-stream" : "application/json",
+            response.Content.Headers.ContentType!.MediaType);
 
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.AssertChild(SpanNames.LlmRequest, tree.Server, ActivityKind.Client);
@@ -49,7 +59,10 @@ public sealed class ServiceTierTests : System.IDisposable
     public async Task ATierThatIsNotAShortTokenIsDroppedAndTheRequestAnswered(string tier)
     {
         using var host = new GatewayHost();
-        var body = "{\"model\":\"gpt-4o-mini\",\"service_tier\":" + tier + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        var body =
+            "{\"model\":\"gpt-4o-mini\",\"service_tier\":"
+            + tier
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post("/v1/chat/completions", body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 

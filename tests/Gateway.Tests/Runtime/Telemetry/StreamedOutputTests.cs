@@ -14,8 +14,10 @@ public sealed class StreamedOutputTests
         {
             "OpenAI chat",
             [
-                """{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"}}]}""",
-                """{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":", world"},"finish_reason":"stop"}]}""",
+                """{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":"""
+                + """{"role":"assistant","content":"Hello"}}]}""",
+                """{"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":", world"}"""
+                + ""","finish_reason":"stop"}]}""",
             ],
             "Hello, world",
             "stop"
@@ -23,8 +25,10 @@ public sealed class StreamedOutputTests
         {
             "legacy completions",
             [
-                """{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":"Once upon","finish_reason":null}]}""",
-                """{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" a time","finish_reason":"length"}]}""",
+                """{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":"Once """
+                + """upon","finish_reason":null}]}""",
+                """{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" a """
+                + """time","finish_reason":"length"}]}""",
             ],
             "Once upon a time",
             "length"
@@ -32,7 +36,8 @@ public sealed class StreamedOutputTests
         {
             "Anthropic messages",
             [
-                """{"type":"message_start","message":{"id":"msg_1","role":"assistant","content":[],"model":"claude"}}""",
+                """{"type":"message_start","message":{"id":"msg_1","role":"assistant","content":[],"model":"claude"}"""
+                + """}""",
                 """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Bonjour"}}""",
                 """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" à tous"}}""",
                 """{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":4}}""",
@@ -44,8 +49,10 @@ public sealed class StreamedOutputTests
             "OpenAI responses",
             [
                 """{"type":"response.created","response":{"id":"resp_1","status":"in_progress"}}""",
-                """{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":"Two plus"}""",
-                """{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":0,"delta":" three"}""",
+                """{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":"""
+                + """0,"delta":"Two plus"}""",
+                """{"type":"response.output_text.delta","item_id":"msg_1","output_index":0,"content_index":"""
+                + """0,"delta":" three"}""",
             ],
             "Two plus three",
             null

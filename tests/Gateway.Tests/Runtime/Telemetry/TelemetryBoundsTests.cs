@@ -25,7 +25,8 @@ public sealed class TelemetryBoundsTests : IDisposable
     private const string Chat = "/v1/chat/completions";
 
     private readonly SpanCollector _spans = new();
-    private readonly ConcurrentQueue<(string Instrument, long Value, string? Reason, string? Model)> _measurements = new();
+    private readonly ConcurrentQueue<(string Instrument, long Value, string? Reason, string? Model)> _measurements =
+        new();
     private readonly MeterListener _meters;
 
     public TelemetryBoundsTests()
@@ -40,8 +41,17 @@ public sealed class TelemetryBoundsTests : IDisposable
                 }
             },
         };
-        _meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, value, Tag(tags, "tracedllm.drop.reason"), Tag(tags, AttributeNames.GenAiRequestModel))));
-        _meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => _measurements.Enqueue((instrument.Name, (long)value, null, Tag(tags, AttributeNames.GenAiRequestModel))));
+        _meters.SetMeasurementEventCallback<long>(
+            (instrument, value, tags, _) =>
+                _measurements.Enqueue(
+                    (instrument.Name,
+                        value,
+                        Tag(tags, "tracedllm.drop.reason"),
+                        Tag(tags, AttributeNames.GenAiRequestModel))));
+        _meters.SetMeasurementEventCallback<double>(
+            (instrument, value, tags, _) =>
+                _measurements.Enqueue((instrument.Name, (long)value, null, Tag(tags, AttributeNames.GenAiRequestModel)))
+        );
         _meters.Start();
     }
 
@@ -56,7 +66,8 @@ public sealed class TelemetryBoundsTests : IDisposable
     {
         var model = "m" + new string('x', 6 * 1024 * 1024);
         using var host = new GatewayHost();
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
@@ -69,13 +80,20 @@ public sealed class TelemetryBoundsTests : IDisposable
 
         // Nowhere in the trace is more than the limit of it, and the whole trace holds a few copies at most.
         var texts = tree.Spans.SelectMany(Texts).ToList();
-        Assert.All(texts, t => Assert.True(t.Length <= limit, $"{t.Length} characters recorded: {t[..Math.Min(t.Length, 300)]}"));
+        Assert.All(
+            texts,
+            t => Assert.True(t.Length <= limit, $"{t.Length} characters recorded: {t[..Math.Min(t.Length, 300)]}"));
         Assert.True(texts.Sum(t => t.Length) < 64 * 1024, $"{texts.Sum(t => t.Length)} characters in the trace");
         Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "truncated");
 
         // The metric dimension takes no such value either.
-        await Eventually.HoldsAsync(() => _measurements.Any(m => m.Instrument == "gen_ai.server.request.duration"), "the request duration", TimeSpan.FromSeconds(10));
-        Assert.Contains(_measurements, m => m.Instrument == "gen_ai.server.request.duration" && m.Model == GatewayMetrics.OtherModel);
+        await Eventually.HoldsAsync(
+            () => _measurements.Any(m => m.Instrument == "gen_ai.server.request.duration"),
+            "the request duration",
+            TimeSpan.FromSeconds(10));
+        Assert.Contains(
+            _measurements,
+            m => m.Instrument == "gen_ai.server.request.duration" && m.Model == GatewayMetrics.OtherModel);
         _spans.AssertAllEnded();
     }
 
@@ -85,46 +103,78 @@ public sealed class TelemetryBoundsTests : IDisposable
         var keys = string.Join(",", Enumerable.Range(0, 5000).Select(i => $"\"k{i}\":{i}"));
         var traceMetadata = string.Join(",", Enumerable.Range(0, 500).Select(i => $"\"t{i}\":\"v\""));
         var tags = string.Join(",", Enumerable.Range(0, 500).Select(i => $"\"tag{i}\""));
-        // Trace attributes ride on every span (Langfuse reads them there), so 64 trace-metadata keys and 64 observation-metadata
-        // keys do not fit the default 128 attributes of the LLM span; this test is about the key limit, so it raises the span limit.
-        // TheAttributeLimitLeavesOutClientMetadataNotTheContract covers what the span limit leaves out.
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { MaxMetadataBytes = 1024 * 1024, Limits = { MaxAttributesPerSpan = 512 } }));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"kept",{{{keys}}},"trace_metadata":{{{{traceMetadata}}}},"tags":[{{{tags}}}]}}"""));
+        // Trace attributes ride on every span (Langfuse reads them there), so 64 trace-metadata keys and 64
+        // observation-metadata keys do not fit the default 128 attributes of the LLM span; this test is about the key
+        // limit, so it raises the span limit. TheAttributeLimitLeavesOutClientMetadataNotTheContract covers what the
+        // span limit leaves out.
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { MaxMetadataBytes = 1024 * 1024,
+                Limits = { MaxAttributesPerSpan = 512 } }));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + $$$"""{"trace_name":"kept",{{{keys}}},"trace_metadata":{{{{traceMetadata}}}},"tags":[{{{tags}}}]"""
+                + $$$"""}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
         var limits = new TelemetryLimits { MaxAttributesPerSpan = 512 };
         var llm = tree.Single(SpanNames.LlmRequest);
-        Assert.Equal(limits.MaxMetadataKeys, llm.TagObjects.Count(t => t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal)));
-        Assert.Equal(limits.MaxMetadataKeys, tree.Server.TagObjects.Count(t => t.Key.StartsWith(AttributeNames.LangfuseTraceMetadataPrefix, StringComparison.Ordinal)));
-        Assert.Equal(limits.MaxMetadataKeys, ((string[])tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags)!).Length);
+        Assert.Equal(
+            limits.MaxMetadataKeys,
+            llm.TagObjects.Count(t =>
+                t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal)));
+        Assert.Equal(
+            limits.MaxMetadataKeys,
+            tree.Server.TagObjects.Count(t =>
+                t.Key.StartsWith(AttributeNames.LangfuseTraceMetadataPrefix, StringComparison.Ordinal)));
+        Assert.Equal(
+            limits.MaxMetadataKeys,
+            ((string[])tree.Server.GetTagItem(AttributeNames.LangfuseTraceTags)!).Length);
         Assert.Equal("kept", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
         Assert.Equal(5000 - limits.MaxMetadataKeys, llm.GetTagItem(AttributeNames.TelemetryDropped));
-        Assert.Equal(500 - limits.MaxMetadataKeys + 500 - limits.MaxMetadataKeys, tree.Server.GetTagItem(AttributeNames.TelemetryDropped));
+        Assert.Equal(
+            500 - limits.MaxMetadataKeys + 500 - limits.MaxMetadataKeys,
+            tree.Server.GetTagItem(AttributeNames.TelemetryDropped));
         Assert.All(tree.Spans, s => Assert.True(s.TagObjects.Count() <= limits.MaxAttributesPerSpan));
-        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "metadata_key_limit" && m.Value == 5000 + 1000 - 3 * limits.MaxMetadataKeys);
+        Assert.Contains(
+            _measurements,
+            m =>
+                m.Instrument == "tracedllm.telemetry.dropped"
+                && m.Reason == "metadata_key_limit"
+                && m.Value == 5000 + 1000 - 3 * limits.MaxMetadataKeys);
     }
 
     [Fact]
     public async Task KeysBoundedToTheSameTextStayDistinctAttributes()
     {
-        // Two long keys that share what the length limit keeps, two credential-shaped keys redacted alike, and a key that already reads like a bounded one.
+        // Two long keys that share what the length limit keeps, two credential-shaped keys redacted alike, and a key
+        // that already reads like a bounded one.
         var prefix = new string('p', 80);
         var metadata = $$"""
-            "{{prefix}}-first":"one","{{prefix}}-second":"two","sk-proj-Ab3dEf6hIj9kLm2nOp5q":"three","sk-proj-Zy9xWv8uTs7rQp6oNm5l":"four","[redacted]":"five"
+            "{{prefix}}-first":"one","{{prefix}}-second":"two","sk-proj-Ab3dEf6hIj9kLm2nOp5q":"three",
+                "sk-proj-Zy9xWv8uTs7rQp6oNm5l":"four","[redacted]":"five"
             """;
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { Limits = { MaxAttributeValueLength = 64 } }));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { Limits = { MaxAttributeValueLength = 64 } }));
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat,
-            $$$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{{{{{metadata}}}},"trace_metadata":{{{{{metadata}}}}}}}"""));
+            $$$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{{{{{metadata}}}}"""
+            + $$$$""","trace_metadata":{{{{{metadata}}}}}}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        foreach (var (span, prefixKey) in new[] { (tree.Single(SpanNames.LlmRequest), AttributeNames.LangfuseObservationMetadataPrefix), (tree.Server, AttributeNames.LangfuseTraceMetadataPrefix) })
+        foreach (var (span, prefixKey) in new[]
+            {
+                (tree.Single(SpanNames.LlmRequest), AttributeNames.LangfuseObservationMetadataPrefix),
+                (tree.Server, AttributeNames.LangfuseTraceMetadataPrefix)
+            })
         {
             var keys = span.TagObjects.Select(t => t.Key).ToList();
             Assert.Equal(keys.Count, keys.Distinct(StringComparer.Ordinal).Count());
             var entries = span.TagObjects.Where(t => t.Key.StartsWith(prefixKey, StringComparison.Ordinal)).ToList();
-            Assert.Equal(new[] { "five", "four", "one", "three", "two" }, entries.Select(t => (string)t.Value!).Order(StringComparer.Ordinal));
+            Assert.Equal(
+                new[] { "five", "four", "one", "three", "two" },
+                entries.Select(t => (string)t.Value!).Order(StringComparer.Ordinal));
             Assert.Contains(entries, t => t.Key == prefixKey + "[redacted]#2");
             Assert.All(entries, t => Assert.DoesNotContain("sk-proj", t.Key, StringComparison.Ordinal));
         }
@@ -134,17 +184,26 @@ public sealed class TelemetryBoundsTests : IDisposable
     public async Task TheAttributeLimitLeavesOutClientMetadataNotTheContract()
     {
         var keys = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":{i}"));
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { Limits = { MaxAttributesPerSpan = 12 } }));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$$"""{"model":"m","temperature":0.5,"messages":[{"role":"user","content":"x"}],"metadata":{{{{{keys}}}}}}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { Limits = { MaxAttributesPerSpan = 12 } }));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                $$$$"""{"model":"m","temperature":0.5,"messages":[{"role":"user","content":"x"}]"""
+                + $$$$""","metadata":{{{{{keys}}}}}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
         var llm = tree.Single(SpanNames.LlmRequest);
         Assert.Equal("m", llm.GetTagItem(AttributeNames.GenAiRequestModel));
         Assert.Equal(0.5, llm.GetTagItem(AttributeNames.GenAiRequestTemperature));
-        Assert.True(llm.TagObjects.Count(t => t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal)) < 12);
+        Assert.True(
+            llm.TagObjects.Count(t =>
+                t.Key.StartsWith(AttributeNames.LangfuseObservationMetadataPrefix, StringComparison.Ordinal)
+            ) < 12);
         Assert.True((int)llm.GetTagItem(AttributeNames.TelemetryDropped)! > 28);
-        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "attribute_limit");
+        Assert.Contains(
+            _measurements,
+            m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "attribute_limit");
     }
 
     [Fact]
@@ -153,16 +212,25 @@ public sealed class TelemetryBoundsTests : IDisposable
         const int budget = 16 * 1024;
         var value = new string('v', 3000);
         var entries = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"k{i}\":\"{value}\""));
-        using var host = new GatewayHost().WithServices(s => s.AddSingleton(new TracedLlmOptions { MaxMetadataBytes = 1024 * 1024, Limits = { MaxTelemetryBytesPerRequest = budget } }));
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"trace_name":"first",{{{entries}}}}}"""));
+        using var host = new GatewayHost().WithServices(s =>
+            s.AddSingleton(new TracedLlmOptions { MaxMetadataBytes = 1024 * 1024,
+                Limits = { MaxTelemetryBytesPerRequest = budget } }));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat,
+                $$$"""{"model":"m","messages":[{"role":"user","content":"x"}],"metadata":"""
+                + $$$"""{"trace_name":"first",{{{entries}}}}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        var clientBytes = tree.Spans.SelectMany(s => s.TagObjects).Where(t => t.Key.StartsWith("langfuse.", StringComparison.Ordinal) && t.Value is string)
+        var clientBytes = tree.Spans
+            .SelectMany(s => s.TagObjects)
+            .Where(t => t.Key.StartsWith("langfuse.", StringComparison.Ordinal) && t.Value is string)
             .Sum(t => t.Key.Length + Encoding.UTF8.GetByteCount((string)t.Value!));
         Assert.InRange(clientBytes, budget - 3100, budget);
         Assert.Equal("first", tree.Server.GetTagItem(AttributeNames.LangfuseTraceName));
-        Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "request_budget");
+        Assert.Contains(
+            _measurements,
+            m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "request_budget");
         _spans.AssertAllEnded();
     }
 
@@ -176,7 +244,8 @@ public sealed class TelemetryBoundsTests : IDisposable
             { "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", false },
             { " rojo=1 ,, congo=2\t", "rojo=1,congo=2", false },
             { "tenant1@vendor=x,0k=y", "tenant1@vendor=x,0k=y", false },
-            // A key sent twice is kept once, the first: W3C's test suite (test_tracestate_duplicated_keys) expects the state inherited.
+            // A key sent twice is kept once, the first: W3C's test suite (test_tracestate_duplicated_keys) expects the
+            // state inherited.
             { "rojo=1,rojo=2,congo=3", "rojo=1,congo=3", false },
             // Valid and over 512 characters: members from the end go, and members over 128 characters before them.
             { string.Join(",", wide), string.Join(",", wide[..14]), false },
@@ -223,19 +292,26 @@ public sealed class TelemetryBoundsTests : IDisposable
 
     private sealed class FailingInside : OpenTelemetry.Context.Propagation.TextMapPropagator
     {
-        public override System.Collections.Generic.ISet<string> Fields { get; } = new System.Collections.Generic.HashSet<string> { "traceparent", "tracestate" };
+        public override System.Collections.Generic.ISet<string> Fields { get; } =
+            new System.Collections.Generic.HashSet<string> { "traceparent", "tracestate" };
 
-        public override OpenTelemetry.Context.Propagation.PropagationContext Extract<T>(OpenTelemetry.Context.Propagation.PropagationContext context, T carrier, Func<T, string, System.Collections.Generic.IEnumerable<string>?> getter) => context;
+        public override OpenTelemetry.Context.Propagation.PropagationContext Extract<T>(
+            OpenTelemetry.Context.Propagation.PropagationContext context,
+            T carrier,
+            Func<T, string, System.Collections.Generic.IEnumerable<string>?> getter) => context;
 
-        public override void Inject<T>(OpenTelemetry.Context.Propagation.PropagationContext context, T carrier, Action<T, string, string> setter)
-        {
-        }
+        public override void Inject<T>(
+            OpenTelemetry.Context.Propagation.PropagationContext context,
+            T carrier,
+            Action<T, string, string> setter
+        ) { }
     }
 
     private async Task AssertTraceStateKept(string[] headers, string? kept, bool invalid)
     {
         using var host = new GatewayHost();
-        var request = GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}""", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        var request = GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}""",
+            traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         request.Headers.TryAddWithoutValidation("tracestate", headers);
         using var response = await host.CreateClient().SendAsync(request);
 
@@ -247,7 +323,9 @@ public sealed class TelemetryBoundsTests : IDisposable
         Assert.All(tree.Spans, s => Assert.Equal(kept, s.TraceStateString));
         Assert.True(kept is null || kept.Length <= 512);
         var events = tree.Server.Events.Where(e => e.Name == AttributeNames.InvalidTraceContextEvent).ToList();
-        Assert.Equal(invalid ? new[] { "tracestate" } : Array.Empty<string>(), events.Select(e => e.Tags.Single(t => t.Key == AttributeNames.InvalidTraceContextField).Value as string));
+        Assert.Equal(
+            invalid ? new[] { "tracestate" } : Array.Empty<string>(),
+            events.Select(e => e.Tags.Single(t => t.Key == AttributeNames.InvalidTraceContextField).Value as string));
         _spans.AssertAllEnded();
     }
 
@@ -259,11 +337,14 @@ public sealed class TelemetryBoundsTests : IDisposable
             s.AddSingleton(new TracedLlmOptions { Limits = { MaxEventsPerSpan = 3 } });
             s.AddSingleton<ILlmGuardrail>(new RecordsFailures(10));
         });
-        using var response = await host.CreateClient().SendAsync(GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
+        using var response = await host.CreateClient().SendAsync(
+            GatewayHost.Post(Chat, """{"model":"m","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var tree = await _spans.SingleTraceAsync();
-        var guardrail = Assert.Single(tree.All(SpanNames.Guardrail), g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "records-failures");
+        var guardrail = Assert.Single(
+            tree.All(SpanNames.Guardrail),
+            g => (string?)g.GetTagItem(AttributeNames.GuardrailName) == "records-failures");
         Assert.Equal(3, guardrail.Events.Count());
         Assert.Contains(_measurements, m => m.Instrument == "tracedllm.telemetry.dropped" && m.Reason == "event_limit");
     }
@@ -290,23 +371,35 @@ public sealed class TelemetryBoundsTests : IDisposable
         Assert.Equal(128, limits.MaxEventsPerSpan);
 
         var defaults = TelemetryLimits.FromVariables(_ => null);
-        Assert.Equal((4096, 128, 128, 64, 128 * 1024), (defaults.MaxAttributeValueLength, defaults.MaxAttributesPerSpan, defaults.MaxEventsPerSpan, defaults.MaxMetadataKeys, defaults.MaxTelemetryBytesPerRequest));
+        Assert.Equal(
+            (4096, 128, 128, 64, 128 * 1024),
+            (defaults.MaxAttributeValueLength,
+                defaults.MaxAttributesPerSpan,
+                defaults.MaxEventsPerSpan,
+                defaults.MaxMetadataKeys,
+                defaults.MaxTelemetryBytesPerRequest));
     }
 
     [Fact]
     public void LimitsAndRedactionBindFromConfigurationOverTheStandardVariables()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"] = "300",
-            ["OTEL_SPAN_EVENT_COUNT_LIMIT"] = "9",
-            ["TRACEDLLM_API_KEY_FINGERPRINT_SECRET"] = "from-the-environment",
-            ["TracedLlm:Limits:MaxAttributeValueLength"] = "100",
-            ["TracedLlm:Limits:MaxTelemetryBytesPerRequest"] = "5000",
-            ["TracedLlm:Redaction:KeyFragments:0"] = "ssn",
-            ["TracedLlm:RequireAuthenticationToJoinTrace"] = "true",
-        }).Build();
-        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddTracedLlm().BuildServiceProvider();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"] = "300",
+                    ["OTEL_SPAN_EVENT_COUNT_LIMIT"] = "9",
+                    ["TRACEDLLM_API_KEY_FINGERPRINT_SECRET"] = "from-the-environment",
+                    ["TracedLlm:Limits:MaxAttributeValueLength"] = "100",
+                    ["TracedLlm:Limits:MaxTelemetryBytesPerRequest"] = "5000",
+                    ["TracedLlm:Redaction:KeyFragments:0"] = "ssn",
+                    ["TracedLlm:RequireAuthenticationToJoinTrace"] = "true",
+                })
+            .Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddTracedLlm()
+            .BuildServiceProvider();
         var options = services.GetRequiredService<TracedLlmOptions>();
 
         Assert.Equal(100, options.Limits.MaxAttributeValueLength);
@@ -321,9 +414,15 @@ public sealed class TelemetryBoundsTests : IDisposable
     [Fact]
     public void ANegativeLimitFailsTheStartNamingTheSetting()
     {
-        using var services = new ServiceCollection().AddTracedLlm(o => o.Limits.MaxMetadataKeys = -1).BuildServiceProvider();
-        var invalid = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TracedLlmOptions>>().Value);
-        Assert.Contains("TracedLlm:Limits:MaxMetadataKeys must be at least 0 (it is -1).", invalid.Message, StringComparison.Ordinal);
+        using var services = new ServiceCollection()
+            .AddTracedLlm(o => o.Limits.MaxMetadataKeys = -1)
+            .BuildServiceProvider();
+        var invalid = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TracedLlmOptions>>().Value);
+        Assert.Contains(
+            "TracedLlm:Limits:MaxMetadataKeys must be at least 0 (it is -1).",
+            invalid.Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]

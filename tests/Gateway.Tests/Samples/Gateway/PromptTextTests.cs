@@ -14,9 +14,13 @@ public class PromptTextTests
 {
     [Theory]
     [InlineData("\"plain\"", "plain")]
-    [InlineData("""[{"type":"text","text":"one"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}},{"type":"text","text":"two"}]""", "one\ntwo")]
+    [InlineData(
+        """[{"type":"text","text":"one"},{"type":"image_url","image_url":{"url":"https://example.com/a.png"}},"""
+            + """{"type":"text","text":"two"}]""", "one\ntwo")]
     [InlineData("""[{"type":"text","text":"only"}]""", "only")]
-    [InlineData("""[{"type":"text","text":5},{"type":"text","text":{"nested":"no"}},null,"loose",[1],{"type":"text","text":"kept"}]""", "kept")]
+    [InlineData(
+        """[{"type":"text","text":5},{"type":"text","text":{"nested":"no"}},null,"loose",[1],"""
+            + """{"type":"text","text":"kept"}]""", "kept")]
     [InlineData("""[{"type":"image","source":{"type":"base64","data":"iVBORw0KGgo="}}]""", "")]
     [InlineData("[]", "")]
     [InlineData("null", "")]
@@ -25,15 +29,22 @@ public class PromptTextTests
     [InlineData("\"esc\\u0061ped \\\"quote\\\"\"", "escaped \"quote\"")]
     public void AChatMessagesContentIsReadAsItsText(string content, string text)
     {
-        var request = JsonSerializer.Deserialize($$"""{"model":"m","messages":[{"role":"user","content":{{content}}},{"role":"assistant","content":"after"}]}""", GatewayJsonContext.Default.ChatCompletionRequest)!;
+        var request =
+            JsonSerializer.Deserialize(
+                $$"""{"model":"m","messages":[{"role":"user","content":{{content}}},"""
+                    + $$"""{"role":"assistant","content":"after"}]}""",
+                    GatewayJsonContext.Default.ChatCompletionRequest)!;
 
-        Assert.Equal(new[] { new PromptMessage("user", text), new PromptMessage("assistant", "after") }, request.PromptMessages());
+        Assert.Equal(
+            new[] { new PromptMessage("user", text), new PromptMessage("assistant", "after") },
+            request.PromptMessages());
     }
 
     [Fact]
     public void AMessageWithNoContentHasNoText()
     {
-        var request = JsonSerializer.Deserialize("""{"model":"m","messages":[{"role":"user"}]}""", GatewayJsonContext.Default.ChatCompletionRequest)!;
+        var request = JsonSerializer.Deserialize("""{"model":"m","messages":[{"role":"user"}]}""",
+            GatewayJsonContext.Default.ChatCompletionRequest)!;
 
         Assert.Equal(new PromptMessage("user", string.Empty), Assert.Single(request.PromptMessages()));
     }
@@ -44,9 +55,14 @@ public class PromptTextTests
     [InlineData("7", "")]
     public void AnAnthropicSystemPromptIsReadFirstAsItsText(string system, string text)
     {
-        var request = JsonSerializer.Deserialize($$"""{"model":"m","max_tokens":8,"system":{{system}},"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}]}""", GatewayJsonContext.Default.MessagesRequest)!;
+        var request =
+            JsonSerializer.Deserialize(
+                $$"""{"model":"m","max_tokens":8,"system":{{system}},"messages":[{"role":"user","content":["""
+                    + $$"""{"type":"text","text":"hi"}]}]}""", GatewayJsonContext.Default.MessagesRequest)!;
 
-        Assert.Equal(new[] { new PromptMessage("system", text), new PromptMessage("user", "hi") }, request.PromptMessages());
+        Assert.Equal(
+            new[] { new PromptMessage("system", text), new PromptMessage("user", "hi") },
+            request.PromptMessages());
     }
 
     [Theory]

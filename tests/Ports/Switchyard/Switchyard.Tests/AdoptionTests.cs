@@ -16,10 +16,13 @@ public sealed partial class AdoptionTests
     [Fact]
     public void TheDocumentedCountsAreThePorts()
     {
-        // The adopted project holds exactly the files adoption changed; it compiles the others from the Api as they are.
-        var changed = Directory.EnumerateFiles(Path.Combine(Port, "Switchyard.Api.Traced"), "*.cs", SearchOption.AllDirectories)
+        // The adopted project holds exactly the files adoption changed; it compiles the others from the Api as they
+        // are.
+        var changed = Directory
+            .EnumerateFiles(Path.Combine(Port, "Switchyard.Api.Traced"), "*.cs", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(Path.Combine(Port, "Switchyard.Api.Traced"), path).Replace('\\', '/'))
-            .Where(path => !path.StartsWith("obj/", StringComparison.Ordinal) && !path.StartsWith("bin/", StringComparison.Ordinal))
+            .Where(path => !path.StartsWith("obj/", StringComparison.Ordinal)
+                && !path.StartsWith("bin/", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .ToList();
         Assert.Equal(new[] { "Controllers/ChatCompletionsController.cs", "Program.cs" }, changed);
@@ -36,7 +39,10 @@ public sealed partial class AdoptionTests
 
         // The project file: one package reference, which this repository's project references stand for.
         Assert.Equal((1, 0), documented["Switchyard.Api.csproj"]);
-        Assert.Contains("src/Runtime/TracedLlm.csproj", File.ReadAllText(Path.Combine(Port, "Switchyard.Api.Traced/Switchyard.Api.Traced.csproj")), StringComparison.Ordinal);
+        Assert.Contains(
+            "src/Runtime/TracedLlm.csproj",
+            File.ReadAllText(Path.Combine(Port, "Switchyard.Api.Traced/Switchyard.Api.Traced.csproj")),
+            StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -60,7 +66,9 @@ public sealed partial class AdoptionTests
     /// <summary>The rows of docs/mvc.md's count: <c>| `file` | added | removed |</c>.</summary>
     private static Dictionary<string, (int, int)> Documented() =>
         CountRow().Matches(File.ReadAllText(Docs))
-            .ToDictionary(m => m.Groups["file"].Value, m => (int.Parse(m.Groups["added"].Value), int.Parse(m.Groups["removed"].Value)));
+            .ToDictionary(
+                m => m.Groups["file"].Value,
+                m => (int.Parse(m.Groups["added"].Value), int.Parse(m.Groups["removed"].Value)));
 
     [GeneratedRegex(@"^\| `(?<file>[^`]+)` \| (?<added>\d+) \| (?<removed>\d+) \|", RegexOptions.Multiline)]
     private static partial Regex CountRow();

@@ -52,8 +52,10 @@ public sealed class AttemptTests : IAsyncLifetime
         var (llm, attempts) = await AttemptsAsync();
         Assert.Equal(new[] { "initial", "retry" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.Equal(new[] { "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.Equal(new object?[] { 503, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
-        Assert.All(attempts, a => Assert.Equal(SwitchyardApp<TracedProgram>.Model, a.GetTagItem(AttributeNames.GenAiRequestModel)));
+        Assert.Equal(
+            new object?[] { 503, null }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.All(attempts, a =>
+            Assert.Equal(SwitchyardApp<TracedProgram>.Model, a.GetTagItem(AttributeNames.GenAiRequestModel)));
 
         // An OpenAI-compatible host names no provider by itself: the port names it on the client (ProviderName).
         Assert.All(attempts, a => Assert.Equal("openrouter", a.GetTagItem(AttributeNames.GenAiProviderName)));
@@ -67,7 +69,10 @@ public sealed class AttemptTests : IAsyncLifetime
         Assert.Equal(ActivityStatusCode.Unset, llm.Status);
     }
 
-    /// <summary>Every try of the first model fails: the orchestrator's next model is a fallback attempt, naming the failure before it.</summary>
+    /// <summary>
+    /// Every try of the first model fails: the orchestrator's next model is a fallback attempt, naming the failure
+    /// before it.
+    /// </summary>
     [Fact]
     public async Task TheOrchestratorsNextModelIsAFallbackAttempt()
     {
@@ -75,16 +80,22 @@ public sealed class AttemptTests : IAsyncLifetime
 
         Assert.Equal(200, status);
         var (_, attempts) = await AttemptsAsync();
-        Assert.Equal(new[] { "initial", "retry", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
-        Assert.Equal(new[] { "failure", "failure", "success" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
+        Assert.Equal(
+            new[] { "initial", "retry", "fallback" }, attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
+        Assert.Equal(
+            new[] { "failure", "failure", "success" },
+            attempts.Select(a => a.GetTagItem(AttributeNames.AttemptOutcome)));
         Assert.Equal(
             new[] { SwitchyardApp<TracedProgram>.Model, SwitchyardApp<TracedProgram>.Model, Fallback },
             attempts.Select(a => a.GetTagItem(AttributeNames.GenAiRequestModel)));
-        Assert.Equal(typeof(TracedLlm.UpstreamException).FullName, attempts[2].GetTagItem(AttributeNames.AttemptReason));
+        Assert.Equal(
+            typeof(TracedLlm.UpstreamException).FullName, attempts[2].GetTagItem(AttributeNames.AttemptReason));
         AssertEachCarriedItsAttempt(attempts);
     }
 
-    /// <summary>Every model fails every try: six failed attempts, and the app's own 502 the request's failure.</summary>
+    /// <summary>
+    /// Every model fails every try: six failed attempts, and the app's own 502 the request's failure.
+    /// </summary>
     [Fact]
     public async Task EveryModelFailingIsEveryAttemptFailed()
     {
@@ -96,7 +107,9 @@ public sealed class AttemptTests : IAsyncLifetime
             new[] { "initial", "retry", "fallback", "retry", "fallback", "retry" },
             attempts.Select(a => a.GetTagItem(AttributeNames.AttemptKind)));
         Assert.All(attempts, a => Assert.Equal("failure", a.GetTagItem(AttributeNames.AttemptOutcome)));
-        Assert.Equal(new object?[] { 503, 503, 502, 502, 429, 429 }, attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
+        Assert.Equal(
+            new object?[] { 503, 503, 502, 502, 429, 429 },
+            attempts.Select(a => a.GetTagItem(AttributeNames.HttpResponseStatusCode)));
         Assert.Equal(LastFallback, attempts[^1].GetTagItem(AttributeNames.GenAiRequestModel));
         Assert.Equal(ActivityStatusCode.Error, llm.Status);
         AssertEachCarriedItsAttempt(attempts);
@@ -116,7 +129,10 @@ public sealed class AttemptTests : IAsyncLifetime
         return (int)response.StatusCode;
     }
 
-    /// <summary>The request's LLM span and its attempts in order, once its server span has ended (its trace the one the upstream saw).</summary>
+    /// <summary>
+    /// The request's LLM span and its attempts in order, once its server span has ended (its trace the one the
+    /// upstream saw).
+    /// </summary>
     private async Task<(Activity Llm, List<Activity> Attempts)> AttemptsAsync()
     {
         var traceId = Assert.Single(_upstream.Received.Select(r => r.Traceparent!.Split('-')[1]).Distinct());
@@ -131,9 +147,11 @@ public sealed class AttemptTests : IAsyncLifetime
         }
 
         var llm = Assert.Single(spans, s => s.DisplayName == SpanNames.LlmRequest);
-        var attempts = spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
+        var attempts =
+            spans.Where(s => s.DisplayName == SpanNames.UpstreamAttempt).OrderBy(s => s.StartTimeUtc).ToList();
         Assert.All(attempts, a => Assert.Equal(llm.SpanId, a.ParentSpanId));
-        Assert.Equal(Enumerable.Range(0, attempts.Count), attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
+        Assert.Equal(
+            Enumerable.Range(0, attempts.Count), attempts.Select(a => (int)a.GetTagItem(AttributeNames.AttemptIndex)!));
         return (llm, attempts);
     }
 
@@ -150,7 +168,9 @@ public sealed class AttemptTests : IAsyncLifetime
         for (var i = 0; i < attempts.Count; i++)
         {
             Assert.Equal(attempts[i].TraceId.ToHexString(), parents[i][1]);
-            Assert.True(exported.TryGetValue(parents[i][2], out var send), $"attempt {i}: the upstream's parent {parents[i][2]} is in no export");
+            Assert.True(
+                exported.TryGetValue(parents[i][2], out var send),
+                $"attempt {i}: the upstream's parent {parents[i][2]} is in no export");
             Assert.Equal(ActivityKind.Client, send.Kind);
             Assert.Equal(attempts[i].SpanId, send.ParentSpanId);
         }

@@ -53,13 +53,22 @@ public sealed class PortTests : IAsyncLifetime
             "valid" => (Request(), Array.Empty<int>(), 200, "application/json"),
             "retry" => (Request(), new[] { 503 }, 200, "application/json"),
             "fallback" => (Request(), EveryTry(503), 200, "application/json"),
-            "invalid" => ("""{"messages":[{"role":"robot","content":"hi"}],"temperature":3}""", Array.Empty<int>(), 400, "application/problem+json"),
+            "invalid" => (
+                """{"messages":[{"role":"robot","content":"hi"}],"temperature":3}""",
+                Array.Empty<int>(),
+                400,
+                "application/problem+json"),
             "filter" => (Request(content: new string('x', 100)), Array.Empty<int>(), 422, "application/problem+json"),
-            "cut-off" => ("""{"model":"openai/gpt-4o","messages":[{"role":"us""", Array.Empty<int>(), 400, "application/problem+json"),
+            "cut-off" => (
+                """{"model":"openai/gpt-4o","messages":[{"role":"us""",
+                Array.Empty<int>(),
+                400,
+                "application/problem+json"),
             "not-json" => ("model=openai/gpt-4o", Array.Empty<int>(), 400, "application/problem+json"),
             "stream" => (Request(extra: "\"stream\":true"), Array.Empty<int>(), 200, "application/json"),
             "wrong-typed-metadata" => (Request(extra: "\"metadata\":\"x\""), NoReplies, 200, "application/json"),
-            "metadata-object" => (Request(extra: "\"metadata\":{\"trace_name\":\"port\"}"), NoReplies, 200, "application/json"),
+            "metadata-object" =>
+                (Request(extra: "\"metadata\":{\"trace_name\":\"port\"}"), NoReplies, 200, "application/json"),
             "unknown-model" => (Request(model: "acme/unknown"), Array.Empty<int>(), 404, "application/problem+json"),
             "all-fail" => (Request(), EveryTry(503, 502, 429), 502, "application/problem+json"),
             _ => (Request(), new[] { 400 }, 500, "application/problem+json"),
@@ -159,16 +168,19 @@ public sealed class PortTests : IAsyncLifetime
     }
 
     /// <summary>Each status for every try Polly makes of one model: the models of the chain fail in turn.</summary>
-    private static int[] EveryTry(params int[] statuses) => statuses.SelectMany(status => Enumerable.Repeat(status, SwitchyardApp<Program>.TriesPerModel)).ToArray();
+    private static int[] EveryTry(params int[] statuses) =>
+        statuses.SelectMany(status => Enumerable.Repeat(status, SwitchyardApp<Program>.TriesPerModel)).ToArray();
 
-    private static string Request(string model = SwitchyardApp<Program>.Model, string content = "hello", string? extra = null)
+    private static string Request(
+        string model = SwitchyardApp<Program>.Model, string content = "hello", string? extra = null)
     {
         var messages = new[] { new { role = "user", content } };
         var json = JsonSerializer.Serialize(new { model, messages, temperature = 0.2, max_tokens = 64 });
         return extra is null ? json : json[..^1] + "," + extra + "}";
     }
 
-    private async Task<(int Status, string? ContentType, string Body)> SendAsync<T>(SwitchyardApp<T> app, string body, int[] replies)
+    private async Task<(int Status, string? ContentType, string Body)> SendAsync<T>(
+        SwitchyardApp<T> app, string body, int[] replies)
         where T : class
     {
         if (replies.Length > 0)
@@ -180,16 +192,25 @@ public sealed class PortTests : IAsyncLifetime
         using var content = new StringContent(body, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await client.PostAsync(Path, content);
-        return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
+        return (
+            (int)response.StatusCode,
+            response.Content.Headers.ContentType?.MediaType,
+            await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Both are problem details of one shape: the same members (an errors object with the same fields, unless the input was unreadable), each with its traceId.</summary>
+    /// <summary>
+    /// Both are problem details of one shape: the same members (an errors object with the same fields, unless the
+    /// input was unreadable), each with its traceId.
+    /// </summary>
     private static void AssertSameProblemShape(string before, string after, bool sameErrors)
     {
         using var beforeJson = JsonDocument.Parse(before);
         using var afterJson = JsonDocument.Parse(after);
-        var expected = beforeJson.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(expected, afterJson.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList());
+        var expected =
+            beforeJson.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            expected,
+            afterJson.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList());
         Assert.Contains("traceId", expected);
         Assert.False(string.IsNullOrEmpty(afterJson.RootElement.GetProperty("traceId").GetString()));
         foreach (var member in new[] { "type", "title", "status", "detail" })
@@ -211,7 +232,9 @@ public sealed class PortTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The one TracedLlm trace the adopted app exported (its server span ends once the app's answer is complete).</summary>
+    /// <summary>
+    /// The one TracedLlm trace the adopted app exported (its server span ends once the app's answer is complete).
+    /// </summary>
     private static async Task<Trace> TraceAsync(SwitchyardApp<TracedProgram> app)
     {
         var deadline = Environment.TickCount64 + 10_000;

@@ -17,7 +17,9 @@ internal sealed class SwitchyardApp<TProgram>(string upstream) : WebApplicationF
 {
     public const string Model = "openai/gpt-4o";
 
-    /// <summary>How many sends Polly makes to one model (a first and one retry), each retry after a few milliseconds.</summary>
+    /// <summary>
+    /// How many sends Polly makes to one model (a first and one retry), each retry after a few milliseconds.
+    /// </summary>
     public const int TriesPerModel = 2;
 
     public ExportedActivities Exported { get; } = new();
@@ -28,10 +30,13 @@ internal sealed class SwitchyardApp<TProgram>(string upstream) : WebApplicationF
         builder.UseSetting("Models:Fallbacks:" + Model + ":0", "anthropic/claude-3.5-sonnet");
         builder.UseSetting("Models:Fallbacks:" + Model + ":1", "meta-llama/llama-3.1-70b-instruct");
         builder.UseSetting("Limits:MaxPromptCharacters", "64");
-        builder.UseSetting("OpenRouter:Resilience:Retry:MaxRetryAttempts", (TriesPerModel - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting(
+            "OpenRouter:Resilience:Retry:MaxRetryAttempts",
+            (TriesPerModel - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("OpenRouter:Resilience:Retry:Delay", "00:00:00.005");
         builder.UseSetting("Logging:LogLevel:Default", "None");
-        builder.ConfigureTestServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Exported)));
+        builder.ConfigureTestServices(services =>
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Exported)));
     }
 }
 

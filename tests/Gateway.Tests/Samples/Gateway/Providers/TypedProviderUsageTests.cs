@@ -17,10 +17,15 @@ namespace TracedLlm.Gateway.Tests;
 /// </summary>
 public sealed class TypedProviderUsageTests : IDisposable
 {
-    private const string Usage = "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":1186,\"total_tokens\":3192,\"prompt_tokens_details\":{\"cached_tokens\":1920},\"completion_tokens_details\":{\"reasoning_tokens\":1024}}";
+    private const string Usage =
+        "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":1186,\"total_tokens\":3192,"
+        + "\"prompt_tokens_details\":{\"cached_tokens\":1920},"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":1024}}";
 
     // Not counts of their totals: a cached part below zero, a reasoning part larger than the output.
-    private const string UnsoundUsage = "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":1186,\"prompt_tokens_details\":{\"cached_tokens\":-7},\"completion_tokens_details\":{\"reasoning_tokens\":5000}}";
+    private const string UnsoundUsage =
+        "\"usage\":{\"prompt_tokens\":2006,\"completion_tokens\":1186,\"prompt_tokens_details\":{\"cached_tokens\":-7},"
+        + "\"completion_tokens_details\":{\"reasoning_tokens\":5000}}";
 
     private readonly SpanCollector _spans = new();
 
@@ -40,7 +45,8 @@ public sealed class TypedProviderUsageTests : IDisposable
         Assert.Equal(1186L, llm.GetTagItem(AttributeNames.GenAiUsageOutputTokens));
         Assert.Equal(1920L, llm.GetTagItem(AttributeNames.GenAiUsageCacheReadInputTokens));
         Assert.Equal(1024L, llm.GetTagItem(AttributeNames.GenAiUsageReasoningOutputTokens));
-        Assert.Equal("""{"input":86,"input_cached_tokens":1920,"output":162,"output_reasoning_tokens":1024}""", llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
+        Assert.Equal("""{"input":86,"input_cached_tokens":1920,"output":162,"output_reasoning_tokens":1024}""",
+            llm.GetTagItem(AttributeNames.LangfuseObservationUsageDetails));
 
         if (route == "/v1/messages")
         {
@@ -53,7 +59,9 @@ public sealed class TypedProviderUsageTests : IDisposable
         {
             Assert.Equal(2006, usage.GetProperty("prompt_tokens").GetInt64());
             Assert.Equal(1920, usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt64());
-            Assert.Equal(1024, usage.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt64());
+            Assert.Equal(
+                1024,
+                usage.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt64());
             Assert.Equal(3192, usage.GetProperty("total_tokens").GetInt64());
         }
 
@@ -85,17 +93,28 @@ public sealed class TypedProviderUsageTests : IDisposable
         var reply = stream
             ? UpstreamStub.Reply.Stream(
                 UpstreamStub.FirstChunk
-                + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n"
-                + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[]," + usage + "}\n\n"
-                + "data: [DONE]\n\n")
-            : UpstreamStub.Reply.Answer(200, "{\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"from upstream\"},\"finish_reason\":\"stop\"}]," + usage + "}");
+                    + "data: "
+                        + "{\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"content\":\" upstream\"},\"finish_reason\":\"stop\"}]}\n\n"
+                    + "data: {\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[],"
+                    + usage
+                    + "}\n\n"
+                    + "data: [DONE]\n\n")
+            : UpstreamStub.Reply.Answer(
+                200,
+                "{\"id\":\"up-1\",\"model\":\"upstream-model\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"from upstream\"},\"finish_reason\":\"stop\"}],"
+                    + usage
+                    + "}");
         await using var upstream = await UpstreamStub.StartWithAsync(reply);
         using var host = new GatewayHost()
             .With("Upstream:BaseUrl", upstream.BaseUrl).With("Upstream:Relay", "false")
             .With("Upstream:FallbackToEmbedded", "false").With("Retry:MaxRetries", "0");
         var body = route == "/v1/messages"
-            ? $$"""{"model":"claude","max_tokens":32,"stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}"""
-            : $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"hi"}]}""";
+            ? $$"""{"model":"claude","max_tokens":32,"stream":{{(stream ? "true" : "false")}},"messages":["""
+                + $$"""{"role":"user","content":"hi"}]}"""
+            : $$"""{"model":"gpt-4o-mini","stream":{{(stream ? "true" : "false")}},"messages":["""
+                + $$"""{"role":"user","content":"hi"}]}""";
         using var response = await host.CreateClient().SendAsync(GatewayHost.Post(route, body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var text = await response.Content.ReadAsStringAsync();

@@ -9,7 +9,10 @@ using Xunit;
 
 namespace TracedLlm.Gateway.Tests;
 
-/// <summary>The sample's upstream request: the client's credentials out, the gateway's key in, the path after the version on the base URL.</summary>
+/// <summary>
+/// The sample's upstream request: the client's credentials out, the gateway's key in, the path after the version on the
+/// base URL.
+/// </summary>
 public sealed class UpstreamTransformerTests
 {
     [Theory]
@@ -21,7 +24,11 @@ public sealed class UpstreamTransformerTests
         var context = ClientRequest(path, query);
         using var upstream = new HttpRequestMessage();
 
-        await new UpstreamTransformer("Bearer sk-gateway-own").TransformRequestAsync(context, upstream, "http://upstream.test/v1", CancellationToken.None);
+        await new UpstreamTransformer("Bearer sk-gateway-own").TransformRequestAsync(
+            context,
+            upstream,
+            "http://upstream.test/v1",
+            CancellationToken.None);
 
         Assert.Equal(new Uri(expected), upstream.RequestUri);
         Assert.Equal("Bearer sk-gateway-own", Assert.Single(upstream.Headers.GetValues("Authorization")));
@@ -37,11 +44,17 @@ public sealed class UpstreamTransformerTests
         var context = ClientRequest("/v1/messages", "");
         using var upstream = new HttpRequestMessage();
 
-        await new UpstreamTransformer(authorization: null).TransformRequestAsync(context, upstream, "http://upstream.test/v1", CancellationToken.None);
+        await new UpstreamTransformer(authorization: null).TransformRequestAsync(
+            context,
+            upstream,
+            "http://upstream.test/v1",
+            CancellationToken.None);
 
         Assert.False(upstream.Headers.Contains("Authorization"), "the client's Authorization went upstream");
         Assert.False(upstream.Headers.Contains("x-api-key"), "the client's x-api-key went upstream");
-        Assert.DoesNotContain(upstream.Headers, header => header.Value.Any(value => value.Contains("sk-client", StringComparison.Ordinal)));
+        Assert.DoesNotContain(
+            upstream.Headers,
+            header => header.Value.Any(value => value.Contains("sk-client", StringComparison.Ordinal)));
     }
 
     private static DefaultHttpContext ClientRequest(string path, string query)
