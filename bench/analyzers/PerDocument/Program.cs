@@ -216,7 +216,7 @@ foreach (var (label, fresh) in new[] { ("unchanged compilation", false), ("new c
     {
         var target = fresh ? Edit(compilation, documents[3], i).Fork : compilation;
         var clock = Stopwatch.StartNew();
-        var facts = createFacts.Invoke(null, new object[] { target, CancellationToken.None })!;
+        var facts = createFacts.Invoke(null, new object?[] { target, CancellationToken.None, null })!;
         var factsTime = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
         routesOf.Invoke(facts, new object[] { CancellationToken.None });
