@@ -95,7 +95,8 @@ public sealed class UseTracedLlmTests
             System.StringComparison.Ordinal), markup: true),
         Libraries,
         Diagnostic("TLLM2006", 0, Message("IChatClient.GetResponseAsync")),
-        Diagnostic("TLLM2006", 1, Message("IChatClient.GetStreamingResponseAsync", "Routes.Chat → Routes.StreamAsync")),
+        Diagnostic(
+            "TLLM2006", 1, Message("IChatClient.GetStreamingResponseAsync", "Routes.Chat → Routes.StreamAsync")),
         Diagnostic("TLLM2006", 2, Message("IChatClient.GetResponseAsync", "Routes.Chat → Summaries.SummarizeAsync")),
         Diagnostic("TLLM2006", 3, Message("IChatClient.GetResponseAsync", "Routes.Chat → Titles.TitleAsync")),
         Diagnostic("TLLM2006", 4, Message("IChatClient.GetResponseAsync")));

@@ -51,9 +51,9 @@ public sealed class SecretRedaction
     /// <remarks>
     /// OpenAI and Anthropic (<c>sk-</c>, <c>sk-ant-</c>), Langfuse (<c>sk-lf-</c>), Stripe, GitHub, Slack, AWS, Google
     /// and Hugging Face keys. HTTP credentials (<c>Bearer …</c>, <c>Basic …</c>) and JSON Web Tokens
-    /// (<c>eyJ….eyJ….…</c>) are always recognized. A key a provider's error shows masked counts too, with one of these
-    /// prefixes (<c>sk-proj-****…abcd</c>) or none (<c>****b2c1</c>, <c>xa***Y2</c>: a token with a run of three
-    /// asterisks or more and at least two letters or digits).
+    /// (<c>eyJ….eyJ….…</c>) are always recognized. A key a provider's error shows masked counts too, with one of
+    /// these prefixes (<c>sk-proj-****…abcd</c>) or none (<c>****b2c1</c>, <c>xa***Y2</c>: a token with a run of
+    /// three asterisks or more and at least two letters or digits).
     /// </remarks>
     public IList<string> ValuePrefixes { get; } =
         new List<string>

@@ -80,8 +80,8 @@ public static partial class LlmStage
     /// <summary>Waits for the during-call guardrails before <paramref name="result"/> is written.</summary>
     /// <remarks>
     /// An error result (an <see cref="IStatusCodeHttpResult"/> of status 400 or more) carries no model output, so the
-    /// guardrails are stopped instead of waited for, as when the handler fails — one that had already blocked or failed
-    /// still fails the request.
+    /// guardrails are stopped instead of waited for, as when the handler fails — one that had already blocked or
+    /// failed still fails the request.
     /// </remarks>
     public static ValueTask CompleteDuringCallGuardrailsAsync(LlmCall call, IResult result)
     {

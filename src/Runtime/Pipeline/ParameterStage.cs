@@ -14,8 +14,8 @@ public delegate bool TextParser<T>(string text, out T value);
 /// <summary>The handler's route, query and header values.</summary>
 /// <remarks>
 /// Read from the request, parsed with the invariant culture (as minimal APIs do), and refused in the client's terms
-/// when missing or malformed — a 400 in the route's wire format naming the value and what it must be. It has no span of
-/// its own: the generated pipeline calls it inside <c>proxy_pre_call</c>. For generated code only.
+/// when missing or malformed — a 400 in the route's wire format naming the value and what it must be. It has no span
+/// of its own: the generated pipeline calls it inside <c>proxy_pre_call</c>. For generated code only.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ParameterStage
