@@ -162,7 +162,9 @@ internal sealed partial class CompilationFacts
                 IInvocationOperation call => CallWork(call, ref helpers) is var called && called == InMemoryWork.Other
                 && unthrown is not null
                 && CannotThrow(call, unthrown) ? InMemoryWork.Computes : called,
-                IAwaitOperation when unthrown is not null => InMemoryWork.Computes,
+                // An await of a method of source rethrows what its body throws, read below as the call's.
+                IAwaitOperation { Operation: IInvocationOperation awaited } when unthrown is not null
+                    || awaited.TargetMethod.Locations.Any(l => l.IsInSource) => InMemoryWork.Computes,
                 IForEachLoopOperation loop when Types.Decoders.EnumeratesInMemory(loop) => InMemoryWork.Computes,
                 IObjectCreationOperation { Constructor: { } constructor } => Decodes(constructor) ? InMemoryWork.Decodes
                 : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor)
@@ -171,7 +173,8 @@ internal sealed partial class CompilationFacts
                 IObjectCreationOperation => InMemoryWork.Other,
                 IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType
                 || Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property)
-                || IsAutoProperty(property.Property) ? InMemoryWork.Computes : InMemoryWork.Other,
+                || IsAutoProperty(property.Property) || Same(property.Property.ContainingType, Types.Exception)
+                    ? InMemoryWork.Computes : InMemoryWork.Other,
                 IBinaryOperation { OperatorMethod: { } binary } => OperatorWork(binary),
                 IUnaryOperation { OperatorMethod: { } unary } => OperatorWork(unary),
                 IConversionOperation { OperatorMethod: { } conversion } => OperatorWork(conversion),
@@ -179,7 +182,7 @@ internal sealed partial class CompilationFacts
                 IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation
                 or IMethodReferenceOperation or IDynamicInvocationOperation or IDynamicMemberReferenceOperation
                 or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation
-                or IUsingDeclarationOperation or IForEachLoopOperation or ILockOperation
+                or IUsingDeclarationOperation or IForEachLoopOperation
                 or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation
                 or IDeconstructionAssignmentOperation => InMemoryWork.Other,
                 _ => InMemoryWork.Computes,
@@ -217,17 +220,24 @@ internal sealed partial class CompilationFacts
             return InMemoryWork.Decodes;
         }
 
-        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || ReadsAsLinq(call) || IsLogCall(call))
+        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || ReadsAsLinq(call) || IsLogCall(call)
+            || MakesResult(call) || method.ContainingType?.ToDisplayString() == "System.Console"
+                && method.Name is "Write" or "WriteLine")
         {
             return InMemoryWork.Computes;
         }
 
-        if (!IsHelper(method))
+        // A console line is a log line, a result runs after the action; an interface of source runs its implementations.
+        var run = IsHelper(method) ? new[] { method }.ToList()
+            : Dispatches(method.OriginalDefinition) && method.ContainingType is { } owner
+                && owner.Locations.Any(l => l.IsInSource) && OnlyHere(owner)
+                ? Implementations(method.OriginalDefinition, CancellationToken.None) : null;
+        if (run is not { Count: > 0 })
         {
             return InMemoryWork.Other;
         }
 
-        (helpers ??= new List<IMethodSymbol>()).Add(method.OriginalDefinition);
+        (helpers ??= new List<IMethodSymbol>()).AddRange(run.Select(m => m.OriginalDefinition));
         return InMemoryWork.Computes;
     }
 
@@ -254,8 +264,10 @@ internal sealed partial class CompilationFacts
     private bool Decodes(IMethodSymbol method) =>
         Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
 
+    // A helper that catches every exception itself (a file write logged and dropped) fails no caller.
     private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
-        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null)
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null) is var work
+            && work == InMemoryWork.Other && BodyCannotThrow(method, depth + 1) ? InMemoryWork.Computes : work
             : InMemoryWork.Other;
 
     /// <summary>The constructor of an object of source that only holds values (a record, a DTO).</summary>

@@ -127,7 +127,8 @@ internal sealed partial class CompilationFacts
         @try.Catches.Any(clause => clause.Filter is null
             && (clause.ExceptionType.SpecialType == SpecialType.System_Object
                 || Same(clause.ExceptionType, Types.Exception)))
-        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
+        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred)
+            || WorkOf(clause.Handler, depth, null) == InMemoryWork.Computes)
         && (@try.Finally is null || CannotThrow(@try.Finally, depth, deferred));
 
     private bool CallCannotThrow(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred = null)
