@@ -227,7 +227,7 @@ internal sealed partial class CompilationFacts
             return InMemoryWork.Computes;
         }
 
-        // A console line is a log line, a result runs after the action; an interface of source runs its implementations.
+        // A console line is a log line, a result runs after the action; an interface runs its implementations.
         var run = IsHelper(method) ? new[] { method }.ToList()
             : Dispatches(method.OriginalDefinition) && method.ContainingType is { } owner
                 && owner.Locations.Any(l => l.IsInSource) && OnlyHere(owner)
