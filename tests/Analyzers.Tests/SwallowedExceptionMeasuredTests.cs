@@ -11,6 +11,8 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SwallowedExceptionMeasuredTests
 {
+    private const string Usings = "using System.Linq;\nusing Microsoft.Extensions.Logging;\n";
+
     /// <summary>A store's own exceptions and a failure record the team declares.</summary>
     private const string Store = """
         internal sealed class NodeGoneException(string node) : Exception(node);
@@ -246,7 +248,7 @@ public sealed class SwallowedExceptionMeasuredTests
     /// </summary>
     [Fact]
     public Task ATryOverInMemoryStateAndCalleesThatCatchEverythingIsNotReported() => AnalyzerAsync(
-        (Corpus.Header + """
+        Usings + Corpus.Header + """
         internal interface IStore
         {
             List<string> Items();
@@ -334,5 +336,5 @@ public sealed class SwallowedExceptionMeasuredTests
                 {|TLLM2004:catch|} (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
             }
         }
-        """).Replace("using TracedLlm;", "using System.Linq;\nusing Microsoft.Extensions.Logging;\nusing TracedLlm;"));
+        """);
 }
