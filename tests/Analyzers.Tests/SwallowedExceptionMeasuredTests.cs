@@ -295,8 +295,9 @@ public sealed class SwallowedExceptionMeasuredTests
                 try
                 {
                     var items = store.Items();
-                    var index = items.IndexOf(request.Model!);
-                    if (index >= 0) { items[index] = request.Model!; } else { items.Add(request.Model!); }
+                    var model = request.Model ?? "";
+                    var index = items.IndexOf(model);
+                    if (index >= 0) { items[index] = model; } else { items.Add(model); }
                     store.Save(items);
                     return Results.Ok(items.Select(item => item.ToUpperInvariant()).ToList());
                 }
@@ -306,7 +307,7 @@ public sealed class SwallowedExceptionMeasuredTests
             [TracedLlmRoute("POST", "/v1/answers")]
             public static async Task<IResult> Answer(ChatRequest request, IStore store)
             {
-                try { return Results.Ok((await store.AnswerAsync(request.Model!)).Text); }
+                try { return Results.Ok((await store.AnswerAsync(request.Model ?? "")).Text); }
                 catch (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
             }
 
@@ -322,7 +323,7 @@ public sealed class SwallowedExceptionMeasuredTests
             {
                 try
                 {
-                    store.Items().Add(request.Model!);
+                    store.Items().Add(request.Model ?? "");
                     await http.PostAsJsonAsync("http://audit.internal/items", store.Items());
                     return Results.Ok();
                 }

@@ -69,7 +69,8 @@ internal sealed partial class SwallowCollector : IFactCollector
                 ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
         // Work in memory, or the client's going away: only a programming error of the request's reaches the catch.
         if ((!quietIfHeld.IsDefault && quietIfHeld.IsEmpty) || ClientGoesAway(@catch, scope)
-            || (@try is not null && scope.Compilation.WorkOf(@try.Body) == InMemoryWork.Computes))
+            || (@try is not null && (@catch.ExceptionType.SpecialType == SpecialType.System_Object
+                || Same(@catch.ExceptionType, scope.Types.Exception)) && scope.Compilation.OnlyInMemory(@try.Body)))
         {
             return;
         }
