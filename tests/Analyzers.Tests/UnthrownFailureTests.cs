@@ -163,6 +163,111 @@ public sealed class UnthrownFailureTests
             Message("The model call answered a failing status", "its text is returned as the answer")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync)"));
 
+    private static readonly string Synthetic =
+        Message("The upstream stream can end without its end marker", "the gateway writes one itself after the loop");
+
+    /// <summary>Raw SSE lines read until null, then the gateway's own <c>[DONE]</c>: a cut stream reads as
+    /// complete.</summary>
+    [Fact]
+    public Task AnEndMarkerWrittenAfterReadingLinesUntilNullIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            private const string Done = "data: [DONE]\n\n";
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http)
+            {
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (line.StartsWith("data: ") && line != "data: [DONE]")
+                    {
+                        await ctx.Response.WriteAsync(line + "\n\n");
+                    }
+                }
+
+                await ctx.Response.WriteAsync({|#0:Done|});
+                return Results.Empty;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>A source iterator that yields an upstream's lines, read by the route, which then yields a chunk whose
+    /// finish reason it sets to <c>stop</c> itself.</summary>
+    [Fact]
+    public Task AFinishReasonBuiltAfterASourceIteratorOfLinesIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async IAsyncEnumerable<string> Chat(ChatRequest request, HttpClient http)
+            {
+                await foreach (var chunk in Upstream.LinesAsync(http))
+                {
+                    yield return chunk;
+                }
+
+                yield return JsonSerializer.Serialize(new { {|#0:finish_reason = "stop"|} });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async IAsyncEnumerable<string> LinesAsync(HttpClient http)
+            {
+                using var stream = await http.GetStreamAsync(Llm.Url);
+                using var reader = new System.IO.StreamReader(stream);
+                while (await reader.ReadLineAsync() is { } line) { yield return line; }
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>The nearest sound forms: the marker written only when the upstream's own was seen, a missing end
+    /// thrown before the marker, and an SDK's stream (a cut throws inside the loop, so the write is not reached).
+    /// </summary>
+    [Fact]
+    public Task AnEndMarkerWrittenOnlyWhenSeenOrAfterAnSdkStreamIsNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http)
+            {
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                var done = false;
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line == "data: [DONE]") { done = true; break; }
+                    await ctx.Response.WriteAsync(line + "\n\n");
+                }
+
+                if (done) { await ctx.Response.WriteAsync("data: [DONE]\n\n"); }
+                var ended = false;
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    ended |= line.Contains("message_stop");
+                }
+
+                if (!ended) { throw new UpstreamException(502, "The stream was cut."); }
+                await ctx.Response.WriteAsync("event: message_stop\n\n");
+                return await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                {
+                    var chat = new OpenAI.Chat.ChatClient("gpt-4o", "key");
+                    await foreach (var update in chat.CompleteChatStreamingAsync("hi"))
+                    {
+                        await ctx.Response.WriteAsync(update.ContentUpdate.Count.ToString());
+                    }
+
+                    await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { finish_reason = "stop" }));
+                    return Results.Empty;
+                });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
     [Fact]
     public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(
         Forwarder.Replace("{|#0:", "{|TLLM2008:", System.StringComparison.Ordinal),

@@ -41,6 +41,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 && Name(loop.Locals.FirstOrDefault()?.Type) == "OpenAI.Responses.StreamingResponseUpdate":
                 Add(scope, loop, "The stream's failure events (response.failed, error) are not read", Empty, loop);
                 break;
+            case ILoopOperation loop when Quiet(loop, true) && Synthetic(loop, scope) is { } marker:
+                Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
+                    "the gateway writes one itself after the loop");
+                break;
         }
     }
 
@@ -89,7 +93,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>Records the finding when the failure's path answers the request (<see cref="AnswerAfter"/>).</summary>
     private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
-        IOperation after, bool whenTrue = false)
+        IOperation after, bool whenTrue = false, string? answer = null)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
         var intent = scope.Compilation.Intent;
@@ -97,7 +101,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         var functions = function is null ? Enumerable.Empty<IMethodSymbol>() : new[] { function };
         if (intent.HandledByDesign(scope.Owner, functions)
             || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree))
-            || AnswerAfter(path, Around(after) is null, function, scope) is not { } how)
+            || (answer ?? AnswerAfter(path, Around(after) is null, function, scope)) is not { } how)
         {
             return;
         }
@@ -224,6 +228,84 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
         .FirstOrDefault(current => current is ILoopOperation or ISwitchCaseOperation);
+
+    /// <summary>The loop reads raw lines, bytes or parsed events, which end quietly when the upstream is cut.</summary>
+    /// <remarks>An SDK's stream throws on a cut, so its loop never reaches what follows; a source iterator is
+    /// followed one call.</remarks>
+    private static bool Quiet(ILoopOperation loop, bool follow) => loop.Descendants().Any(o => o is IInvocationOperation
+        { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } read }
+        && Namespace(read) is "System.IO" or "System.IO.Pipelines")
+        || (loop is IForEachLoopOperation each && (Name(each.Locals.FirstOrDefault()?.Type)?.StartsWith(
+            "System.Net.ServerSentEvents.SseItem", StringComparison.Ordinal) == true
+            || (follow && ValueFlow.Unwrap(each.Collection) is IInvocationOperation { TargetMethod: var iterator }
+                && CompilationFacts.Body(each.SemanticModel!.Compilation, iterator) is { } body
+                && body.Descendants().Any(o => o.Kind == OperationKind.YieldReturn)
+                && body.Descendants().OfType<ILoopOperation>().Any(inner => Quiet(inner, false)))));
+
+    /// <summary>An end marker the code writes after the loop on the way a cut stream leaves it.</summary>
+    /// <remarks>A test after the loop is read with the flags the loop sets unset, as a cut leaves them.</remarks>
+    private static IOperation? Synthetic(ILoopOperation loop, MethodScope scope) =>
+        Written(Flat(FailureHandoff.Following(loop)), loop.Descendants().Select(o => o is IAssignmentOperation
+            { Target: ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean } flag } }
+            ? flag : null).ToList(), scope);
+
+    private static IOperation? Written(IEnumerable<IOperation> statements, List<ILocalSymbol?> flags, MethodScope scope)
+    {
+        foreach (var statement in statements)
+        {
+            if (scope.Compilation.Handoff.Anywhere(statement) || statement is ILoopOperation)
+            {
+                return null;
+            }
+
+            if (statement is IConditionalOperation test && Conditions.Holds(test.Condition, o => o is
+                ILocalReferenceOperation { Local: var local } && flags.Contains(local) ? false : Conditions.Unknown)
+                is { } cut && (cut ? test.WhenTrue : test.WhenFalse) is { } branch
+                && Written(Flat(CompilationFacts.Statements(branch)), flags, scope) is { } guarded)
+            {
+                return guarded;
+            }
+
+            if (statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation
+                || statement.Kind == OperationKind.YieldReturn)
+            {
+                if (statement.Descendants().FirstOrDefault(o => Ends(o, scope)) is { } found)
+                {
+                    return found;
+                }
+            }
+            else if (FailureHandoff.Leaves(statement))
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>An end marker, or a finish reason <c>stop</c>/<c>end_turn</c> given to a slot so named.</summary>
+    private static bool Ends(IOperation operation, MethodScope scope) => operation switch
+    {
+        IArgumentOperation { Parameter.Name: var name, Value: var value } =>
+            Texts(value, scope).Any(t => Ends(t, name)),
+        ISimpleAssignmentOperation { Target: var target, Value: var value } =>
+            Texts(value, scope).Any(t => Ends(t, Slot(target))),
+        _ => operation.ConstantValue.Value is string text && Ends(text, null),
+    };
+
+    private static bool Ends(string text, string? slot) => EndMarkers.Any(text.Contains)
+        || (Finished(text) && (text.Contains("\"stop\"") || text.Contains("\"end_turn\"")))
+        || (text is "stop" or "end_turn" && Finished(slot));
+
+    private static IEnumerable<string> Texts(IOperation value, MethodScope scope) =>
+        scope.Flow.Values(value).Select(v => v.Constant).OfType<string>();
+
+    /// <summary>The member or key a value is assigned to.</summary>
+    private static string? Slot(IOperation target) => target is IPropertyReferenceOperation { Arguments.Length: > 0 }
+        key ? key.Arguments[0].Value.ConstantValue.Value as string : (target as IMemberReferenceOperation)?.Member.Name;
+
+    private static bool Finished(string? name) => name?.Replace("_", "").ToLowerInvariant() is { } slot
+        && (slot.Contains("finishreason") || slot.Contains("stopreason"));
 
     private static bool Failure(IOperation operation) =>
         FailureUpdates.Contains(operation.Type?.Name) || operation switch
