@@ -268,6 +268,97 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
+    private static readonly string HandAnswered = Message(
+        "A content-safety check decides the answer outside an ILlmGuardrail",
+        "its block is answered by hand, with no guardrail span (adopt the check as an ILlmGuardrail)");
+
+    /// <summary>OpenAI's moderation verdict, kept in a local, answered 400 in the route: a status and no guardrail
+    /// span.</summary>
+    [Fact]
+    public Task AModerationVerdictAnswered400ByHandIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call)
+            {
+                var moderation = new OpenAI.Moderations.ModerationClient("omni-moderation-latest", "key");
+                var verdict = (await {|TLLM2006:moderation.ClassifyTextAsync(request.Model!)|}).Value;
+                if ({|#0:verdict.Flagged|})
+                {
+                    return Results.BadRequest(new Reply { Text = "Unsafe prompt detected." });
+                }
+
+                return Results.Ok(new Reply { Text = "ok" });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, HandAnswered));
+
+    /// <summary>A team's own check, declared in the option, whose verdict a helper answers with a refusal
+    /// text.</summary>
+    [Fact]
+    public Task ADeclaredCheckAnsweredWithARefusalTextIsReported() => DeclaredAsync(
+        new[]
+        {
+            Header + """
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async Task<Reply> Chat(ChatRequest request, ISafety safety) =>
+                    new Reply { Text = await Answer(request.Model!, safety) };
+
+                private static async Task<string> Answer(string prompt, ISafety safety)
+                {
+                    if ({|#0:!await safety.IsSafeAsync(prompt)|}) { return "I can't help with that."; }
+                    return prompt;
+                }
+            }
+
+            public interface ISafety { Task<bool> IsSafeAsync(string text); }
+            """,
+        },
+        UnthrownFailureMatrix.Libraries, "dotnet_code_quality.TLLM2008.moderation_checks = T:Contoso.ISafety",
+        Diagnostic("TLLM2008", 0,
+            HandAnswered + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.Answer)"));
+
+    /// <summary>The nearest sound forms: the check adopted as an ILlmGuardrail, its block thrown as the runtime's
+    /// guardrail exception, and an undeclared check of the app's own.</summary>
+    [Fact]
+    public Task ACheckAdoptedAsAGuardrailOrThrownIsNotReported() => AnalyzerAsync(Header + """
+        internal sealed class Moderation : ILlmGuardrail
+        {
+            public string Name => "moderation";
+
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
+            {
+                var client = new OpenAI.Moderations.ModerationClient("omni-moderation-latest", "key");
+                var text = context.Request?.ToString() ?? "";
+                var verdict = (await {|TLLM2006:client.ClassifyTextAsync(text, ct)|}).Value;
+                if (verdict.Flagged) { return GuardrailVerdict.Block("Unsafe prompt detected."); }
+                return GuardrailVerdict.Allow;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, ISafety safety)
+            {
+                var moderation = new OpenAI.Moderations.ModerationClient("omni-moderation-latest", "key");
+                if ((await {|TLLM2006:moderation.ClassifyTextAsync(request.Model!)|}).Value.Flagged)
+                {
+                    throw new GuardrailBlockedException("moderation", "Unsafe prompt detected.");
+                }
+
+                if (!await safety.IsSafeAsync(request.Model!)) { return Results.BadRequest(new Reply()); }
+                return Results.Ok(new Reply { Text = "ok" });
+            }
+        }
+
+        public interface ISafety { Task<bool> IsSafeAsync(string text); }
+        """, UnthrownFailureMatrix.Libraries);
+
     [Fact]
     public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(
         Forwarder.Replace("{|#0:", "{|TLLM2008:", System.StringComparison.Ordinal),

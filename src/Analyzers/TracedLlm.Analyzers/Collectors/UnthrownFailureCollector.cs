@@ -52,7 +52,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         var condition = test.Condition;
         var subject = Subject(condition, scope);
-        if (subject is null)
+        if (subject is null && Moderated(condition, scope) && (Refuses(test.WhenTrue, scope)
+            || Refuses(test.WhenFalse, scope)) && scope.Owner.ContainingType?.AllInterfaces.Contains(
+                scope.Types.Guardrail!, SymbolEqualityComparer.Default) == false)
+        {
+            Add(scope, condition, "A content-safety check decides the answer outside an ILlmGuardrail", Empty, test,
+                false, "its block is answered by hand, with no guardrail span (adopt the check as an ILlmGuardrail)");
+        }
+        else if (subject is null)
         {
             // A stream's end marker tested, the loop left on it: the loop's other end is a stream cut short.
             if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
@@ -228,6 +235,22 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
         .FirstOrDefault(current => current is ILoopOperation or ISwitchCaseOperation);
+
+    /// <summary>The condition reads a content-safety or moderation check's result (called there or in a
+    /// local).</summary>
+    private static bool Moderated(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
+        .SelectMany(o => o is ILocalReferenceOperation { Local: var local }
+            ? ValueFlow.Assigned(local, scope.Operations).SelectMany(v => v.DescendantsAndSelf()) : new[] { o })
+        .Any(o => o is IInvocationOperation { TargetMethod: var method } && (scope.Compilation.Intent.ModerationCheck(
+            method, o.Syntax.SyntaxTree) || (Namespace(method), method.Name) is ("OpenAI.Moderations", "ClassifyText"
+                or "ClassifyTextAsync") or ("Azure.AI.ContentSafety", "AnalyzeText" or "AnalyzeTextAsync"
+                or "AnalyzeImage" or "AnalyzeImageAsync")));
+
+    /// <summary>The branch answers by hand, an error status or a text, before anything hands a failure on.</summary>
+    private static bool Refuses(IOperation? branch, MethodScope scope) => branch is not null
+        && Flat(CompilationFacts.Statements(branch)).TakeWhile(s => !scope.Compilation.Handoff.Anywhere(s)).Any(s =>
+            s is IReturnOperation { ReturnedValue: { } value } ? value.Type?.SpecialType == SpecialType.System_String
+                || !scope.Compilation.IsSuccess(value) : scope.Compilation.AnswersRequest(s, null));
 
     /// <summary>The loop reads raw lines, bytes or parsed events, which end quietly when the upstream is cut.</summary>
     /// <remarks>An SDK's stream throws on a cut, so its loop never reaches what follows; a source iterator is
