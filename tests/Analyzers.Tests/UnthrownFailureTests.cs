@@ -270,7 +270,7 @@ public sealed class UnthrownFailureTests
 
     private static readonly string HandAnswered = Message(
         "A content-safety check decides the answer outside an ILlmGuardrail",
-        "its block is answered by hand, with no guardrail span (adopt the check as an ILlmGuardrail)");
+        "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
 
     /// <summary>OpenAI's moderation verdict, kept in a local, answered 400 in the route: a status and no guardrail
     /// span.</summary>

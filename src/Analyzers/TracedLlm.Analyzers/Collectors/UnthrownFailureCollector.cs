@@ -41,7 +41,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 && Name(loop.Locals.FirstOrDefault()?.Type) == "OpenAI.Responses.StreamingResponseUpdate":
                 Add(scope, loop, "The stream's failure events (response.failed, error) are not read", Empty, loop);
                 break;
-            case ILoopOperation loop when Quiet(loop, true) && Synthetic(loop, scope) is { } marker:
+            case ILoopOperation loop when Quiet(loop, true)
+                && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is { } marker:
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
                 break;
@@ -52,17 +53,17 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         var condition = test.Condition;
         var subject = Subject(condition, scope);
-        if (subject is null && Moderated(condition, scope) && (Refuses(test.WhenTrue, scope)
-            || Refuses(test.WhenFalse, scope)) && scope.Owner.ContainingType?.AllInterfaces.Contains(
-                scope.Types.Guardrail!, SymbolEqualityComparer.Default) == false)
+        if (subject is null)
         {
-            Add(scope, condition, "A content-safety check decides the answer outside an ILlmGuardrail", Empty, test,
-                false, "its block is answered by hand, with no guardrail span (adopt the check as an ILlmGuardrail)");
-        }
-        else if (subject is null)
-        {
+            if (Moderated(condition, scope) && (Refuses(test.WhenTrue, scope) || Refuses(test.WhenFalse, scope))
+                && !Implements(scope.Owner.ContainingType, scope.Types.Guardrail!))
+            {
+                Add(scope, condition, "A content-safety check decides the answer outside an ILlmGuardrail", Empty, test,
+                    false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
+            }
+
             // A stream's end marker tested, the loop left on it: the loop's other end is a stream cut short.
-            if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
+            else if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
                 && condition.DescendantsAndSelf().Any(o => o.ConstantValue.Value is string s
                     && EndMarkers.Any(s.Contains)))
             {
@@ -166,15 +167,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Nothing(IMethodSymbol? function, MethodScope scope) =>
         function is { ReturnsVoid: true } || (function?.ReturnType is INamedTypeSymbol { IsGenericType: false } task
-            && (DerivesFrom(task, scope.Types.Task!)
-                || Same(task, scope.Types.ValueTask)))
+            && (DerivesFrom(task, scope.Types.Task!) || Same(task, scope.Types.ValueTask)))
             ? "the method ends as if it succeeded" : null;
 
     /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>
     private static string? Subject(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
         .Select(o => (Operation: o, Kind: Read(o))).FirstOrDefault(read => read.Kind is not null
-            && (read.Kind != "http"
-                || FromModelCall(((IPropertyReferenceOperation)read.Operation).Instance!, scope))).Kind;
+            && (read.Kind != "http" || FromModelCall(((IPropertyReferenceOperation)read.Operation).Instance!,
+                scope))).Kind;
 
     private static string? Read(IOperation operation) => (operation, Name(operation.Type)) switch
     {
@@ -191,12 +191,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Namespace(ISymbol member) => member.ContainingType.ContainingNamespace?.ToDisplayString();
 
+    /// <summary>The values a local was given, or the value itself.</summary>
+    private static IEnumerable<IOperation> Given(IOperation value, MethodScope scope) =>
+        ValueFlow.Unwrap(value) is ILocalReferenceOperation { Local: var local }
+            ? ValueFlow.Assigned(local, scope.Operations) : new[] { value };
+
     /// <summary>A response from a send the code shows is a model call, or from a route's attempt.</summary>
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
-        var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
-            ? ValueFlow.Assigned(local, scope.Operations).ToList()
-            : new List<IOperation> { response };
+        var values = Given(response, scope).ToList();
         return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
             && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
                 || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
@@ -236,15 +239,13 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
         .FirstOrDefault(current => current is ILoopOperation or ISwitchCaseOperation);
 
-    /// <summary>The condition reads a content-safety or moderation check's result (called there or in a
-    /// local).</summary>
+    /// <summary>The condition reads a content-safety or moderation check's result.</summary>
     private static bool Moderated(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
-        .SelectMany(o => o is ILocalReferenceOperation { Local: var local }
-            ? ValueFlow.Assigned(local, scope.Operations).SelectMany(v => v.DescendantsAndSelf()) : new[] { o })
-        .Any(o => o is IInvocationOperation { TargetMethod: var method } && (scope.Compilation.Intent.ModerationCheck(
-            method, o.Syntax.SyntaxTree) || (Namespace(method), method.Name) is ("OpenAI.Moderations", "ClassifyText"
-                or "ClassifyTextAsync") or ("Azure.AI.ContentSafety", "AnalyzeText" or "AnalyzeTextAsync"
-                or "AnalyzeImage" or "AnalyzeImageAsync")));
+        .SelectMany(o => Given(o, scope)).SelectMany(v => v.DescendantsAndSelf()).Any(o => o is IInvocationOperation
+        { TargetMethod: var method } && (scope.Compilation.Intent.ModerationCheck(method, o.Syntax.SyntaxTree)
+            || (Namespace(method), method.Name) is ("OpenAI.Moderations", "ClassifyText" or "ClassifyTextAsync")
+            or ("Azure.AI.ContentSafety", "AnalyzeText" or "AnalyzeTextAsync" or "AnalyzeImage"
+                or "AnalyzeImageAsync")));
 
     /// <summary>The branch answers by hand, an error status or a text, before anything hands a failure on.</summary>
     private static bool Refuses(IOperation? branch, MethodScope scope) => branch is not null
@@ -267,39 +268,23 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>An end marker the code writes after the loop on the way a cut stream leaves it.</summary>
     /// <remarks>A test after the loop is read with the flags the loop sets unset, as a cut leaves them.</remarks>
-    private static IOperation? Synthetic(ILoopOperation loop, MethodScope scope) =>
-        Written(Flat(FailureHandoff.Following(loop)), loop.Descendants().Select(o => o is IAssignmentOperation
-            { Target: ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean } flag } }
-            ? flag : null).ToList(), scope);
-
-    private static IOperation? Written(IEnumerable<IOperation> statements, List<ILocalSymbol?> flags, MethodScope scope)
+    private static IOperation? Written(IEnumerable<IOperation> statements, ILoopOperation loop, MethodScope scope)
     {
-        foreach (var statement in statements)
+        foreach (var statement in statements.TakeWhile(s => !scope.Compilation.Handoff.Anywhere(s)
+            && s is not ILoopOperation))
         {
-            if (scope.Compilation.Handoff.Anywhere(statement) || statement is ILoopOperation)
+            var simple = statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation
+                || statement.Kind == OperationKind.YieldReturn;
+            var found = simple ? statement.Descendants().FirstOrDefault(o => Ends(o, scope))
+                : statement is IConditionalOperation test && Conditions.Holds(test.Condition, o => o is
+                    ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean } flag }
+                    && loop.Descendants().Any(a => a is IAssignmentOperation { Target: ILocalReferenceOperation set }
+                        && Same(set.Local, flag)) ? false : Conditions.Unknown)
+                    is { } cut && (cut ? test.WhenTrue : test.WhenFalse) is { } branch
+                    ? Written(Flat(CompilationFacts.Statements(branch)), loop, scope) : null;
+            if (found is not null || (!simple && FailureHandoff.Leaves(statement)))
             {
-                return null;
-            }
-
-            if (statement is IConditionalOperation test && Conditions.Holds(test.Condition, o => o is
-                ILocalReferenceOperation { Local: var local } && flags.Contains(local) ? false : Conditions.Unknown)
-                is { } cut && (cut ? test.WhenTrue : test.WhenFalse) is { } branch
-                && Written(Flat(CompilationFacts.Statements(branch)), flags, scope) is { } guarded)
-            {
-                return guarded;
-            }
-
-            if (statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation
-                || statement.Kind == OperationKind.YieldReturn)
-            {
-                if (statement.Descendants().FirstOrDefault(o => Ends(o, scope)) is { } found)
-                {
-                    return found;
-                }
-            }
-            else if (FailureHandoff.Leaves(statement))
-            {
-                return null;
+                return found;
             }
         }
 
@@ -310,18 +295,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool Ends(IOperation operation, MethodScope scope) => operation switch
     {
         IArgumentOperation { Parameter.Name: var name, Value: var value } =>
-            Texts(value, scope).Any(t => Ends(t, name)),
+            scope.Flow.Values(value).Any(v => v.Constant is { } text && Ends(text, name)),
         ISimpleAssignmentOperation { Target: var target, Value: var value } =>
-            Texts(value, scope).Any(t => Ends(t, Slot(target))),
+            scope.Flow.Values(value).Any(v => v.Constant is { } text && Ends(text, Slot(target))),
         _ => operation.ConstantValue.Value is string text && Ends(text, null),
     };
 
     private static bool Ends(string text, string? slot) => EndMarkers.Any(text.Contains)
         || (Finished(text) && (text.Contains("\"stop\"") || text.Contains("\"end_turn\"")))
         || (text is "stop" or "end_turn" && Finished(slot));
-
-    private static IEnumerable<string> Texts(IOperation value, MethodScope scope) =>
-        scope.Flow.Values(value).Select(v => v.Constant).OfType<string>();
 
     /// <summary>The member or key a value is assigned to.</summary>
     private static string? Slot(IOperation target) => target is IPropertyReferenceOperation { Arguments.Length: > 0 }
@@ -355,13 +337,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 + $"\"Forwarding failed.\", {Feature(test, arguments[0].Value)}?.Exception)",
             _ => null,
         };
-        var from = 0;
-        while (from < branch.Count && !scope.Compilation.AnswersRequest(branch[from], null)
-            && branch[from] is IExpressionStatementOperation or IVariableDeclarationGroupOperation)
-        {
-            from++;
-        }
-
+        var from = branch.TakeWhile(s => !scope.Compilation.AnswersRequest(s, null)
+            && s is IExpressionStatementOperation or IVariableDeclarationGroupOperation).Count();
         return thrown is null ? null : (from, thrown);
     }
 
