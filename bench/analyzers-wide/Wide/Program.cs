@@ -73,7 +73,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
     var kind = trees.Any(t => t.GetRoot().ChildNodes().OfType<GlobalStatementSyntax>().Any()) ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary;
     // The SDK's regex generator's output ([GeneratedRegex] methods), as the project's build has it: files, not counted.
     allTrees = CorpusProject.WithSdkGeneratedSources(name, kind, allTrees);
-    allTrees = LoggingGenerator.WithGeneratedSources(name, kind, allTrees, references);
+    allTrees = PackGenerators.WithGeneratedSources(name, kind, allTrees, references);
     allTrees = [.. allTrees, .. generated];
     var (compilation, experimental) = Sources.Compile(references, kind, allTrees);
     if (Sources.OverridesAcrossProjects(compilation) is { Count: > 0 } overrides)
