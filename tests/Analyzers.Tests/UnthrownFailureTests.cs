@@ -321,7 +321,7 @@ public sealed class UnthrownFailureTests
             HandAnswered + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.Answer)"));
 
     /// <summary>The nearest sound forms: the check adopted as an ILlmGuardrail, its block thrown as the runtime's
-    /// guardrail exception, and an undeclared check of the app's own.</summary>
+    /// guardrail exception, a verdict whose tested branch answers the success, an undeclared check.</summary>
     [Fact]
     public Task ACheckAdoptedAsAGuardrailOrThrownIsNotReported() => AnalyzerAsync(Header + """
         internal sealed class Moderation : ILlmGuardrail
@@ -351,6 +351,8 @@ public sealed class UnthrownFailureTests
                     throw new GuardrailBlockedException("moderation", "Unsafe prompt detected.");
                 }
 
+                var again = (await {|TLLM2006:moderation.ClassifyTextAsync(request.Model!)|}).Value;
+                if (!again.Flagged) { return Results.Ok(new Reply { Text = request.Model }); }
                 if (!await safety.IsSafeAsync(request.Model!)) { return Results.BadRequest(new Reply()); }
                 return Results.Ok(new Reply { Text = "ok" });
             }

@@ -56,7 +56,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         if (subject is null)
         {
             if (Moderated(condition, scope) && (Refuses(test.WhenTrue, scope) || Refuses(test.WhenFalse, scope))
-                && !Implements(scope.Owner.ContainingType, scope.Types.Guardrail!))
+                && !Implements(scope.Owner.ContainingType, scope.Types.Guardrail!)
+                && !scope.Compilation.Handoff.Anywhere(test))
             {
                 Add(scope, condition, "A content-safety check decides the answer outside an ILlmGuardrail", Empty, test,
                     false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
@@ -247,15 +248,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             or ("Azure.AI.ContentSafety", "AnalyzeText" or "AnalyzeTextAsync" or "AnalyzeImage"
                 or "AnalyzeImageAsync")));
 
-    /// <summary>The branch answers by hand, an error status or a text, before anything hands a failure on.</summary>
-    private static bool Refuses(IOperation? branch, MethodScope scope) => branch is not null
-        && Flat(CompilationFacts.Statements(branch)).TakeWhile(s => !scope.Compilation.Handoff.Anywhere(s)).Any(s =>
-            s is IReturnOperation { ReturnedValue: { } value } ? value.Type?.SpecialType == SpecialType.System_String
-                || !scope.Compilation.IsSuccess(value) : scope.Compilation.AnswersRequest(s, null));
+    /// <summary>The branch answers a client's error status (returned or set by hand) or a constant text.</summary>
+    private static bool Refuses(IOperation? branch, MethodScope scope) => branch?.Descendants().Any(o =>
+        o is IReturnOperation { ReturnedValue: { } value } ? value.ConstantValue.Value is string
+            || (!scope.Compilation.IsSuccess(value) && !scope.Compilation.IsError(value))
+            : o is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "StatusCode" },
+                Value.ConstantValue.Value: >= 400 }) == true;
 
     /// <summary>The loop reads raw lines, bytes or parsed events, which end quietly when the upstream is cut.</summary>
-    /// <remarks>An SDK's stream throws on a cut, so its loop never reaches what follows; a source iterator is
-    /// followed one call.</remarks>
+    /// <remarks>An SDK's stream throws on a cut instead; a source iterator is followed one call.</remarks>
     private static bool Quiet(ILoopOperation loop, bool follow) => loop.Descendants().Any(o => o is IInvocationOperation
         { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } read }
         && Namespace(read) is "System.IO" or "System.IO.Pipelines")
