@@ -163,6 +163,204 @@ public sealed class UnthrownFailureTests
             Message("The model call answered a failing status", "its text is returned as the answer")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync)"));
 
+    private static readonly string Synthetic =
+        Message("The upstream stream can end without its end marker", "the gateway writes one itself after the loop");
+
+    /// <summary>Raw SSE lines read until null, then the gateway's own <c>[DONE]</c>: a cut stream reads as
+    /// complete.</summary>
+    [Fact]
+    public Task AnEndMarkerWrittenAfterReadingLinesUntilNullIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            private const string Done = "data: [DONE]\n\n";
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http)
+            {
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (line.StartsWith("data: ") && line != "data: [DONE]")
+                    {
+                        await ctx.Response.WriteAsync(line + "\n\n");
+                    }
+                }
+
+                await ctx.Response.WriteAsync({|#0:Done|});
+                return Results.Empty;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>A source iterator that yields an upstream's lines, read by the route, which then yields a chunk whose
+    /// finish reason it sets to <c>stop</c> itself.</summary>
+    [Fact]
+    public Task AFinishReasonBuiltAfterASourceIteratorOfLinesIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async IAsyncEnumerable<string> Chat(ChatRequest request, HttpClient http)
+            {
+                await foreach (var chunk in Upstream.LinesAsync(http))
+                {
+                    yield return chunk;
+                }
+
+                yield return JsonSerializer.Serialize(new { {|#0:finish_reason = "stop"|} });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async IAsyncEnumerable<string> LinesAsync(HttpClient http)
+            {
+                using var stream = await http.GetStreamAsync(Llm.Url);
+                using var reader = new System.IO.StreamReader(stream);
+                while (await reader.ReadLineAsync() is { } line) { yield return line; }
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>The nearest sound forms: the marker written only when the upstream's own was seen, a missing end
+    /// thrown before the marker, and an SDK's stream (a cut throws inside the loop, so the write is not reached).
+    /// </summary>
+    [Fact]
+    public Task AnEndMarkerWrittenOnlyWhenSeenOrAfterAnSdkStreamIsNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http)
+            {
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                var done = false;
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line == "data: [DONE]") { done = true; break; }
+                    await ctx.Response.WriteAsync(line + "\n\n");
+                }
+
+                if (done) { await ctx.Response.WriteAsync("data: [DONE]\n\n"); }
+                var ended = false;
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    ended |= line.Contains("message_stop");
+                }
+
+                if (!ended) { throw new UpstreamException(502, "The stream was cut."); }
+                await ctx.Response.WriteAsync("event: message_stop\n\n");
+                return await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                {
+                    var chat = new OpenAI.Chat.ChatClient("gpt-4o", "key");
+                    await foreach (var update in chat.CompleteChatStreamingAsync("hi"))
+                    {
+                        await ctx.Response.WriteAsync(update.ContentUpdate.Count.ToString());
+                    }
+
+                    await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { finish_reason = "stop" }));
+                    return Results.Empty;
+                });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    private static readonly string HandAnswered = Message(
+        "A content-safety check decides the answer outside an ILlmGuardrail",
+        "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
+
+    /// <summary>OpenAI's moderation verdict, kept in a local, answered 400 in the route: a status and no guardrail
+    /// span.</summary>
+    [Fact]
+    public Task AModerationVerdictAnswered400ByHandIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call)
+            {
+                var moderation = new OpenAI.Moderations.ModerationClient("omni-moderation-latest", "key");
+                var verdict = (await {|TLLM2006:moderation.ClassifyTextAsync(request.Model!)|}).Value;
+                if ({|#0:verdict.Flagged|})
+                {
+                    return Results.BadRequest(new Reply { Text = "Unsafe prompt detected." });
+                }
+
+                return Results.Ok(new Reply { Text = "ok" });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, HandAnswered));
+
+    /// <summary>A team's own check, declared in the option, whose verdict a helper answers with a refusal
+    /// text.</summary>
+    [Fact]
+    public Task ADeclaredCheckAnsweredWithARefusalTextIsReported() => DeclaredAsync(
+        new[]
+        {
+            Header + """
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async Task<Reply> Chat(ChatRequest request, ISafety safety) =>
+                    new Reply { Text = await Answer(request.Model!, safety) };
+
+                private static async Task<string> Answer(string prompt, ISafety safety)
+                {
+                    if ({|#0:!await safety.IsSafeAsync(prompt)|}) { return "I can't help with that."; }
+                    return prompt;
+                }
+            }
+
+            public interface ISafety { Task<bool> IsSafeAsync(string text); }
+            """,
+        },
+        UnthrownFailureMatrix.Libraries, "dotnet_code_quality.TLLM2008.moderation_checks = T:Contoso.ISafety",
+        Diagnostic("TLLM2008", 0,
+            HandAnswered + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.Answer)"));
+
+    /// <summary>The nearest sound forms: the check adopted as an ILlmGuardrail, its block thrown as the runtime's
+    /// guardrail exception, a verdict whose tested branch answers the success, an undeclared check.</summary>
+    [Fact]
+    public Task ACheckAdoptedAsAGuardrailOrThrownIsNotReported() => AnalyzerAsync(Header + """
+        internal sealed class Moderation : ILlmGuardrail
+        {
+            public string Name => "moderation";
+
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
+            {
+                var client = new OpenAI.Moderations.ModerationClient("omni-moderation-latest", "key");
+                var text = context.Request?.ToString() ?? "";
+                var verdict = (await {|TLLM2006:client.ClassifyTextAsync(text, ct)|}).Value;
+                if (verdict.Flagged) { return GuardrailVerdict.Block("Unsafe prompt detected."); }
+                return GuardrailVerdict.Allow;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, ISafety safety)
+            {
+                var moderation = new OpenAI.Moderations.ModerationClient("omni-moderation-latest", "key");
+                if ((await {|TLLM2006:moderation.ClassifyTextAsync(request.Model!)|}).Value.Flagged)
+                {
+                    throw new GuardrailBlockedException("moderation", "Unsafe prompt detected.");
+                }
+
+                var again = (await {|TLLM2006:moderation.ClassifyTextAsync(request.Model!)|}).Value;
+                if (!again.Flagged) { return Results.Ok(new Reply { Text = request.Model }); }
+                if (!await safety.IsSafeAsync(request.Model!)) { return Results.BadRequest(new Reply()); }
+                return Results.Ok(new Reply { Text = "ok" });
+            }
+        }
+
+        public interface ISafety { Task<bool> IsSafeAsync(string text); }
+        """, UnthrownFailureMatrix.Libraries);
+
     [Fact]
     public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(
         Forwarder.Replace("{|#0:", "{|TLLM2008:", System.StringComparison.Ordinal),

@@ -41,6 +41,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 && Name(loop.Locals.FirstOrDefault()?.Type) == "OpenAI.Responses.StreamingResponseUpdate":
                 Add(scope, loop, "The stream's failure events (response.failed, error) are not read", Empty, loop);
                 break;
+            case ILoopOperation loop when Quiet(loop, true)
+                && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is { } marker:
+                Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
+                    "the gateway writes one itself after the loop");
+                break;
         }
     }
 
@@ -50,8 +55,16 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         var subject = Subject(condition, scope);
         if (subject is null)
         {
+            if (Moderated(condition, scope) && (Refuses(test.WhenTrue, scope) || Refuses(test.WhenFalse, scope))
+                && !Implements(scope.Owner.ContainingType, scope.Types.Guardrail!)
+                && !scope.Compilation.Handoff.Anywhere(test))
+            {
+                Add(scope, condition, "A content-safety check decides the answer outside an ILlmGuardrail", Empty, test,
+                    false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
+            }
+
             // A stream's end marker tested, the loop left on it: the loop's other end is a stream cut short.
-            if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
+            else if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
                 && condition.DescendantsAndSelf().Any(o => o.ConstantValue.Value is string s
                     && EndMarkers.Any(s.Contains)))
             {
@@ -89,7 +102,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>Records the finding when the failure's path answers the request (<see cref="AnswerAfter"/>).</summary>
     private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
-        IOperation after, bool whenTrue = false)
+        IOperation after, bool whenTrue = false, string? answer = null)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
         var intent = scope.Compilation.Intent;
@@ -97,7 +110,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         var functions = function is null ? Enumerable.Empty<IMethodSymbol>() : new[] { function };
         if (intent.HandledByDesign(scope.Owner, functions)
             || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree))
-            || AnswerAfter(path, Around(after) is null, function, scope) is not { } how)
+            || (answer ?? AnswerAfter(path, Around(after) is null, function, scope)) is not { } how)
         {
             return;
         }
@@ -155,15 +168,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Nothing(IMethodSymbol? function, MethodScope scope) =>
         function is { ReturnsVoid: true } || (function?.ReturnType is INamedTypeSymbol { IsGenericType: false } task
-            && (DerivesFrom(task, scope.Types.Task!)
-                || Same(task, scope.Types.ValueTask)))
+            && (DerivesFrom(task, scope.Types.Task!) || Same(task, scope.Types.ValueTask)))
             ? "the method ends as if it succeeded" : null;
 
     /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>
     private static string? Subject(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
         .Select(o => (Operation: o, Kind: Read(o))).FirstOrDefault(read => read.Kind is not null
-            && (read.Kind != "http"
-                || FromModelCall(((IPropertyReferenceOperation)read.Operation).Instance!, scope))).Kind;
+            && (read.Kind != "http" || FromModelCall(((IPropertyReferenceOperation)read.Operation).Instance!,
+                scope))).Kind;
 
     private static string? Read(IOperation operation) => (operation, Name(operation.Type)) switch
     {
@@ -180,12 +192,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Namespace(ISymbol member) => member.ContainingType.ContainingNamespace?.ToDisplayString();
 
+    /// <summary>The values a local was given, or the value itself.</summary>
+    private static IEnumerable<IOperation> Given(IOperation value, MethodScope scope) =>
+        ValueFlow.Unwrap(value) is ILocalReferenceOperation { Local: var local }
+            ? ValueFlow.Assigned(local, scope.Operations) : new[] { value };
+
     /// <summary>A response from a send the code shows is a model call, or from a route's attempt.</summary>
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
-        var values = ValueFlow.Unwrap(response) is ILocalReferenceOperation { Local: var local }
-            ? ValueFlow.Assigned(local, scope.Operations).ToList()
-            : new List<IOperation> { response };
+        var values = Given(response, scope).ToList();
         return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
             && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
                 || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
@@ -225,6 +240,79 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
         .FirstOrDefault(current => current is ILoopOperation or ISwitchCaseOperation);
 
+    /// <summary>The condition reads a content-safety or moderation check's result.</summary>
+    private static bool Moderated(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
+        .SelectMany(o => Given(o, scope)).SelectMany(v => v.DescendantsAndSelf()).Any(o => o is IInvocationOperation
+        { TargetMethod: var method } && (scope.Compilation.Intent.ModerationCheck(method, o.Syntax.SyntaxTree)
+            || (Namespace(method), method.Name) is ("OpenAI.Moderations", "ClassifyText" or "ClassifyTextAsync")
+            or ("Azure.AI.ContentSafety", "AnalyzeText" or "AnalyzeTextAsync" or "AnalyzeImage"
+                or "AnalyzeImageAsync")));
+
+    /// <summary>The branch answers a client's error status (returned or set by hand) or a constant text.</summary>
+    private static bool Refuses(IOperation? branch, MethodScope scope) => branch?.Descendants().Any(o =>
+        o is IReturnOperation { ReturnedValue: { } value } ? value.ConstantValue.Value is string
+            || (!scope.Compilation.IsSuccess(value) && !scope.Compilation.IsError(value))
+            : o is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "StatusCode" },
+                Value.ConstantValue.Value: >= 400 }) == true;
+
+    /// <summary>The loop reads raw lines, bytes or parsed events, which end quietly when the upstream is cut.</summary>
+    /// <remarks>An SDK's stream throws on a cut instead; a source iterator is followed one call.</remarks>
+    private static bool Quiet(ILoopOperation loop, bool follow) => loop.Descendants().Any(o => o is IInvocationOperation
+        { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } read }
+        && Namespace(read) is "System.IO" or "System.IO.Pipelines")
+        || (loop is IForEachLoopOperation each && (Name(each.Locals.FirstOrDefault()?.Type)?.StartsWith(
+            "System.Net.ServerSentEvents.SseItem", StringComparison.Ordinal) == true
+            || (follow && ValueFlow.Unwrap(each.Collection) is IInvocationOperation { TargetMethod: var iterator }
+                && CompilationFacts.Body(each.SemanticModel!.Compilation, iterator) is { } body
+                && body.Descendants().Any(o => o.Kind == OperationKind.YieldReturn)
+                && body.Descendants().OfType<ILoopOperation>().Any(inner => Quiet(inner, false)))));
+
+    /// <summary>An end marker the code writes after the loop on the way a cut stream leaves it.</summary>
+    /// <remarks>A test after the loop is read with the flags the loop sets unset, as a cut leaves them.</remarks>
+    private static IOperation? Written(IEnumerable<IOperation> statements, ILoopOperation loop, MethodScope scope)
+    {
+        foreach (var statement in statements.TakeWhile(s => !scope.Compilation.Handoff.Anywhere(s)
+            && s is not ILoopOperation))
+        {
+            var simple = statement is IExpressionStatementOperation or IVariableDeclarationGroupOperation
+                || statement.Kind == OperationKind.YieldReturn;
+            var found = simple ? statement.Descendants().FirstOrDefault(o => Ends(o, scope))
+                : statement is IConditionalOperation test && Conditions.Holds(test.Condition, o => o is
+                    ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Boolean } flag }
+                    && loop.Descendants().Any(a => a is IAssignmentOperation { Target: ILocalReferenceOperation set }
+                        && Same(set.Local, flag)) ? false : Conditions.Unknown)
+                    is { } cut && (cut ? test.WhenTrue : test.WhenFalse) is { } branch
+                    ? Written(Flat(CompilationFacts.Statements(branch)), loop, scope) : null;
+            if (found is not null || (!simple && FailureHandoff.Leaves(statement)))
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>An end marker, or a finish reason <c>stop</c>/<c>end_turn</c> given to a slot so named.</summary>
+    private static bool Ends(IOperation operation, MethodScope scope) => operation switch
+    {
+        IArgumentOperation { Parameter.Name: var name, Value: var value } =>
+            scope.Flow.Values(value).Any(v => v.Constant is { } text && Ends(text, name)),
+        ISimpleAssignmentOperation { Target: var target, Value: var value } =>
+            scope.Flow.Values(value).Any(v => v.Constant is { } text && Ends(text, Slot(target))),
+        _ => operation.ConstantValue.Value is string text && Ends(text, null),
+    };
+
+    private static bool Ends(string text, string? slot) => EndMarkers.Any(text.Contains)
+        || (Finished(text) && (text.Contains("\"stop\"") || text.Contains("\"end_turn\"")))
+        || (text is "stop" or "end_turn" && Finished(slot));
+
+    /// <summary>The member or key a value is assigned to.</summary>
+    private static string? Slot(IOperation target) => target is IPropertyReferenceOperation { Arguments.Length: > 0 }
+        key ? key.Arguments[0].Value.ConstantValue.Value as string : (target as IMemberReferenceOperation)?.Member.Name;
+
+    private static bool Finished(string? name) => name?.Replace("_", "").ToLowerInvariant() is { } slot
+        && (slot.Contains("finishreason") || slot.Contains("stopreason"));
+
     private static bool Failure(IOperation operation) =>
         FailureUpdates.Contains(operation.Type?.Name) || operation switch
     {
@@ -250,13 +338,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 + $"\"Forwarding failed.\", {Feature(test, arguments[0].Value)}?.Exception)",
             _ => null,
         };
-        var from = 0;
-        while (from < branch.Count && !scope.Compilation.AnswersRequest(branch[from], null)
-            && branch[from] is IExpressionStatementOperation or IVariableDeclarationGroupOperation)
-        {
-            from++;
-        }
-
+        var from = branch.TakeWhile(s => !scope.Compilation.AnswersRequest(s, null)
+            && s is IExpressionStatementOperation or IVariableDeclarationGroupOperation).Count();
         return thrown is null ? null : (from, thrown);
     }
 

@@ -31,6 +31,9 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
     /// <summary>TLLM2004 and TLLM2007: the exception types whose catch is a designed answer.</summary>
     public const string DesignedExceptionsOption = "dotnet_code_quality.TLLM2004.designed_exceptions";
 
+    /// <summary>TLLM2008: the types and methods whose calls are content-safety or moderation checks.</summary>
+    public const string ModerationChecksOption = "dotnet_code_quality.TLLM2008.moderation_checks";
+
     /// <summary>TLLM2004: <c>true</c> reports a catch reached through calls under TLLM2004 too, not only
     /// TLLM2007.</summary>
     public const string ThroughCallsOption = "dotnet_code_quality.TLLM2004.report_through_calls";
@@ -96,6 +99,11 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         return SelfAndDeclared(method).Concat<ISymbol>(TypeAndBases(method.ContainingType))
             .Any(symbol => HasAttribute(symbol, _types.RecordsFailuresAttribute) || declared.Matches(symbol));
     }
+
+    /// <summary>A call the team declared a content-safety check (<see cref="ModerationChecksOption"/>).</summary>
+    public bool ModerationCheck(IMethodSymbol method, SyntaxTree tree) => Names(tree, ModerationChecksOption) is
+        { IsEmpty: false } declared && SelfAndDeclared(method).Concat<ISymbol>(TypeAndBases(method.ContainingType))
+        .Any(declared.Matches);
 
     /// <summary>Whether TLLM2004 reports the catches reached through calls in this file.</summary>
     public bool ReportsThroughCalls(SyntaxTree tree) =>
