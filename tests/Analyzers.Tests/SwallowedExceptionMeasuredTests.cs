@@ -11,6 +11,8 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SwallowedExceptionMeasuredTests
 {
+    private const string Usings = "using System.Linq;\nusing Microsoft.Extensions.Logging;\n";
+
     /// <summary>A store's own exceptions and a failure record the team declares.</summary>
     private const string Store = """
         internal sealed class NodeGoneException(string node) : Exception(node);
@@ -185,6 +187,154 @@ public sealed class SwallowedExceptionMeasuredTests
                 {
                     return false;
                 }
+            }
+        }
+        """);
+
+    /// <summary>
+    /// The client going away: a cancellation filtered on the request's own token (a root's parameter, or a private
+    /// helper's parameter given <c>RequestAborted</c> through a local) is not reported; a filter on a linked token
+    /// with a timeout also takes the upstream's timeout, and is.
+    /// </summary>
+    [Fact]
+    public Task ACancellationOnlyTheClientRaisesIsNotReportedALinkedTimeoutIs() => AnalyzerAsync(
+        Corpus.Header + """
+        internal static class Routes
+        {
+            private const string Api = "https://api.openai.com/v1/chat/completions";
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http, CancellationToken ct)
+            {
+                try { return Results.Ok(await {|TLLM2006:http.PostAsJsonAsync(Api, request, ct)|}); }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { return Results.Empty; }
+            }
+
+            [TracedLlmRoute("POST", "/v1/completions")]
+            public static async Task<IResult> Complete(ChatRequest request, HttpClient http, HttpContext context)
+            {
+                var aborted = context.RequestAborted;
+                await SendAsync(http, request, aborted);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                await SendTimedAsync(http, request, timeout.Token);
+                try { return Results.Ok(await {|TLLM2006:http.PostAsJsonAsync(Api, request, timeout.Token)|}); }
+                {|TLLM2004:catch|} (OperationCanceledException) when (timeout.Token.IsCancellationRequested)
+                {
+                    return Results.Empty;
+                }
+            }
+
+            private static async Task<HttpResponseMessage?> SendAsync(HttpClient http, ChatRequest request,
+                CancellationToken ct)
+            {
+                try { return await {|TLLM2006:http.PostAsJsonAsync(Api, request, ct)|}; }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { return null; }
+            }
+
+            private static async Task<HttpResponseMessage?> SendTimedAsync(HttpClient http, ChatRequest request,
+                CancellationToken ct)
+            {
+                try { return await {|TLLM2006:http.PostAsJsonAsync(Api, request, ct)|}; }
+                {|TLLM2004:catch|} (OperationCanceledException) when (ct.IsCancellationRequested) { return null; }
+            }
+        }
+        """);
+
+    /// <summary>
+    /// A catch only a programming error reaches: the try reads and updates in-memory state through services of
+    /// source whose one failing step, a file write, catches everything itself. A callee that catches only some
+    /// exceptions, or a try that awaits a send, can fail for the request: reported.
+    /// </summary>
+    [Fact]
+    public Task ATryOverInMemoryStateAndCalleesThatCatchEverythingIsNotReported() => AnalyzerAsync(
+        Usings + Corpus.Header + """
+        internal interface IStore
+        {
+            List<string> Items();
+            void Save(List<string> items);
+            void SaveSome(List<string> items);
+            Task<Reply> AnswerAsync(string question);
+        }
+
+        internal sealed class Store(ILogger<Store> logger) : IStore
+        {
+            private readonly object _lock = new();
+            private readonly List<string> _items = new();
+
+            public List<string> Items() { lock (_lock) { return _items; } }
+
+            public void Save(List<string> items)
+            {
+                try { System.IO.File.WriteAllLines("items.txt", items); }
+                {|TLLM2007:catch|} (Exception e) { logger.LogError(e, "Save failed"); }
+            }
+
+            public void SaveSome(List<string> items)
+            {
+                try { System.IO.File.WriteAllLines("items.txt", items); }
+                {|TLLM2007:catch|} (System.IO.IOException e) { logger.LogError(e, "Save failed"); }
+            }
+
+            public async Task<Reply> AnswerAsync(string question)
+            {
+                try { return new Reply { Text = await System.IO.File.ReadAllTextAsync(question) }; }
+                {|TLLM2007:catch|} (Exception e)
+                {
+                    Console.WriteLine($"failed: {e.Message}");
+                    return new Reply { Text = string.Join(",", new List<string> { e.Message }) };
+                }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static IResult Add(ChatRequest request, IStore store)
+            {
+                try
+                {
+                    var items = store.Items();
+                    var model = request.Model ?? "";
+                    var index = items.IndexOf(model);
+                    if (index >= 0) { items[index] = model; } else { items.Add(model); }
+                    store.Save(items);
+                    return Results.Ok(items.Select(item => item.ToUpperInvariant()).ToList());
+                }
+                catch (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
+            }
+
+            [TracedLlmRoute("POST", "/v1/answers")]
+            public static async Task<IResult> Answer(ChatRequest request, IStore store)
+            {
+                try { return Results.Ok((await store.AnswerAsync(request.Model ?? "")).Text); }
+                catch (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
+            }
+
+            [TracedLlmRoute("POST", "/v1/some")]
+            public static IResult AddSome(ChatRequest request, IStore store)
+            {
+                try { store.SaveSome(store.Items()); return Results.Ok(); }
+                {|TLLM2004:catch|} (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
+            }
+
+            [TracedLlmRoute("POST", "/v1/sent")]
+            public static async Task<IResult> Sent(ChatRequest request, IStore store, HttpClient http)
+            {
+                try
+                {
+                    store.Items().Add(request.Model ?? "");
+                    await http.PostAsJsonAsync("http://audit.internal/items", store.Items());
+                    return Results.Ok();
+                }
+                {|TLLM2004:catch|} (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
+            }
+
+            [TracedLlmRoute("POST", "/v1/parsed")]
+            public static IResult Parsed(ChatRequest request, IStore store)
+            {
+                try { store.Items().Add(JsonSerializer.Serialize(request)); return Results.Ok(); }
+                {|TLLM2004:catch|} (Exception e) { return Results.Problem(e.Message, statusCode: 500); }
             }
         }
         """);

@@ -311,7 +311,7 @@ internal static class DesignedFallbacks
         "a catch-all around an awaited interface call whose one implementation catches everything itself, the "
         + "action answering Problem() (it reads services), and Ok(result)",
         "a catch-all around an awaited interface call whose one implementation catches everything itself, the "
-        + "action answering an anonymous object made with a call, and with a constant",
+        + "action answering an anonymous object made with a call on a value it says may be null, and with a constant",
         "a catch-all around arithmetic and tests of locals only (nothing can throw), and around an integer division",
         "a failed insert answered 400 when a re-query finds the name taken (a local set from the read), else "
         + "rethrown; and answered 500",

@@ -1171,8 +1171,8 @@ internal static class SwallowedExceptionMatrix
             "Problem()", "Ok(result)") with { Sources = Downloads },
         Pair(
             "a catch-all around an awaited interface call whose one implementation catches everything itself, "
-            + "the action answering an anonymous object made with a call, and with a constant",
-            Dispatched(answer: "BadRequest(new { error = @H })"), "@H", "result.Message.Trim()",
+            + "the action answering an anonymous object made with a call on a value it says may be null, and with a "
+            + "constant", Dispatched(answer: "BadRequest(new { error = @H })"), "@H", "result.Message!.Trim()",
             "\"not paused\"") with { Sources = Downloads },
         Pair(
             "a catch-all around a call of a method that catches everything, Math.Abs of an int outside its try (throws "

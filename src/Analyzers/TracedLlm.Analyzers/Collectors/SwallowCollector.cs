@@ -67,7 +67,10 @@ internal sealed partial class SwallowCollector : IFactCollector
         var dispatched = new List<IMethodSymbol>();
         var quietIfHeld = @try is not null && scope.Compilation.CannotThrow(@try.Body, dispatched)
                 ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
-        if (!quietIfHeld.IsDefault && quietIfHeld.IsEmpty)
+        // Work in memory, or the client's going away: only a programming error of the request's reaches the catch.
+        if ((!quietIfHeld.IsDefault && quietIfHeld.IsEmpty) || ClientGoesAway(@catch, scope)
+            || (@try is not null && (@catch.ExceptionType.SpecialType == SpecialType.System_Object
+                || Same(@catch.ExceptionType, scope.Types.Exception)) && scope.Compilation.OnlyInMemory(@try.Body)))
         {
             return;
         }
@@ -189,6 +192,11 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static IEnumerable<IOperation> Guards(IOperation operation, IOperation root) =>
         ValueFlow.Steps(operation, root).Select(step => step.Parent is IConditionalOperation conditional
             && conditional.Condition != step.Child ? conditional.Condition : null).OfType<IOperation>();
+
+    private static bool ClientGoesAway(ICatchClauseOperation @catch, MethodScope scope) =>
+        IsCancellation(@catch.ExceptionType, scope.Types) && @catch.Filter is { } filter
+        && ValueFlow.Unwrap(filter) is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } test
+        && test.Instance is { } token && scope.Compilation.IsRequestToken(token, scope.CancellationToken);
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);

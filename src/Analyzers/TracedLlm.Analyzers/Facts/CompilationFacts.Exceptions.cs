@@ -99,4 +99,24 @@ internal sealed partial class CompilationFacts
             _ => null,
         };
     }
+
+    /// <summary>The request's own token: <c>RequestAborted</c>, the call's, a root's parameter, or a local or private
+    /// method's parameter every write or call gives one (never a linked or timed source's).</summary>
+    public bool IsRequestToken(IOperation token, CancellationToken cancellationToken, int depth = 0) =>
+        ValueFlow.Unwrap(token) switch
+        {
+            IPropertyReferenceOperation { Property: var p } => (p.Name == "CancellationToken" && Same(p.ContainingType,
+                Types.LlmCall)) || p.ToDisplayString() == "Microsoft.AspNetCore.Http.HttpContext.RequestAborted",
+            ILocalReferenceOperation local => ValueFlow.Assigned(local.Local, ValueFlow.Root(token).Descendants())
+                .ToList() is { Count: > 0 } values && values.All(v => IsRequestToken(v, cancellationToken, depth)),
+            IParameterReferenceOperation { Parameter: { RefKind: 0, ContainingSymbol: IMethodSymbol m } p } =>
+                IsRoot(m, cancellationToken) || (depth < 3 && m.DeclaredAccessibility == Accessibility.Private
+                    && m.ContainingType.GetMembers().OfType<IMethodSymbol>().Select(c => Body(_compilation, c))
+                        .OfType<IOperation>().SelectMany(body => body.Descendants()).Where(o =>
+                            ((o as IInvocationOperation)?.TargetMethod ?? (o as IMethodReferenceOperation)?.Method)
+                                is { } called && Same(called.OriginalDefinition, m)).ToList() is { Count: > 0 } uses
+                    && uses.All(use => use is IInvocationOperation call && call.Arguments.FirstOrDefault(a => Same(
+                        a.Parameter, p))?.Value is { } given && IsRequestToken(given, cancellationToken, depth + 1))),
+            _ => false,
+        };
 }

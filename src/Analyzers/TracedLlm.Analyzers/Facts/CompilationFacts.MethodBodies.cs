@@ -149,20 +149,45 @@ internal sealed partial class CompilationFacts
     /// computing.</summary>
     public InMemoryWork WorkOf(IOperation operation, ITypeSymbol unthrown) => WorkOf(operation, 0, unthrown);
 
+    /// <summary>Code only a programming error makes throw: in-memory work, read as strictly as the no-throw reading
+    /// reads throws, receivers, log lines, interpolations and static fields.</summary>
+    public bool OnlyInMemory(IOperation operation) => WorkOf(operation, 0, null, true) == InMemoryWork.Computes;
+
     // The operation's own steps are read first, and the methods of source it calls only when none of those steps is
     // other work: most code a catch guards awaits or calls something else, and is told apart without binding a body.
-    private InMemoryWork WorkOf(IOperation operation, int depth, ITypeSymbol? unthrown = null)
+    private InMemoryWork WorkOf(IOperation operation, int depth, ITypeSymbol? unthrown = null, bool strict = false)
     {
+        // Strictly, a value the code says may be null (x!) may be the request's missing one.
+        if (strict && operation.Syntax.DescendantNodesAndSelf()
+                .Any(n => n.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.SuppressNullableWarningExpression)))
+        {
+            return InMemoryWork.Other;
+        }
+
         var work = InMemoryWork.Computes;
         List<IMethodSymbol>? helpers = null;
         foreach (var o in operation.DescendantsAndSelf())
         {
             var step = o switch
             {
-                IInvocationOperation call => CallWork(call, ref helpers) is var called && called == InMemoryWork.Other
+                IInvocationOperation call => CallWork(call, ref helpers, strict) is var called
+                && called == InMemoryWork.Other
                 && unthrown is not null
                 && CannotThrow(call, unthrown) ? InMemoryWork.Computes : called,
-                IAwaitOperation when unthrown is not null => InMemoryWork.Computes,
+                // An await of a method of source rethrows what its body throws, read below as the call's.
+                IAwaitOperation { Operation: IInvocationOperation awaited } when unthrown is not null
+                    || (strict && awaited.TargetMethod.Locations.Any(l => l.IsInSource)) => InMemoryWork.Computes,
+                IThrowOperation or IInterpolationOperation { FormatString: not null }
+                    or IBinaryOperation { IsChecked: true }
+                    or IUnaryOperation { IsChecked: true } or ICompoundAssignmentOperation { IsChecked: true }
+                    or IIncrementOrDecrementOperation { IsChecked: true } when strict => InMemoryWork.Other,
+                IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder } division
+                    when strict && !Arithmetic(division.OperatorKind, division.RightOperand.Type) => InMemoryWork.Other,
+                IConversionOperation { OperatorMethod: null } conversion when strict && !Converts(conversion) =>
+                    InMemoryWork.Other,
+                IInterpolationOperation hole when strict && !Formats(hole.Expression.Type) => InMemoryWork.Other,
+                IFieldReferenceOperation { Field: { IsStatic: true, IsConst: false } field } when strict
+                    && field.ContainingType.Locations.Any(l => l.IsInSource) => InMemoryWork.Other,
                 IForEachLoopOperation loop when Types.Decoders.EnumeratesInMemory(loop) => InMemoryWork.Computes,
                 IObjectCreationOperation { Constructor: { } constructor } => Decodes(constructor) ? InMemoryWork.Decodes
                 : Types.IsInMemory(constructor) || Types.Decoders.Computes(constructor)
@@ -171,7 +196,9 @@ internal sealed partial class CompilationFacts
                 IObjectCreationOperation => InMemoryWork.Other,
                 IPropertyReferenceOperation property => property.Property.ContainingType.IsAnonymousType
                 || Types.IsInMemory(property.Property) || Types.Decoders.Computes(property.Property)
-                || IsAutoProperty(property.Property) ? InMemoryWork.Computes : InMemoryWork.Other,
+                || IsAutoProperty(property.Property)
+                || (strict && Same(property.Property.ContainingType, Types.Exception) && !MessageOverridden())
+                    ? InMemoryWork.Computes : InMemoryWork.Other,
                 IBinaryOperation { OperatorMethod: { } binary } => OperatorWork(binary),
                 IUnaryOperation { OperatorMethod: { } unary } => OperatorWork(unary),
                 IConversionOperation { OperatorMethod: { } conversion } => OperatorWork(conversion),
@@ -179,7 +206,7 @@ internal sealed partial class CompilationFacts
                 IAwaitOperation or IAnonymousFunctionOperation or ILocalFunctionOperation or IDelegateCreationOperation
                 or IMethodReferenceOperation or IDynamicInvocationOperation or IDynamicMemberReferenceOperation
                 or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation or IUsingOperation
-                or IUsingDeclarationOperation or IForEachLoopOperation or ILockOperation
+                or IUsingDeclarationOperation or IForEachLoopOperation
                 or IInterpolatedStringHandlerCreationOperation or IEventReferenceOperation
                 or IDeconstructionAssignmentOperation => InMemoryWork.Other,
                 _ => InMemoryWork.Computes,
@@ -195,7 +222,8 @@ internal sealed partial class CompilationFacts
         foreach (var helper in helpers ?? Enumerable.Empty<IMethodSymbol>())
         {
             var step =
-                depth == 0 ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0)) : HelperWork(helper, depth);
+                depth == 0 && !strict ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0))
+                    : HelperWork(helper, depth, strict);
             if (step == InMemoryWork.Other)
             {
                 return InMemoryWork.Other;
@@ -209,7 +237,7 @@ internal sealed partial class CompilationFacts
 
     /// <summary>A call's own work; a method of source is kept in <paramref name="helpers"/>, read after the
     /// rest.</summary>
-    private InMemoryWork CallWork(IInvocationOperation call, ref List<IMethodSymbol>? helpers)
+    private InMemoryWork CallWork(IInvocationOperation call, ref List<IMethodSymbol>? helpers, bool strict)
     {
         var method = call.TargetMethod;
         if (Decodes(method))
@@ -217,17 +245,27 @@ internal sealed partial class CompilationFacts
             return InMemoryWork.Decodes;
         }
 
-        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || ReadsAsLinq(call) || IsLogCall(call))
+        // Strictly, a log line as the no-throw reading reads one, a console line, a result; an interface's dispatch.
+        if (Types.IsInMemory(method) || Types.Decoders.Computes(method) || ReadsAsLinq(call)
+            || (strict ? WritesLogLine(call, MaxHelperDepth, null) || MakesResult(call)
+                || (method.ContainingType?.ToDisplayString() == "System.Console"
+                    && method.Name is "Write" or "WriteLine")
+                : IsLogCall(call)))
         {
             return InMemoryWork.Computes;
         }
 
-        if (!IsHelper(method))
+        var run = IsHelper(method)
+            ? new HashSet<IMethodSymbol>(new[] { method.OriginalDefinition }, SymbolEqualityComparer.Default)
+            : strict && Dispatches(method.OriginalDefinition) && method.ContainingType is { } owner
+                && owner.Locations.Any(l => l.IsInSource) && OnlyHere(owner) && call.Instance is { } receiver
+                && NotNull(receiver) ? RunBy(method.OriginalDefinition, CancellationToken.None) : null;
+        if (run is not { Count: > 0 } || run.Any(m => m.IsExtern || !m.Locations.Any(l => l.IsInSource)))
         {
             return InMemoryWork.Other;
         }
 
-        (helpers ??= new List<IMethodSymbol>()).Add(method.OriginalDefinition);
+        (helpers ??= new List<IMethodSymbol>()).AddRange(run);
         return InMemoryWork.Computes;
     }
 
@@ -254,8 +292,11 @@ internal sealed partial class CompilationFacts
     private bool Decodes(IMethodSymbol method) =>
         Types.Decoders.Decodes(method, Types.IsJsonParsing(method), Types.IsUnprotect(method));
 
-    private InMemoryWork HelperWork(IMethodSymbol method, int depth) =>
-        depth < MaxHelperDepth && Body(_compilation, method) is { } body ? WorkOf(body, depth + 1, null)
+    // A helper that catches every exception itself (a file write logged and dropped) fails no caller.
+    private InMemoryWork HelperWork(IMethodSymbol method, int depth, bool strict = false) =>
+        depth < MaxHelperDepth && Body(_compilation, method) is { } body
+            ? WorkOf(body, depth + 1, null, strict) is var work
+            && work == InMemoryWork.Other && BodyCannotThrow(method, depth + 1) ? InMemoryWork.Computes : work
             : InMemoryWork.Other;
 
     /// <summary>The constructor of an object of source that only holds values (a record, a DTO).</summary>

@@ -127,7 +127,8 @@ internal sealed partial class CompilationFacts
         @try.Catches.Any(clause => clause.Filter is null
             && (clause.ExceptionType.SpecialType == SpecialType.System_Object
                 || Same(clause.ExceptionType, Types.Exception)))
-        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred))
+        && @try.Catches.All(clause => CannotThrow(clause.Handler, depth, deferred)
+            || WorkOf(clause.Handler, depth, null, true) == InMemoryWork.Computes)
         && (@try.Finally is null || CannotThrow(@try.Finally, depth, deferred));
 
     private bool CallCannotThrow(IInvocationOperation call, int depth, List<IMethodSymbol>? deferred = null)
@@ -183,7 +184,17 @@ internal sealed partial class CompilationFacts
     /// throw.</summary>
     public bool HoldsWhereDispatched(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        // The implementations and overrides recorded, theirs in turn, and the method itself when it has a body.
+        var run = RunBy(method, cancellationToken);
+        var task = IsTask(method.ReturnType);
+        return run.Count > 0
+            && run.All(implementation => implementation.Locations.Any(l => l.IsInSource) && !implementation.IsExtern
+                && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
+    }
+
+    /// <summary>The methods a call of <paramref name="method"/> may run: its implementations and overrides, theirs in
+    /// turn, those inherited from a base, and the method itself when it has a body.</summary>
+    private HashSet<IMethodSymbol> RunBy(IMethodSymbol method, CancellationToken cancellationToken)
+    {
         var run = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         var pending = new Stack<IMethodSymbol>();
         pending.Push(method);
@@ -213,10 +224,7 @@ internal sealed partial class CompilationFacts
             }
         }
 
-        var task = IsTask(method.ReturnType);
-        return run.Count > 0
-            && run.All(implementation => implementation.Locations.Any(l => l.IsInSource) && !implementation.IsExtern
-                && implementation.IsAsync == task && BodyCannotThrow(implementation.OriginalDefinition, 1));
+        return run;
     }
 
     /// <summary>A log line the logging library writes, on a logger that cannot be null.</summary>
