@@ -8,3 +8,9 @@ global using Microsoft.CodeAnalysis;
 global using Microsoft.CodeAnalysis.Operations;
 global using TracedLlm.Analyzers.Facts;
 global using static TracedLlm.Analyzers.WellKnownTypes;
+// The dataflow framework's namespaces and the span analysis's state map, which the flow readings share.
+global using Microsoft.CodeAnalysis.FlowAnalysis;
+global using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
+global using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
+global using SpanData = Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.DictionaryAnalysisData<
+    Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.AbstractLocation, TracedLlm.Analyzers.Facts.SpanFlow.SpanState>;

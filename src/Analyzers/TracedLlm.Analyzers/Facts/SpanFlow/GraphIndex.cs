@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
