@@ -206,17 +206,12 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static bool InDetachedTask(IOperation operation, WellKnownTypes types) => ValueFlow.Ancestors(operation)
         .Any(current => current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
             && DerivesFrom(start.Type, types.Task!)
-            && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
+            && ValueFlow.Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
                 { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation });
 
     private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
-        Outer(lambda).Parent is IArgumentOperation
+        ValueFlow.Outer(lambda).Parent is IArgumentOperation
             { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
-
-    /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
-    private static IOperation Outer(IOperation value) =>
-        value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation
-            ? Outer(value.Parent) : value;
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
     private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)
