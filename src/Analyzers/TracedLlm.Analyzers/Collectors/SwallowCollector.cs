@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method
@@ -69,8 +67,8 @@ internal sealed partial class SwallowCollector : IFactCollector
                 ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
         // Work in memory, or the client's going away: only a programming error of the request's reaches the catch.
         if ((!quietIfHeld.IsDefault && quietIfHeld.IsEmpty) || ClientGoesAway(@catch, scope)
-            || (@try is not null && (@catch.ExceptionType.SpecialType == SpecialType.System_Object
-                || Same(@catch.ExceptionType, scope.Types.Exception)) && scope.Compilation.OnlyInMemory(@try.Body)))
+            || (@try is not null && AnyException(@catch.ExceptionType, scope.Types)
+                && scope.Compilation.OnlyInMemory(@try.Body)))
         {
             return;
         }
@@ -82,9 +80,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         // A cancellation caught while a first failure is handled is a second exception: the request is being torn down,
         // and the first failure is its outer catch's.
-        var cancellation =
-            scope.Types.OperationCanceledException is { } cancelled && DerivesFrom(@catch.ExceptionType, cancelled);
-        var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
+        var handling = IsCancellation(@catch.ExceptionType, scope.Types) ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
         {
             return;
