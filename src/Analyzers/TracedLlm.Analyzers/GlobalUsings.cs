@@ -1,10 +1,11 @@
-// The namespaces nearly every file of this project uses, and WellKnownTypes' symbol checks (Same, DerivesFrom).
+// The namespaces most files of this project use (syntax too, as in the code fixes), and WellKnownTypes' checks.
 global using System;
 global using System.Collections.Generic;
 global using System.Collections.Immutable;
 global using System.Linq;
 global using System.Threading;
 global using Microsoft.CodeAnalysis;
+global using Microsoft.CodeAnalysis.CSharp.Syntax;
 global using Microsoft.CodeAnalysis.Operations;
 global using TracedLlm.Analyzers.Facts;
 global using static TracedLlm.Analyzers.WellKnownTypes;

@@ -1,6 +1,5 @@
 using Analyzer.Utilities;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
 // The visitor, on the paths an exception takes: which operations may throw, and which throws leave the method.
