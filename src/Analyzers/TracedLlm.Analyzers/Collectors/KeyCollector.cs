@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2001's facts: string keys read or written on a metadata bag, and where their values come

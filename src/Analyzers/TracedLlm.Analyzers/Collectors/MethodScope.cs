@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 
 namespace TracedLlm.Analyzers.Collectors;
 

@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using TracedLlm.Analyzers.Facts.SpanFlow;
 
 namespace TracedLlm.Analyzers.Collectors;

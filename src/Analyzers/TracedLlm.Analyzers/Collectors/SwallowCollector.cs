@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2004's and TLLM2007's facts: catch clauses that swallow, and how callers use what a method
@@ -69,8 +67,8 @@ internal sealed partial class SwallowCollector : IFactCollector
                 ? dispatched.Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray() : default;
         // Work in memory, or the client's going away: only a programming error of the request's reaches the catch.
         if ((!quietIfHeld.IsDefault && quietIfHeld.IsEmpty) || ClientGoesAway(@catch, scope)
-            || (@try is not null && (@catch.ExceptionType.SpecialType == SpecialType.System_Object
-                || Same(@catch.ExceptionType, scope.Types.Exception)) && scope.Compilation.OnlyInMemory(@try.Body)))
+            || (@try is not null && AnyException(@catch.ExceptionType, scope.Types)
+                && scope.Compilation.OnlyInMemory(@try.Body)))
         {
             return;
         }
@@ -82,9 +80,7 @@ internal sealed partial class SwallowCollector : IFactCollector
 
         // A cancellation caught while a first failure is handled is a second exception: the request is being torn down,
         // and the first failure is its outer catch's.
-        var cancellation =
-            scope.Types.OperationCanceledException is { } cancelled && DerivesFrom(@catch.ExceptionType, cancelled);
-        var handling = cancellation ? scope.HandlingOf(@catch) : Handling.Anytime;
+        var handling = IsCancellation(@catch.ExceptionType, scope.Types) ? scope.HandlingOf(@catch) : Handling.Anytime;
         if (handling == Handling.InCatch)
         {
             return;
@@ -206,17 +202,12 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static bool InDetachedTask(IOperation operation, WellKnownTypes types) => ValueFlow.Ancestors(operation)
         .Any(current => current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
             && DerivesFrom(start.Type, types.Task!)
-            && Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
+            && ValueFlow.Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
                 { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation });
 
     private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
-        Outer(lambda).Parent is IArgumentOperation
+        ValueFlow.Outer(lambda).Parent is IArgumentOperation
             { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
-
-    /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
-    private static IOperation Outer(IOperation value) =>
-        value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation
-            ? Outer(value.Parent) : value;
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
     private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2008's facts: an upstream failure no exception carries, answered without the failure path.</summary>

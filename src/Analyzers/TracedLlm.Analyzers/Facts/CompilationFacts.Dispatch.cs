@@ -7,24 +7,22 @@ internal sealed partial class CompilationFacts
 {
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
     public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).Implementations.TryGetValue(method.OriginalDefinition, out var list)
-            ? list
-            : Array.Empty<IMethodSymbol>();
+        Of(Dispatched(cancellationToken).Implementations, method);
 
     /// <summary>The methods a type runs for an interface's <paramref name="method"/> that it inherits from a base not
     /// declaring the interface.</summary>
     /// <remarks><c>class Mirror : PauseBase, IDownloads</c>: not among <see cref="Implementations"/>, which the
     /// upstream and answer readings follow, but a call may run them all the same.</remarks>
     public IReadOnlyList<IMethodSymbol> InheritedImplementations(IMethodSymbol method,
-        CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).Inherited.TryGetValue(method.OriginalDefinition, out var list) ? list
-            : Array.Empty<IMethodSymbol>();
+        CancellationToken cancellationToken) => Of(Dispatched(cancellationToken).Inherited, method);
 
     /// <summary>The interface methods <paramref name="method"/> runs for a type that inherits it from a base not
     /// declaring the interface.</summary>
     public IReadOnlyList<IMethodSymbol> InheritedInterfaceMembers(IMethodSymbol method,
-        CancellationToken cancellationToken) =>
-        Dispatched(cancellationToken).InheritedFor.TryGetValue(method.OriginalDefinition, out var list) ? list
+        CancellationToken cancellationToken) => Of(Dispatched(cancellationToken).InheritedFor, method);
+
+    private static IReadOnlyList<IMethodSymbol> Of(Dictionary<IMethodSymbol, List<IMethodSymbol>> map,
+        IMethodSymbol method) => map.TryGetValue(method.OriginalDefinition, out var list) ? list
             : Array.Empty<IMethodSymbol>();
 
     private Dispatch Dispatched(CancellationToken cancellationToken) => _dispatch.Get(() =>

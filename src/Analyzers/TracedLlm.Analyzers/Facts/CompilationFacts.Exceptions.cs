@@ -20,10 +20,7 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>An exception type declared here that no other assembly can create.</summary>
-    public bool OnlyCreatedHere(ITypeSymbol type)
-    {
-        return IsSourceException(type) && OnlyHere(type);
-    }
+    public bool OnlyCreatedHere(ITypeSymbol type) => IsSourceException(type) && OnlyHere(type);
 
     /// <summary>A type only this compilation's code can create, implement or derive from.</summary>
     private bool OnlyHere(ITypeSymbol type)

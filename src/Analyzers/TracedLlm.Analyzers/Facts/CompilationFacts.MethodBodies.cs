@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;

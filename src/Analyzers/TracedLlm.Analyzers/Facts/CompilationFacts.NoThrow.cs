@@ -1,5 +1,4 @@
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace TracedLlm.Analyzers.Facts;
 
@@ -164,21 +163,10 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>An exception type of source overrides <c>Exception.Message</c>.</summary>
-    private bool MessageOverridden()
-    {
-        var known = Volatile.Read(ref _messageOverridden);
-        if (known == 0)
-        {
-            var overridden = Types.Exception is { } exception
-                && _compilation.GetSymbolsWithName("Message", SymbolFilter.Member)
-                    .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property
-                        && DerivesFrom(property.ContainingType, exception));
-            known = overridden ? 1 : -1;
-            Volatile.Write(ref _messageOverridden, known);
-        }
-
-        return known == 1;
-    }
+    private bool MessageOverridden() => Decided(ref _messageOverridden, () => Types.Exception is { } exception
+        && _compilation.GetSymbolsWithName("Message", SymbolFilter.Member)
+            .Any(symbol => symbol is IPropertySymbol { IsOverride: true } property
+                && DerivesFrom(property.ContainingType, exception)));
 
     /// <summary>Every implementation a call of <paramref name="method"/> may run is of source and cannot
     /// throw.</summary>

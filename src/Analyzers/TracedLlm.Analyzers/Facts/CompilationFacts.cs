@@ -108,14 +108,22 @@ internal sealed partial class CompilationFacts
             return !declared.Routes.IsEmpty;
         }
 
-        if (Volatile.Read(ref _hasRoutes) is var known and not 0)
+        return Decided(ref _hasRoutes,
+            () => _candidates.NeedsWholeWalk ? !Routes(cancellationToken).IsEmpty : FindRoute(cancellationToken));
+    }
+
+    /// <summary>A yes or no of the whole compilation, by the first caller that asks: <paramref name="known"/> is 0
+    /// until then, 1 yes, -1 no.</summary>
+    private static bool Decided(ref int known, Func<bool> decide)
+    {
+        if (Volatile.Read(ref known) is var value and not 0)
         {
-            return known > 0;
+            return value > 0;
         }
 
-        var found = _candidates.NeedsWholeWalk ? !Routes(cancellationToken).IsEmpty : FindRoute(cancellationToken);
-        Volatile.Write(ref _hasRoutes, found ? 1 : -1);
-        return found;
+        var yes = decide();
+        Volatile.Write(ref known, yes ? 1 : -1);
+        return yes;
     }
 
     /// <summary>Whether a method is a root of traced code.</summary>

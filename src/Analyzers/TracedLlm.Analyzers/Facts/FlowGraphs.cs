@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using TracedLlm.Analyzers.Collectors;
 
 namespace TracedLlm.Analyzers.Facts;

@@ -67,9 +67,10 @@ internal sealed partial class ValueFlow(
         return operation;
     }
 
-    /// <summary>The value as what holds it sees it: past the conversions and parentheses around it.</summary>
+    /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
     public static IOperation Outer(IOperation value) =>
-        value.Parent is IConversionOperation or IParenthesizedOperation ? Outer(value.Parent) : value;
+        value.Parent is IConversionOperation or IParenthesizedOperation or IDelegateCreationOperation
+            ? Outer(value.Parent) : value;
 
     /// <summary>The value under the conversions and parentheses around it.</summary>
     public static IOperation Unwrap(IOperation operation) => operation switch

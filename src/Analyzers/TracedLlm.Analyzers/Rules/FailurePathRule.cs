@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>TLLM2002: a type thrown in traced code that every failure filter certainly rejects.</summary>

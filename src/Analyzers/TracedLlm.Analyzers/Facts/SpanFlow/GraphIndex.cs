@@ -1,6 +1,3 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
 /// <summary>The flow captures and references to each local and parameter of one control-flow graph.</summary>

@@ -1,10 +1,4 @@
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
-
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
-
-using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 
 // The visitor, on the paths an exception takes: which operations may throw, and which throws leave the method.
 internal sealed partial class SpanAnalysis

@@ -1,10 +1,4 @@
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
-
-using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 
 // The visitor, on branches: where a span is known to be null it is no open span.
 internal sealed partial class SpanAnalysis

@@ -1,10 +1,4 @@
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
-
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
-
-using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 
 // The visitor: where a span is started, ended, handed on, or the same span as another.
 internal sealed partial class SpanAnalysis

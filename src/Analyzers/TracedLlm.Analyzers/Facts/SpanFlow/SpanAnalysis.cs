@@ -1,12 +1,7 @@
 using Analyzer.Utilities;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
-
-using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 
 /// <summary>"Started but not ended on every path" for <c>Activity</c>, on Roslyn's dataflow framework.</summary>
 /// <remarks>

@@ -1,14 +1,9 @@
 using Analyzer.Utilities;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.CopyAnalysis;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.ValueContentAnalysis;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
-
-using SpanData = DictionaryAnalysisData<AbstractLocation, SpanState>;
 
 // The dataflow framework's types for the span analysis: its block and method results, and its
 // context (one per analysed graph; the analyses of the calls it follows fork it).

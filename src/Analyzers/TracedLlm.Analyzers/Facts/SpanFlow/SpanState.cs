@@ -1,5 +1,4 @@
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
