@@ -257,25 +257,27 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The loop reads raw lines, bytes or parsed events, which end quietly when the upstream is cut.</summary>
     /// <remarks>An SDK's stream throws on a cut instead.</remarks>
-    private static bool Quiet(ILoopOperation loop, MethodScope scope, int depth = 0) => loop.Descendants().Any(o => o
-        is IInvocationOperation { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } read }
-        && Namespace(read) is "System.IO" or "System.IO.Pipelines")
+    private static bool Quiet(ILoopOperation loop, MethodScope scope, HashSet<IMethodSymbol>? read = null) =>
+        loop.Descendants().Any(o => o is IInvocationOperation
+            { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } raw }
+            && Namespace(raw) is "System.IO" or "System.IO.Pipelines")
         || (loop is IForEachLoopOperation each && (Name(each.Locals.FirstOrDefault()?.Type)?.StartsWith(
             "System.Net.ServerSentEvents.SseItem", StringComparison.Ordinal) == true
-            || Iterates(each.Collection, scope, depth)));
+            || Iterates(each.Collection, scope, read ?? new(SymbolEqualityComparer.Default))));
 
     /// <summary>The stream is a source iterator's over a quiet loop, through implementations and returned iterators,
-    /// as deep as the call graph.</summary>
-    private static bool Iterates(IOperation stream, MethodScope scope, int depth) => depth < CallGraph.MaxDepth
-        && ValueFlow.Unwrap(stream) is IInvocationOperation { TargetMethod: var method } call
+    /// reading at most the call graph's depth of methods, each once.</summary>
+    private static bool Iterates(IOperation stream, MethodScope scope, HashSet<IMethodSymbol> read) =>
+        ValueFlow.Unwrap(stream) is IInvocationOperation { TargetMethod: var method } call
         && (method.Name is "WithCancellation" or "ConfigureAwait"
-            && (call.Instance ?? call.Arguments.FirstOrDefault()?.Value) is { } on ? Iterates(on, scope, depth)
-            : scope.Compilation.Implementations(method, scope.CancellationToken)
-            .Prepend(method).Select(m => CompilationFacts.Body(call.SemanticModel!.Compilation, m)).Any(body => body
-            is not null && (body.Descendants().Any(o => o.Kind == OperationKind.YieldReturn)
-                ? body.Descendants().OfType<ILoopOperation>().Any(inner => Quiet(inner, scope, depth + 1))
+            && (call.Instance ?? call.Arguments.FirstOrDefault()?.Value) is { } on ? Iterates(on, scope, read)
+            : scope.Compilation.Implementations(method, scope.CancellationToken).Prepend(method)
+            .Where(m => read.Count < CallGraph.MaxDepth && read.Add(m.OriginalDefinition))
+            .Select(m => CompilationFacts.Body(call.SemanticModel!.Compilation, m)).Any(body => body is not null
+            && (body.Descendants().Any(o => o.Kind == OperationKind.YieldReturn)
+                ? body.Descendants().OfType<ILoopOperation>().Any(inner => Quiet(inner, scope, read))
                 : body.Descendants().OfType<IReturnOperation>().Any(r => r.ReturnedValue is { } value
-                    && Iterates(value, scope, depth + 1)))));
+                    && Iterates(value, scope, read)))));
 
     /// <summary>An end marker the code writes after the loop on the way a cut stream leaves it.</summary>
     /// <remarks>A test after the loop is read with the flags the loop sets unset, as a cut leaves them.</remarks>
