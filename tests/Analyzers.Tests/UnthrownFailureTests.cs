@@ -268,6 +268,128 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
+    /// <summary>An upstream client whose public stream is an iterator over its private one, which reads raw lines: the
+    /// chunks, a relay flag and the route's own end, reused by the iterator-depth tests.</summary>
+    private static string Relayed(string stream, string flag, string end, string upstream) => Header + $$"""
+        internal sealed class Chunk { public string? FinishReason { get; set; } public string? Text { get; set; } }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                var sent = false;
+                await foreach (var chunk in {{stream}})
+                {
+                    {{flag}}
+                    await ctx.Response.WriteAsync("data: " + JsonSerializer.Serialize(chunk) + "\n\n");
+                }
+
+                {{end}}
+                return Results.Empty;
+            }
+        }
+
+        {{upstream}}
+        """;
+
+    /// <summary>A client whose <c>StreamAsync</c> iterates <c>StreamAsyncInternal</c>, the raw line loop.</summary>
+    private const string TwoDeep = """
+        internal sealed class Client(HttpClient http)
+        {
+            public async IAsyncEnumerable<Chunk> StreamAsync(string model)
+            {
+                await foreach (var chunk in StreamAsyncInternal(model)) { yield return chunk; }
+            }
+
+            private async IAsyncEnumerable<Chunk> StreamAsyncInternal(string model)
+            {
+                using var reader = new System.IO.StreamReader(await http.GetStreamAsync(Llm.Url + "?m=" + model));
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    yield return JsonSerializer.Deserialize<Chunk>(line)!;
+                }
+            }
+        }
+        """;
+
+    /// <summary>A provider over <see cref="TwoDeep"/>'s client: a third iterator, reached through a method that
+    /// returns its result.</summary>
+    private const string ThreeDeep = TwoDeep + """
+
+        internal static class Provider
+        {
+            public static IAsyncEnumerable<Chunk> Relay(HttpClient http) => RelayAsync(new Client(http));
+
+            private static async IAsyncEnumerable<Chunk> RelayAsync(Client client)
+            {
+                await foreach (var chunk in client.StreamAsync("gpt-4o")) { yield return chunk; }
+            }
+        }
+        """;
+
+    /// <summary>The gateway's <c>[DONE]</c> after a loop over an iterator over an iterator that reads raw
+    /// lines.</summary>
+    [Fact]
+    public Task AnEndMarkerWrittenAfterTwoSourceIteratorsOfLinesIsReported() => AnalyzerAsync(Relayed(
+        "new Client(http).StreamAsync(request.Model!)", string.Empty,
+        "await ctx.Response.WriteAsync({|#0:\"data: [DONE]\\n\\n\"|});", TwoDeep),
+        UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>OpenRouter's form three iterators down: a finish chunk written unless one with a finish reason was
+    /// relayed, which a cut never relays.</summary>
+    [Fact]
+    public Task AFinishChunkWrittenUnlessOneWasRelayedThreeIteratorsDownIsReported() => AnalyzerAsync(Relayed(
+        "Provider.Relay(http).WithCancellation(ctx.RequestAborted)", "sent |= chunk.FinishReason is not null;",
+        "if (!sent) { await ctx.Response.WriteAsync(JsonSerializer.Serialize(new Chunk"
+        + " { {|#0:FinishReason = \"stop\"|} })); }", ThreeDeep),
+        UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>The stream reached through an interface whose source implementation is an iterator over the raw
+    /// one.</summary>
+    [Fact]
+    public Task AnEndMarkerWrittenAfterAnInterfacesSourceIteratorIsReported() => AnalyzerAsync(Relayed(
+        "((IUpstream)new Upstream(new Client(http))).StreamAsync()", string.Empty,
+        "await ctx.Response.WriteAsync({|#0:\"event: message_stop\\n\\n\"|});", TwoDeep + """
+
+        internal interface IUpstream { IAsyncEnumerable<Chunk> StreamAsync(); }
+
+        internal sealed class Upstream(Client client) : IUpstream
+        {
+            public async IAsyncEnumerable<Chunk> StreamAsync()
+            {
+                await foreach (var chunk in client.StreamAsync("gpt-4o")) { yield return chunk; }
+            }
+        }
+        """), UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Synthetic));
+
+    /// <summary>Two iterators over an SDK's stream (a cut throws), and the marker written only when a finish reason
+    /// came up from three iterators down.</summary>
+    [Fact]
+    public Task AnEndMarkerAfterIteratorsOverAnSdkOrOnlyWhenSeenIsNotReported() => AnalyzerAsync(Relayed(
+        "Provider.Relay(http)", "sent |= chunk.FinishReason is not null;",
+        "if (sent) { await ctx.Response.WriteAsync(\"data: [DONE]\\n\\n\"); }"
+        + "\nawait foreach (var chunk in Sdk.OuterAsync()) { await ctx.Response.WriteAsync(chunk.Text!); }"
+        + "\nawait ctx.Response.WriteAsync(\"data: [DONE]\\n\\n\");", ThreeDeep + """
+
+        internal static class Sdk
+        {
+            public static async IAsyncEnumerable<Chunk> OuterAsync()
+            {
+                await foreach (var chunk in InnerAsync()) { yield return chunk; }
+            }
+
+            private static async IAsyncEnumerable<Chunk> InnerAsync()
+            {
+                var chat = new OpenAI.Chat.ChatClient("gpt-4o", "key");
+                await foreach (var update in {|TLLM2006:chat.CompleteChatStreamingAsync("hi")|})
+                {
+                    yield return new Chunk { Text = update.ContentUpdate.Count.ToString() };
+                }
+            }
+        }
+        """), UnthrownFailureMatrix.Libraries);
+
     private static readonly string HandAnswered = Message(
         "A content-safety check decides the answer outside an ILlmGuardrail",
         "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");

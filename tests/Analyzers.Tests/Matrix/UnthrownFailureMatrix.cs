@@ -89,6 +89,34 @@ internal static class UnthrownFailureMatrix
         return Results.Empty;
         """);
 
+    /// <summary>A route that relays an iterator over an iterator of an upstream's server-sent events, then runs
+    /// <paramref name="end"/>.</summary>
+    private static string Iterated(string end) => Route($$"""
+        var done = false;
+        await foreach (var data in Sse.OuterAsync(http))
+        {
+            done |= data == "[DONE]";
+            await context.Response.WriteAsync("data: " + data + "\n\n");
+        }
+
+        {{end}}
+        return Results.Empty;
+        """, """
+        internal static class Sse
+        {
+            public static async IAsyncEnumerable<string> OuterAsync(HttpClient http)
+            {
+                await foreach (var data in InnerAsync(http)) { yield return data; }
+            }
+
+            private static async IAsyncEnumerable<string> InnerAsync(HttpClient http)
+            {
+                var stream = await http.GetStreamAsync("http://upstream/v1/chat/completions");
+                await foreach (var item in SseParser.Create(stream).EnumerateAsync()) { yield return item.Data; }
+            }
+        }
+        """);
+
     /// <summary>An attempt that reads a Responses API stream into text (<paramref name="read"/> is the loop's
     /// body).</summary>
     private static string Streamed(string read) => Route($$"""
@@ -172,6 +200,9 @@ internal static class UnthrownFailureMatrix
             Relayed(string.Empty, "await context.Response.WriteAsync({|TLLM2008:\"data: [DONE]\\n\\n\"|});"),
             Relayed("if (item.Data == \"[DONE]\") { done = true; break; }",
                 "if (done) { await context.Response.WriteAsync(\"data: [DONE]\\n\\n\"); }")),
+        new("the gateway's [DONE] after two source iterators over an SSE stream, and only when the upstream's was seen",
+            Iterated("await context.Response.WriteAsync({|TLLM2008:\"data: [DONE]\\n\\n\"|});"),
+            Iterated("if (done) { await context.Response.WriteAsync(\"data: [DONE]\\n\\n\"); }")),
         Pair("the gateway's [DONE] written when the loop's end flag is unset (a cut), and when it is set",
             Relayed("if (item.Data == \"[DONE]\") { done = true; break; }",
                 "if (@G) { await context.Response.WriteAsync({|TLLM2008:\"data: [DONE]\\n\\n\"|}); }"),

@@ -39,7 +39,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 && Name(loop.Locals.FirstOrDefault()?.Type) == "OpenAI.Responses.StreamingResponseUpdate":
                 Add(scope, loop, "The stream's failure events (response.failed, error) are not read", Empty, loop);
                 break;
-            case ILoopOperation loop when Quiet(loop, true)
+            case ILoopOperation loop when Quiet(loop, scope)
                 && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is { } marker:
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
@@ -254,16 +254,28 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Value.ConstantValue.Value: >= 400 }) == true;
 
     /// <summary>The loop reads raw lines, bytes or parsed events, which end quietly when the upstream is cut.</summary>
-    /// <remarks>An SDK's stream throws on a cut instead; a source iterator is followed one call.</remarks>
-    private static bool Quiet(ILoopOperation loop, bool follow) => loop.Descendants().Any(o => o is IInvocationOperation
-        { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } read }
-        && Namespace(read) is "System.IO" or "System.IO.Pipelines")
+    /// <remarks>An SDK's stream throws on a cut instead.</remarks>
+    private static bool Quiet(ILoopOperation loop, MethodScope scope, HashSet<IMethodSymbol>? read = null) =>
+        loop.Descendants().Any(o => o is IInvocationOperation
+            { TargetMethod: { Name: "ReadLine" or "ReadLineAsync" or "Read" or "ReadAsync" } raw }
+            && Namespace(raw) is "System.IO" or "System.IO.Pipelines")
         || (loop is IForEachLoopOperation each && (Name(each.Locals.FirstOrDefault()?.Type)?.StartsWith(
             "System.Net.ServerSentEvents.SseItem", StringComparison.Ordinal) == true
-            || (follow && ValueFlow.Unwrap(each.Collection) is IInvocationOperation { TargetMethod: var iterator }
-                && CompilationFacts.Body(each.SemanticModel!.Compilation, iterator) is { } body
-                && body.Descendants().Any(o => o.Kind == OperationKind.YieldReturn)
-                && body.Descendants().OfType<ILoopOperation>().Any(inner => Quiet(inner, false)))));
+            || Iterates(each.Collection, scope, read ?? new(SymbolEqualityComparer.Default))));
+
+    /// <summary>The stream is a source iterator's over a quiet loop, through implementations and returned iterators,
+    /// reading at most the call graph's depth of methods, each once.</summary>
+    private static bool Iterates(IOperation stream, MethodScope scope, HashSet<IMethodSymbol> read) =>
+        ValueFlow.Unwrap(stream) is IInvocationOperation { TargetMethod: var method } call
+        && (method.Name is "WithCancellation" or "ConfigureAwait"
+            && (call.Instance ?? call.Arguments.FirstOrDefault()?.Value) is { } on ? Iterates(on, scope, read)
+            : scope.Compilation.Implementations(method, scope.CancellationToken).Prepend(method)
+            .Where(m => read.Count < CallGraph.MaxDepth && read.Add(m.OriginalDefinition))
+            .Select(m => CompilationFacts.Body(call.SemanticModel!.Compilation, m)).Any(body => body is not null
+            && (body.Descendants().Any(o => o.Kind == OperationKind.YieldReturn)
+                ? body.Descendants().OfType<ILoopOperation>().Any(inner => Quiet(inner, scope, read))
+                : body.Descendants().OfType<IReturnOperation>().Any(r => r.ReturnedValue is { } value
+                    && Iterates(value, scope, read)))));
 
     /// <summary>An end marker the code writes after the loop on the way a cut stream leaves it.</summary>
     /// <remarks>A test after the loop is read with the flags the loop sets unset, as a cut leaves them.</remarks>
