@@ -276,15 +276,7 @@ public sealed class HttpClientAttemptTests : IDisposable
                     .AddTracedLlmAttempts()
                     .AddResilienceHandler(
                         "per-model",
-                        pipeline =>
-                            pipeline.AddCircuitBreaker(
-                                new HttpCircuitBreakerStrategyOptions
-                                {
-                                    MinimumThroughput = 2,
-                                    FailureRatio = 0.5,
-                                    SamplingDuration = TimeSpan.FromSeconds(30),
-                                    BreakDuration = TimeSpan.FromSeconds(30),
-                                }))
+                        pipeline => pipeline.AddCircuitBreaker(OpensAfterTwoFailures()))
                     .SelectPipelineBy(_ =>
                         request =>
                             request.Headers.TryGetValues(UpstreamChat.ModelHeader, out var model)
@@ -329,15 +321,7 @@ public sealed class HttpClientAttemptTests : IDisposable
                     .AddTracedLlmAttempts()
                     .AddResilienceHandler(
                         "breaker",
-                        pipeline =>
-                            pipeline.AddCircuitBreaker(
-                                new HttpCircuitBreakerStrategyOptions
-                                {
-                                    MinimumThroughput = 2,
-                                    FailureRatio = 0.5,
-                                    SamplingDuration = TimeSpan.FromSeconds(30),
-                                    BreakDuration = TimeSpan.FromSeconds(30),
-                                })));
+                        pipeline => pipeline.AddCircuitBreaker(OpensAfterTwoFailures())));
 
         for (var i = 0; i < 2; i++)
         {
@@ -735,4 +719,13 @@ public sealed class HttpClientAttemptTests : IDisposable
             attempts.Select(a => $"00-{a.TraceId}-{a.SpanId}-01"),
             upstream.Received.Select(r => r.Traceparent));
     }
+
+    // A breaker two failed sends open, for a while longer than any test.
+    private static HttpCircuitBreakerStrategyOptions OpensAfterTwoFailures() => new()
+    {
+        MinimumThroughput = 2,
+        FailureRatio = 0.5,
+        SamplingDuration = TimeSpan.FromSeconds(30),
+        BreakDuration = TimeSpan.FromSeconds(30),
+    };
 }
