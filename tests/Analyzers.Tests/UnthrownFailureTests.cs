@@ -483,6 +483,309 @@ public sealed class UnthrownFailureTests
         public interface ISafety { Task<bool> IsSafeAsync(string text); }
         """, UnthrownFailureMatrix.Libraries);
 
+    /// <summary>Issue 78, item 3: a route's fallback over models through a helper that turns a model call's failing
+    /// status into null, and a retry loop whose failure leaves for a null: a provider that failed leaves no trace.
+    /// </summary>
+    [Fact]
+    public Task AFailingStatusTurnedIntoNullForTheCallerIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
+                {
+                    if (await Upstream.TryAsync(http, model) is { } text)
+                    {
+                        return Results.Ok(new Reply { Text = text });
+                    }
+                }
+
+                return Results.Ok(new Reply { Text = await Upstream.RetryAsync(http) });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string?> TryAsync(HttpClient http, string model)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, JsonContent.Create(new { model }))|};
+                if ({|#0:!response.IsSuccessStatusCode|})
+                {
+                    Console.Error.WriteLine($"{model} answered {response.StatusCode}");
+                    return null;
+                }
+
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            public static async Task<string> RetryAsync(HttpClient http)
+            {
+                for (var attempt = 0; attempt < 3; attempt++)
+                {
+                    using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                    if ({|#1:(int)response.StatusCode >= 500|}) { break; }
+                    return await response.Content.ReadAsStringAsync();
+                }
+
+                return "";
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0,
+            Message("The model call answered a failing status", "it is turned into null for the caller")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.TryAsync)"),
+        Diagnostic("TLLM2008", 1,
+            Message("The model call answered a failing status", "it is turned into an empty text for the caller")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.RetryAsync)"));
+
+    /// <summary>A fallback loop in the route that goes on to its next model on a failing status: when a later one
+    /// answers, the trace says success with no record that one failed.</summary>
+    [Fact]
+    public Task AFailingStatusThatSendsTheLoopToItsNextTryIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
+                {
+                    using var response = await {|TLLM2006:http.PostAsync(Llm.Url, JsonContent.Create(new { model }))|};
+                    if ({|#0:response.StatusCode == HttpStatusCode.ServiceUnavailable|})
+                    {
+                        continue;
+                    }
+
+                    return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+                }
+
+                return Results.StatusCode(502);
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0,
+            Message("The model call answered a failing status", "the loop goes on to its next try")));
+
+    /// <summary>
+    /// The nearest sound forms: the send an attempt (in <c>LlmCall.ExecuteAsync</c>, a helper reached only from one,
+    /// a client registered with <c>AddTracedLlmAttempts()</c>), the failure recorded, thrown or handed to the caller,
+    /// a canned answer declared by design, and a call the code does not show is a model call's.
+    /// </summary>
+    [Fact]
+    public Task AFailureDroppedFromAnAttemptOrHandedOnIsNotReported() => AnalyzerAsync(
+        "using Microsoft.Extensions.DependencyInjection;\n" + Header + """
+        internal static class Routes
+        {
+            public static void Register(IServiceCollection services) =>
+                services.AddHttpClient("llm").AddTracedLlmAttempts();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpClient http,
+                IHttpClientFactory factory)
+            {
+                var text = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                {
+                    using var response = await http.PostAsync(Llm.Url, new StringContent("{}"), ct);
+                    if (!response.IsSuccessStatusCode) { return null; }
+                    return await Upstream.TryAsync(http, "gpt-4o") ?? await response.Content.ReadAsStringAsync();
+                });
+                var llm = factory.CreateClient("llm");
+                foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
+                {
+                    using var response = await llm.PostAsync(Llm.Url, JsonContent.Create(new { model }));
+                    if (!response.IsSuccessStatusCode) { continue; }
+                    using var profile = await http.GetAsync("http://profiles.internal/me");
+                    if (!profile.IsSuccessStatusCode) { continue; }
+                    text += await response.Content.ReadAsStringAsync();
+                }
+
+                return Results.Ok(new Reply { Text = text + await Handed.AskAsync(http, call) });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string?> TryAsync(HttpClient http, string model)
+            {
+                using var response = await http.PostAsync(Llm.Url, JsonContent.Create(new { model }));
+                if (!response.IsSuccessStatusCode) { return null; }
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+
+        internal static class Handed
+        {
+            public static async Task<string?> AskAsync(HttpClient http, LlmCall call) =>
+                await RecordedAsync(http, call) + await ThrownAsync(http) + (await PassedAsync(http)).ReasonPhrase
+                + await BusyAsync(http);
+
+            private static async Task<string?> RecordedAsync(HttpClient http, LlmCall call)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode)
+                {
+                    call.RecordHandledFailure(new HttpRequestException($"upstream {response.StatusCode}"));
+                    return null;
+                }
+
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            private static async Task<string> ThrownAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
+                return await response.Content.ReadAsStringAsync();
+            }
+
+            private static async Task<HttpResponseMessage> PassedAsync(HttpClient http)
+            {
+                var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode) { return response; }
+                return response;
+            }
+
+            [FailureHandledByDesign("a busy model is answered by the next provider; its status is on its own span")]
+            private static async Task<string?> BusyAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode) { return null; }
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    private static readonly string RawRelay = Message("The model call's stream is copied to the response as raw bytes",
+        "a stream the upstream cuts before its end marker, or one carrying an error event, reaches the client as "
+        + "complete (or make the send an attempt: a client with AddTracedLlmAttempts())");
+
+    /// <summary>A streamed model response relayed as raw bytes: its content copied, its stream copied to the body's
+    /// writer, and a read/write loop; nothing reads the stream's end marker or error events.</summary>
+    [Fact]
+    public Task AStreamedModelResponseRelayedAsRawBytesIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Post, Llm.Url);
+                message.Content = new StringContent("{}");
+                using var streamed = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+                await {|#0:streamed.Content.CopyToAsync(ctx.Response.Body)|};
+                using var again = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                await using var stream = await again.Content.ReadAsStreamAsync();
+                await {|#1:stream.CopyToAsync(ctx.Response.BodyWriter.AsStream())|};
+                using var third = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                var body = await third.Content.ReadAsStreamAsync(ctx.RequestAborted).ConfigureAwait(false);
+                var buffer = new byte[8192];
+                int read;
+                {|#2:while|} ((read = await body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+                {
+                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted);
+                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                }
+
+                return Results.Empty;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, RawRelay), Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay));
+
+    /// <summary>The nearest sound forms: the relay inside an attempt, through a client registered as attempts, a
+    /// body buffered before it is copied, a loop that reads for the end marker and throws without it, and a stream
+    /// that is no model call's.</summary>
+    [Fact]
+    public Task ARawRelayOfAnAttemptOrOneThatReadsItsEndIsNotReported() => AnalyzerAsync(
+        "using Microsoft.Extensions.DependencyInjection;\n" + Header + """
+        internal static class Routes
+        {
+            public static void Register(IServiceCollection services) =>
+                services.AddHttpClient("llm").AddTracedLlmAttempts();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http,
+                IHttpClientFactory factory)
+            {
+                using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
+                    http.PostAsync(Llm.Url, new StringContent("{}"), ct));
+                await response.Content.CopyToAsync(ctx.Response.Body);
+                await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                {
+                    using var inside = await http.PostAsync(Llm.Url, new StringContent("{}"), ct);
+                    await (await inside.Content.ReadAsStreamAsync(ct)).CopyToAsync(ctx.Response.Body, ct);
+                    return 0;
+                });
+                using var registered = await factory.CreateClient("llm").PostAsync(Llm.Url, new StringContent("{}"));
+                await (await registered.Content.ReadAsStreamAsync()).CopyToAsync(ctx.Response.Body);
+                using var buffered = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                await buffered.Content.CopyToAsync(ctx.Response.Body);
+                var url = "http://files.internal/report";
+                using var file = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                await file.Content.CopyToAsync(ctx.Response.Body);
+                var body = await buffered.Content.ReadAsStreamAsync();
+                var (buffer, done) = (new byte[8192], false);
+                int read;
+                while ((read = await body.ReadAsync(buffer)) > 0)
+                {
+                    done |= System.Text.Encoding.UTF8.GetString(buffer, 0, read).Contains("data: [DONE]");
+                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read));
+                }
+
+                if (!done) { throw new UpstreamException(502, "The stream ended without its end marker."); }
+                return Results.Empty;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    /// <summary>The fix: the helper's failure thrown with its status instead of turned into null.</summary>
+    [Fact]
+    public Task FixThrowsWhereTheFailureWasTurnedIntoNull() => FixAsync<UnthrownFailureCodeFix>(
+        "#pragma warning disable TLLM2006\n" + Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http) =>
+                new Reply { Text = await Upstream.TryAsync(http) ?? await Upstream.TryAsync(http) };
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string?> TryAsync(HttpClient http)
+            {
+                using var r = await http.PostAsync(Llm.Url, new StringContent("{}"));
+                if ({|TLLM2008:!r.IsSuccessStatusCode|})
+                {
+                    Console.Error.WriteLine(r.StatusCode);
+                    return null;
+                }
+
+                return await r.Content.ReadAsStringAsync();
+            }
+        }
+        """, "#pragma warning disable TLLM2006\n" + Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, HttpClient http) =>
+                new Reply { Text = await Upstream.TryAsync(http) ?? await Upstream.TryAsync(http) };
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string?> TryAsync(HttpClient http)
+            {
+                using var r = await http.PostAsync(Llm.Url, new StringContent("{}"));
+                if (!r.IsSuccessStatusCode)
+                {
+                    Console.Error.WriteLine(r.StatusCode);
+                    throw new UpstreamException((int)r.StatusCode, "The upstream answered " + (int)r.StatusCode + ".");
+                }
+
+                return await r.Content.ReadAsStringAsync();
+            }
+        }
+        """, libraries: UnthrownFailureMatrix.Libraries);
+
     [Fact]
     public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(
         Forwarder.Replace("{|#0:", "{|TLLM2008:", System.StringComparison.Ordinal),

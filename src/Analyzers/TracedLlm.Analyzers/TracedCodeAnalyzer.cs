@@ -326,6 +326,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                         holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
                     upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls,
                         report);
+                    LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report,
+                        reported: site => !site.Sent.IsDefaultOrEmpty && !upstream.Registered(site));
                     continue;
                 }
 
@@ -354,7 +356,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     intent: _facts.Intent);
                 if (!Detached(symbol))
                 {
-                    LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path);
+                    LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
+                        site => site.Sent.IsDefault
+                            || (graph.ReachedOutsideAttempts(symbol) && !upstream.Registered(site)));
                 }
 
                 if (graph.ReachedOutsideAttempts(symbol))

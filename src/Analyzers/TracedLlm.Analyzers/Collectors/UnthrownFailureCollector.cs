@@ -17,6 +17,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
+    private const string Raw = "The model call's stream is copied to the response as raw bytes";
+
+    private const string RawHow = "a stream the upstream cuts before its end marker, or one carrying an error event, "
+        + "reaches the client as complete (or make the send an attempt: a client with AddTracedLlmAttempts())";
+
     /// <summary>What a failed forwarder leaves for its error feature: an object, where a success leaves null.</summary>
     private static readonly object NotNull = new();
 
@@ -43,6 +48,18 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is { } marker:
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
+                break;
+            case IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } copy
+                when scope.Compilation.AnswersRequest(copy, null) && Relayed(from, scope) is { IsDefault: false } sent:
+                Add(scope, copy, Raw, Empty, copy, false, RawHow, sent);
+                break;
+            case ILoopOperation loop when loop.Descendants().Select(o => o is IInvocationOperation
+                { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } ? Relayed(from, scope) : default)
+                .FirstOrDefault(r => !r.IsDefault) is { IsDefault: false } sent
+                && scope.Compilation.AnswersRequest(loop, null) && !loop.Descendants().Any(o =>
+                    o.ConstantValue.Value is string s && (EndMarkers.Any(s.Contains) || s.Contains("error"))):
+                // A loop that copies the bytes and reads none of them for the stream's end or its error events.
+                Add(scope, loop, Raw, Empty, loop, false, RawHow, sent);
                 break;
         }
     }
@@ -92,32 +109,39 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     _ => $"The run or response ended '{failure}'",
                 };
                 var branch = failed ? test.WhenTrue : test.WhenFalse;
-                Add(scope, condition, what, branch is null ? Empty : CompilationFacts.Statements(branch), test, failed);
+                Add(scope, condition, what, branch is null ? Empty : CompilationFacts.Statements(branch), test, failed,
+                    sent: subject == "http" ? Unwatched(condition.DescendantsAndSelf().Where(o => Read(o) == "http")
+                        .Select(o => ((IPropertyReferenceOperation)o).Instance!), scope) : default);
                 return;
             }
         }
     }
 
     /// <summary>Records the finding when the failure's path answers the request (<see cref="AnswerAfter"/>).</summary>
+    /// <remarks>Of a send no attempt watches (<paramref name="sent"/>, its clients), a failure the path drops (a
+    /// nothing returned, the loop's next try) is one too, kept with the clients a registration may make attempts.
+    /// </remarks>
     private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
-        IOperation after, bool whenTrue = false, string? answer = null)
+        IOperation after, bool whenTrue = false, string? answer = null, ImmutableArray<string> sent = default)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
         var intent = scope.Compilation.Intent;
         var path = branch.Concat(FailureHandoff.Following(after));
         var functions = function is null ? Enumerable.Empty<IMethodSymbol>() : new[] { function };
-        if (intent.HandledByDesign(scope.Owner, functions)
-            || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree))
-            || (answer ?? AnswerAfter(path, Around(after) is null, function, scope)) is not { } how)
+        var how = answer is null ? AnswerAfter(path, Around(after) is null, function, scope, false) : null;
+        sent = how is null ? sent : default;
+        how ??= answer ?? (sent.IsDefault ? null : AnswerAfter(path, Around(after) is null, function, scope, true));
+        if (intent.HandledByDesign(scope.Owner, functions) || how is null
+            || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree)))
         {
             return;
         }
 
-        var location = tested.Syntax is ForEachStatementSyntax loop ? loop.ForEachKeyword.GetLocation()
-            : tested.Syntax.GetLocation();
+        var location = tested is not ILoopOperation ? tested.Syntax.GetLocation() : (tested.Syntax is
+            ForEachStatementSyntax each ? each.ForEachKeyword : tested.Syntax.GetFirstToken()).GetLocation();
         var fix = after is IConditionalOperation test && branch.Count > 0 ? Fix(test, branch, scope) : null;
-        scope.Facts.UnthrownFailures.Add(
-            new UnthrownFailureSite(location, what, how, fix is null ? null : whenTrue, fix?.From, fix?.Thrown));
+        scope.Facts.UnthrownFailures.Add(new UnthrownFailureSite(
+            location, what, how, fix is null ? null : whenTrue, fix?.From, fix?.Thrown, sent));
     }
 
     /// <summary>How the failure's path answers, or null where it hands the failure on or cannot be read.</summary>
@@ -127,7 +151,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// succeeded.
     /// </remarks>
     private static string? AnswerAfter(IEnumerable<IOperation> statements, bool reachesEnd, IMethodSymbol? function,
-        MethodScope scope)
+        MethodScope scope, bool drops)
     {
         var facts = scope.Compilation;
         var answers = function is not null && scope.Types.IsHttpAnswer(function.ReturnType);
@@ -144,7 +168,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 return value is null ? Nothing(function, scope)
                     : answers ? facts.IsSuccess(value) ? "a success is answered" : null
                     : value.Type?.SpecialType == SpecialType.System_String && !value.ConstantValue.HasValue
-                        ? "its text is returned as the answer" : null;
+                        ? "its text is returned as the answer"
+                    : drops && Nothing(value) is { } nothing ? $"it is turned into {nothing} for the caller" : null;
+            }
+
+            if (drops && statement is IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } leaves
+                && Around(statement) is ILoopOperation loop)
+            {
+                return leaves.BranchKind == BranchKind.Continue ? "the loop goes on to its next try"
+                    : AnswerAfter(Flat(FailureHandoff.Following(loop)), Around(loop) is null, function, scope, drops);
             }
 
             if (facts.AnswersRequest(statement, null))
@@ -199,19 +231,56 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool FromModelCall(IOperation response, MethodScope scope)
     {
         var values = Given(response, scope).ToList();
-        return values.Count > 0 && values.All(value => Sent(ValueFlow.Unwrap(value)) is { } send
+        return values.Count > 0 && values.All(value => Sent(value) is { } send
             && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
                 || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
-
-        static IInvocationOperation? Sent(IOperation value) => value switch
-        {
-            IAwaitOperation awaited => Sent(ValueFlow.Unwrap(awaited.Operation)),
-            IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } task } =>
-                Sent(ValueFlow.Unwrap(task)),
-            IInvocationOperation send => send,
-            _ => null,
-        };
     }
+
+    private static IInvocationOperation? Sent(IOperation value) => ValueFlow.Unwrap(value) switch
+    {
+        IAwaitOperation awaited => Sent(awaited.Operation),
+        IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } task } => Sent(task),
+        IInvocationOperation send => send,
+        _ => null,
+    };
+
+    /// <summary>The clients of the responses' model calls when no attempt watches them, else default.</summary>
+    /// <remarks>Not an attempt's own send nor one in its scope; whether a client is registered as attempts is read at
+    /// the end of the compilation.</remarks>
+    private static ImmutableArray<string> Unwatched(IEnumerable<IOperation> responses, MethodScope scope)
+    {
+        var sends = responses.SelectMany(response => Given(response, scope)).Select(Sent).ToList();
+        return sends.Count > 0 && sends.All(send => send is not null && !scope.InAttemptScope(send)
+            && UpstreamCollector.ModelCall(send, scope) is { Evident: true })
+            ? sends.SelectMany(send => UpstreamCollector.ModelCall(send!, scope)!.Value.Inputs.Clients)
+                .ToImmutableArray() : default;
+    }
+
+    /// <summary>The clients of the unwatched model call whose streamed body <paramref name="stream"/> is (its content
+    /// sent with <c>ResponseHeadersRead</c>, or read as a stream), else default.</summary>
+    private static ImmutableArray<string> Relayed(IOperation stream, MethodScope scope) =>
+        Given(stream, scope).Select(v => Sent(v) ?? ValueFlow.Unwrap(v)).FirstOrDefault() switch
+        {
+            IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response }
+                when Given(response, scope).All(v => Sent(v)?.Arguments.Any(a => a.Value.ConstantValue.Value is 1
+                    && a.Parameter?.Type.Name == "HttpCompletionOption") == true) =>
+                Unwatched(new[] { response }, scope),
+            IInvocationOperation { TargetMethod.Name: "ReadAsStreamAsync" or "ReadAsStream",
+                Instance: IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response } } =>
+                Unwatched(new[] { response }, scope),
+            _ => default,
+        };
+
+    /// <summary>A value the caller cannot tell from a failure's: null, <c>default</c>, false, an empty text or
+    /// collection.</summary>
+    private static string? Nothing(IOperation value) => ValueFlow.Unwrap(value) switch
+    {
+        IDefaultValueOperation => "default",
+        ICollectionExpressionOperation { Elements.Length: 0 } => "an empty collection",
+        { ConstantValue: { HasValue: true, Value: null or false or "" } constant } =>
+            constant.Value is string ? "an empty text" : constant.Value is null ? "null" : "false",
+        _ => null,
+    };
 
     /// <summary>Whether the condition holds when the upstream's subject is <paramref name="value"/>.</summary>
     private static bool? Holds(IOperation condition, object? value) => Conditions.Holds(condition, o => o switch
@@ -350,7 +419,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         };
         var from = branch.TakeWhile(s => !scope.Compilation.AnswersRequest(s, null)
             && s is IExpressionStatementOperation or IVariableDeclarationGroupOperation).Count();
-        return thrown is null ? null : (from, thrown);
+        return thrown is null || branch.ElementAtOrDefault(from) is IBranchOperation ? null : (from, thrown);
     }
 
     /// <summary>The forwarder's failure on the context, as an extension method where the code can call it so.</summary>

@@ -52,10 +52,12 @@ internal static class LocalRules
     }
 
     /// <summary>TLLM2008: the upstream failures no exception carries, answered without the failure path.</summary>
-    public static void ReportUnthrown(
-        MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report, FindingPath? path = null)
+    /// <remarks>By default those that need no registration read: a failure dropped after a send through a named
+    /// client waits for the end, where <paramref name="reported"/> decides.</remarks>
+    public static void ReportUnthrown(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report,
+        FindingPath? path = null, Func<UnthrownFailureSite, bool>? reported = null)
     {
-        foreach (var site in facts.UnthrownFailures)
+        foreach (var site in facts.UnthrownFailures.Where(reported ?? (site => site.Sent.IsDefaultOrEmpty)))
         {
             var properties = site.Thrown is null ? null : ImmutableDictionary<string, string?>.Empty
                 .Add(DiagnosticIds.FailureBranchProperty, site.WhenTrue == true ? "true" : "false")

@@ -64,7 +64,7 @@ internal sealed class UpstreamCallRule
             foreach (var chain in chains)
             {
                 var inputs = chain.Aggregate(site.Inputs, (all, hop) => all.With(hop.Given));
-                if (inputs.Clients.Any(client => _facts.Intent.AttemptClient(client, _registered, tree)))
+                if (Registered(inputs.Clients, tree))
                 {
                     continue;
                 }
@@ -80,6 +80,13 @@ internal sealed class UpstreamCallRule
             }
         }
     }
+
+    /// <summary>A client the compilation registers as attempts, or the team declares one.</summary>
+    public bool Registered(ImmutableArray<string> clients, SyntaxTree tree) =>
+        clients.Any(client => _facts.Intent.AttemptClient(client, _registered, tree));
+
+    public bool Registered(UnthrownFailureSite site) =>
+        !site.Sent.IsDefaultOrEmpty && Registered(site.Sent, site.Location.SourceTree!);
 
     private static bool ReportedWhileTyping(UpstreamCallSite site) => site.Evident && site.Inputs.Clients.IsEmpty;
 
