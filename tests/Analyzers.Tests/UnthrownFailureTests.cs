@@ -670,7 +670,7 @@ public sealed class UnthrownFailureTests
             {
                 using var message = new HttpRequestMessage(HttpMethod.Post, Llm.Url);
                 message.Content = new StringContent("{}");
-                using var streamed = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+                var streamed = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
                 await {|#0:streamed.Content.CopyToAsync(ctx.Response.Body)|};
                 using var again = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
                 await using var stream = await again.Content.ReadAsStreamAsync();
@@ -737,32 +737,8 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
-    /// <summary>The fix: the helper's failure thrown with its status instead of turned into null.</summary>
-    [Fact]
-    public Task FixThrowsWhereTheFailureWasTurnedIntoNull() => FixAsync<UnthrownFailureCodeFix>(
-        "#pragma warning disable TLLM2006\n" + Header + """
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, HttpClient http) =>
-                new Reply { Text = await Upstream.TryAsync(http) ?? await Upstream.TryAsync(http) };
-        }
-
-        internal static class Upstream
-        {
-            public static async Task<string?> TryAsync(HttpClient http)
-            {
-                using var r = await http.PostAsync(Llm.Url, new StringContent("{}"));
-                if ({|TLLM2008:!r.IsSuccessStatusCode|})
-                {
-                    Console.Error.WriteLine(r.StatusCode);
-                    return null;
-                }
-
-                return await r.Content.ReadAsStringAsync();
-            }
-        }
-        """, "#pragma warning disable TLLM2006\n" + Header + """
+    /// <summary>A helper whose failing status is thrown with its status, as the fix leaves it.</summary>
+    private const string ThrownByTheFix = "#pragma warning disable TLLM2006\n" + Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -784,7 +760,17 @@ public sealed class UnthrownFailureTests
                 return await r.Content.ReadAsStringAsync();
             }
         }
-        """, libraries: UnthrownFailureMatrix.Libraries);
+        """;
+
+    /// <summary>The fix: the helper's failure thrown with its status instead of turned into null.</summary>
+    [Fact]
+    public Task FixThrowsWhereTheFailureWasTurnedIntoNull() => FixAsync<UnthrownFailureCodeFix>(
+        ThrownByTheFix.Replace("if (!r.IsSuccessStatusCode)", "if ({|TLLM2008:!r.IsSuccessStatusCode|})",
+            System.StringComparison.Ordinal).Replace(
+            "throw new UpstreamException((int)r.StatusCode, \"The upstream answered \" + (int)r.StatusCode + \".\");",
+            "return null;", System.StringComparison.Ordinal),
+        ThrownByTheFix, libraries: UnthrownFailureMatrix.Libraries);
+
 
     [Fact]
     public Task FixThrowsAnUpstreamExceptionWithTheForwardersException() => FixAsync<UnthrownFailureCodeFix>(

@@ -14,7 +14,7 @@ internal static class UnthrownFailureMatrix
 {
     internal const string Header = "#pragma warning disable OPENAI001\nusing System.Linq;\nusing System.Net;\n"
         + "using System.Net.ServerSentEvents;\nusing Yarp.ReverseProxy.Forwarder;\nusing OpenAI.Assistants;\n"
-        + "using OpenAI.Responses;\n" + Corpus.Header;
+        + "using OpenAI.Responses;\nusing Microsoft.Extensions.DependencyInjection;\n" + Corpus.Header;
 
     internal static readonly System.Reflection.Assembly[] Libraries =
     {
@@ -150,6 +150,21 @@ internal static class UnthrownFailureMatrix
         }
         """;
 
+    /// <summary>A route that sends to the model through the factory's client <c>llm</c> (<c>llm</c> and
+    /// <c>factory</c>, the address <c>url</c>), which <c>@A</c> registers as attempts or not.</summary>
+    private static string Registered(string body, string members = "") => Route($$"""
+        var factory = (IHttpClientFactory)context.RequestServices.GetService(typeof(IHttpClientFactory))!;
+        var llm = factory.CreateClient("llm");
+        var url = "http://upstream/v1/chat/completions";
+        {{body}}
+        """, """
+        internal static class Startup
+        {
+            public static void Register(IServiceCollection services) => services.AddHttpClient("llm")@A;
+        }
+
+        """ + members);
+
     public static readonly IReadOnlyDictionary<string, MatrixCell> Cells = WithLibraries(
         Pair("ForwarderError tested against None, the 502 written by hand",
             Forwarded("if ({|TLLM2008:error != ForwarderError.None|}) { @H }"), "@H",
@@ -212,7 +227,66 @@ internal static class UnthrownFailureMatrix
                 + " { await Proxy.ForwardAsync(context, forwarder, invoker); return 0; });\nreturn Results.Empty;",
                 Helper),
             "@H",
-            "Console.Error.WriteLine(\"forwarding failed\");", "throw new UpstreamException(502, \"unreachable\");"));
+            "Console.Error.WriteLine(\"forwarding failed\");", "throw new UpstreamException(502, \"unreachable\");"),
+        Pair("a failing status a helper turns into null for the route's fallback, on a client not registered as "
+            + "attempts, and on one",
+            Registered("""
+                foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
+                {
+                    if (await Upstream.TryAsync(factory, model) is { } text)
+                    {
+                        return Results.Ok(new Reply { Text = text });
+                    }
+                }
+
+                return Results.StatusCode(502);
+                """, """
+                internal static class Upstream
+                {
+                    public static async Task<string?> TryAsync(IHttpClientFactory factory, string model)
+                    {
+                        var url = "http://upstream/v1/chat/completions";
+                        var llm = factory.CreateClient("llm");
+                        using var response = await {|TLLM2006:llm.PostAsync(url, JsonContent.Create(new { model }))|};
+                        if ({|TLLM2008:!response.IsSuccessStatusCode|}) { return null; }
+                        return await response.Content.ReadAsStringAsync();
+                    }
+                }
+                """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a failing status that sends the route's loop to its next try, on a client not registered as attempts, "
+            + "and on one",
+            Registered("""
+                foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
+                {
+                    using var response = await {|TLLM2006:llm.PostAsync(url, JsonContent.Create(new { model }))|};
+                    if ({|TLLM2008:(int)response.StatusCode >= 500|}) { continue; }
+                    return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+                }
+
+                return Results.StatusCode(502);
+                """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a model call's stream copied to the response as raw bytes, on a client not registered as attempts, "
+            + "and on one",
+            Registered("""
+                using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};
+                await {|TLLM2008:(await response.Content.ReadAsStreamAsync()).CopyToAsync(context.Response.Body)|};
+                return Results.Empty;
+                """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a model call's stream relayed by a read and write loop, on a client not registered as attempts, and on "
+            + "one",
+            Registered("""
+                var message = new HttpRequestMessage(HttpMethod.Post, url);
+                var response = await {|TLLM2006:llm.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+                var body = await response.Content.ReadAsStreamAsync();
+                var buffer = new byte[4096];
+                int read;
+                {|TLLM2008:while|} ((read = await body.ReadAsync(buffer)) > 0)
+                {
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, read));
+                }
+
+                return Results.Empty;
+                """), "@A", "", ".AddTracedLlmAttempts()"));
 
     private static IReadOnlyDictionary<string, MatrixCell> WithLibraries(params MatrixCell[] cells) =>
         ByName(cells.Select(cell => cell with { Libraries = Libraries }).ToArray());

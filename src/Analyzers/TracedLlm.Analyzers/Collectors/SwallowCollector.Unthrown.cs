@@ -31,7 +31,7 @@ internal sealed partial class SwallowCollector
                     Record(argument, scope);
                 }
 
-                RecordArguments(dynamic.ContainingType as INamedTypeSymbol, scope);
+                RecordArguments(dynamic.ContainingType, scope);
                 break;
             case ITypeOfOperation typeOf:
                 Record(typeOf.TypeOperand, scope);
@@ -40,15 +40,7 @@ internal sealed partial class SwallowCollector
                 RecordArguments(invocation.TargetMethod, scope);
                 break;
             case IMemberReferenceOperation reference:
-                if (reference.Member is IMethodSymbol method)
-                {
-                    RecordArguments(method, scope);
-                }
-                else
-                {
-                    RecordArguments(reference.Member.ContainingType, scope);
-                }
-
+                RecordArguments(reference.Member, scope);
                 break;
         }
     }
@@ -59,21 +51,14 @@ internal sealed partial class SwallowCollector
         .Any(step => step.Parent is IBlockOperation block
             && block.Operations.TakeWhile(o => o != step.Child).Any(handoff.Always));
 
-    private static void RecordArguments(IMethodSymbol method, MethodScope scope)
+    /// <summary>Records the type arguments of a member (a method's own) and of the types around it.</summary>
+    private static void RecordArguments(ISymbol? symbol, MethodScope scope)
     {
-        foreach (var argument in method.TypeArguments)
+        for (var current = symbol; current is not null; current = current.ContainingType)
         {
-            Record(argument, scope);
-        }
-
-        RecordArguments(method.ContainingType, scope);
-    }
-
-    private static void RecordArguments(INamedTypeSymbol? type, MethodScope scope)
-    {
-        for (var current = type; current is not null; current = current.ContainingType)
-        {
-            foreach (var argument in current.TypeArguments)
+            var arguments = current is IMethodSymbol method ? method.TypeArguments
+                : (current as INamedTypeSymbol)?.TypeArguments ?? ImmutableArray<ITypeSymbol>.Empty;
+            foreach (var argument in arguments)
             {
                 Record(argument, scope);
             }

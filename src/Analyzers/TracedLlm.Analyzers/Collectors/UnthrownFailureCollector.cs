@@ -17,8 +17,6 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
-    private const string Raw = "The model call's stream is copied to the response as raw bytes";
-
     private const string RawHow = "a stream the upstream cuts before its end marker, or one carrying an error event, "
         + "reaches the client as complete (or make the send an attempt: a client with AddTracedLlmAttempts())";
 
@@ -49,17 +47,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
                 break;
-            case IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } copy
-                when scope.Compilation.AnswersRequest(copy, null) && Relayed(from, scope) is { IsDefault: false } sent:
-                Add(scope, copy, Raw, Empty, copy, false, RawHow, sent);
-                break;
-            case ILoopOperation loop when loop.Descendants().Select(o => o is IInvocationOperation
-                { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } ? Relayed(from, scope) : default)
-                .FirstOrDefault(r => !r.IsDefault) is { IsDefault: false } sent
-                && scope.Compilation.AnswersRequest(loop, null) && !loop.Descendants().Any(o =>
-                    o.ConstantValue.Value is string s && (EndMarkers.Any(s.Contains) || s.Contains("error"))):
-                // A loop that copies the bytes and reads none of them for the stream's end or its error events.
-                Add(scope, loop, Raw, Empty, loop, false, RawHow, sent);
+            case IInvocationOperation or ILoopOperation when Copied(operation, scope) is { IsDefault: false } sent:
+                Add(scope, operation, "The model call's stream is copied to the response as raw bytes", Empty,
+                    operation, false, RawHow, sent);
                 break;
         }
     }
@@ -256,8 +246,22 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 .ToImmutableArray() : default;
     }
 
-    /// <summary>The clients of the unwatched model call whose streamed body <paramref name="stream"/> is (its content
-    /// sent with <c>ResponseHeadersRead</c>, or read as a stream), else default.</summary>
+    /// <summary>The clients of the unwatched model call whose streamed body a copy to the response or a loop that
+    /// reads it into the response relays, reading none of it for the end marker or error events; else default.
+    /// </summary>
+    private static ImmutableArray<string> Copied(IOperation copy, MethodScope scope) => copy switch
+    {
+        IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
+            Relayed(from, scope),
+        ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
+            && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
+            IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from }
+            ? Relayed(from, scope) : default).FirstOrDefault(r => !r.IsDefault),
+        _ => default,
+    } is { IsDefault: false } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : default;
+
+    /// <summary>The body of a model call's response sent with <c>ResponseHeadersRead</c>, or read as a
+    /// stream.</summary>
     private static ImmutableArray<string> Relayed(IOperation stream, MethodScope scope) =>
         Given(stream, scope).Select(v => Sent(v) ?? ValueFlow.Unwrap(v)).FirstOrDefault() switch
         {
