@@ -327,7 +327,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls,
                         report);
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report,
-                        reported: site => !site.Sent.IsDefaultOrEmpty && !upstream.Registered(site));
+                        reported: site => !site.Sent.IsDefaultOrEmpty
+                            && !upstream.Registered(site.Sent, site.Location.SourceTree!));
                     continue;
                 }
 
@@ -357,8 +358,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 if (!Detached(symbol))
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
-                        site => site.Sent.IsDefault
-                            || (graph.ReachedOutsideAttempts(symbol) && !upstream.Registered(site)));
+                        site => site.Sent.IsDefault || (graph.ReachedOutsideAttempts(symbol)
+                            && !upstream.Registered(site.Sent, site.Location.SourceTree!)));
                 }
 
                 if (graph.ReachedOutsideAttempts(symbol))

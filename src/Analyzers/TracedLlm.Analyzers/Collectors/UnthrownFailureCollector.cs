@@ -246,9 +246,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 .ToImmutableArray() : default;
     }
 
-    /// <summary>The clients of the unwatched model call whose streamed body a copy to the response or a loop that
-    /// reads it into the response relays, reading none of it for the end marker or error events; else default.
-    /// </summary>
+    /// <summary>The clients of an unwatched model call whose streamed body is copied to the response unread, else
+    /// default.</summary>
+    /// <remarks>A copy, or a loop that reads the body and writes the response with nothing that names the end marker
+    /// or an error.</remarks>
     private static ImmutableArray<string> Copied(IOperation copy, MethodScope scope) => copy switch
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
@@ -260,8 +261,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         _ => default,
     } is { IsDefault: false } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : default;
 
-    /// <summary>The body of a model call's response sent with <c>ResponseHeadersRead</c>, or read as a
-    /// stream.</summary>
+    /// <summary>The clients of the unwatched model call whose streamed body (sent with <c>ResponseHeadersRead</c>,
+    /// or read as a stream) <paramref name="stream"/> is, else default.</summary>
     private static ImmutableArray<string> Relayed(IOperation stream, MethodScope scope) =>
         Given(stream, scope).Select(v => Sent(v) ?? ValueFlow.Unwrap(v)).FirstOrDefault() switch
         {

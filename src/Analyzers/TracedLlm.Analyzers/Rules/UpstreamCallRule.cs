@@ -85,9 +85,6 @@ internal sealed class UpstreamCallRule
     public bool Registered(ImmutableArray<string> clients, SyntaxTree tree) =>
         clients.Any(client => _facts.Intent.AttemptClient(client, _registered, tree));
 
-    public bool Registered(UnthrownFailureSite site) =>
-        !site.Sent.IsDefaultOrEmpty && Registered(site.Sent, site.Location.SourceTree!);
-
     private static bool ReportedWhileTyping(UpstreamCallSite site) => site.Evident && site.Inputs.Clients.IsEmpty;
 
     /// <summary>One call up: the caller, the call, what it gives the parameters a send's inputs come from.</summary>
