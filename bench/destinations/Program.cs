@@ -156,7 +156,26 @@ var (cpu0, posts0) = (Process.GetCurrentProcess().TotalProcessorTime, collector.
 var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
 var gen2 = GC.CollectionCount(2);
 var wall = Stopwatch.StartNew();
-var requests = Load(seconds);
+// SLICE_SECONDS: the window measured in slices too, each slice's CPU a request printed (is it steady?).
+var slice = int.TryParse(Environment.GetEnvironmentVariable("SLICE_SECONDS"), out var sl) && sl > 0 ? sl : seconds;
+var requests = 0;
+for (var done = 0; done < seconds; done += slice)
+{
+    var sliceCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var sliceBytes = GC.GetTotalAllocatedBytes(precise: true);
+    var sliceGcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+    var inSlice = Load(Math.Min(slice, seconds - done));
+    requests += inSlice;
+    if (slice < seconds)
+    {
+        var us = (Process.GetCurrentProcess().TotalProcessorTime - sliceCpu).TotalMicroseconds / inSlice;
+        var bytes = (GC.GetTotalAllocatedBytes(precise: true) - sliceBytes) / (double)inSlice;
+        var gcs = $"{GC.CollectionCount(0) - sliceGcs.Item1}/{GC.CollectionCount(1) - sliceGcs.Item2}/"
+            + $"{GC.CollectionCount(2) - sliceGcs.Item3}";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"# slice {done}-{done + slice} s: {us:0.0} µs, {bytes:0} B a request, GCs {gcs}"));
+    }
+}
 var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
 var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated0;
 gen2 = GC.CollectionCount(2) - gen2;
