@@ -677,12 +677,15 @@ public sealed class UnthrownFailureTests
                 await {|#1:stream.CopyToAsync(ctx.Response.BodyWriter.AsStream())|};
                 using var third = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
                 var body = await third.Content.ReadAsStreamAsync(ctx.RequestAborted).ConfigureAwait(false);
-                var buffer = new byte[8192];
-                int read;
-                {|#2:while|} ((read = await body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+                foreach (var size in new[] { 8192 })
                 {
-                    await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted);
-                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                    var buffer = new byte[size];
+                    int read;
+                    {|#2:while|} ((read = await body.ReadAsync(buffer, ctx.RequestAborted)) > 0)
+                    {
+                        await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, read), ctx.RequestAborted);
+                        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                    }
                 }
 
                 return Results.Empty;

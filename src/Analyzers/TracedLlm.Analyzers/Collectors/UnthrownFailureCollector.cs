@@ -256,7 +256,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             Relayed(from, scope),
         ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
             && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
-            IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from }
+            IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
             ? Relayed(from, scope) : default).FirstOrDefault(r => !r.IsDefault),
         _ => default,
     } is { IsDefault: false } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : default;
