@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
@@ -24,7 +25,9 @@ internal sealed class PortApp<TProgram> : WebApplicationFactory<TProgram>
     {
         _settings = settings;
         _contentRoot = contentRoot;
-        UseKestrel(0);
+        // The port given to Kestrel: UseKestrel(0) rewrites the addresses as the app binds, a race
+        // ("Addresses cannot be modified after the server has started", dotnet/aspnetcore#67714).
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
 
     /// <summary>

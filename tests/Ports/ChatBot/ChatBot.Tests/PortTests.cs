@@ -1,6 +1,7 @@
 extern alias traced;
 
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -174,7 +175,9 @@ internal sealed class ChatBotApp<TProgram> : WebApplicationFactory<TProgram>
     public ChatBotApp(string upstream)
     {
         this.upstream = upstream;
-        UseKestrel(0);
+        // The port given to Kestrel: UseKestrel(0) rewrites the addresses as the app binds, a race
+        // ("Addresses cannot be modified after the server has started", dotnet/aspnetcore#67714).
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
