@@ -150,47 +150,22 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var graph = CallGraph.Walk(_facts, _methods, cancellationToken);
 
             // How every source call uses each method's result, for the Try-pattern.
-            var resultUses = new Dictionary<ISymbol, List<ResultUse>>(SymbolEqualityComparer.Default);
-            foreach (var use in _methods.Values.SelectMany(f => f.ResultUses))
-            {
-                resultUses.For(use.Callee).Add(use);
-            }
+            var resultUses = _methods.Values.SelectMany(f => f.ResultUses)
+                .ToLookup(use => (ISymbol)use.Callee, SymbolEqualityComparer.Default);
 
             // A call of an interface or base method is a call of the implementations it reaches.
-            List<ResultUse> UsesOf(ISymbol method) => Declarations(method, cancellationToken)
-                    .SelectMany(declared =>
-                        resultUses.TryGetValue(declared, out var uses) ? uses : new List<ResultUse>())
-                    .ToList();
+            List<ResultUse> UsesOf(ISymbol method) =>
+                Declarations(method, cancellationToken).SelectMany(declared => resultUses[declared]).ToList();
             bool CallersFail(ISymbol method) =>
                 UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
             bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
 
             // Every call site of each method with its caller, built when first asked (a caught cancellation asks).
-            Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>? callSites = null;
-            Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>> CallSites()
-            {
-                if (callSites is not null)
-                {
-                    return callSites;
-                }
-
-                callSites = new Dictionary<ISymbol, List<(ISymbol Caller, CallEdge Edge)>>(
-                    SymbolEqualityComparer.Default);
-                foreach (var pair in _methods)
-                {
-                    foreach (var edge in pair.Value.Calls)
-                    {
-                        callSites.For(edge.Callee).Add((pair.Key, edge));
-                    }
-                }
-
-                return callSites;
-            }
-
-            List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) => Declarations(method, cancellationToken)
-                    .SelectMany(declared => CallSites().TryGetValue(declared, out var found) ? found
-                            : new List<(ISymbol Caller, CallEdge Edge)>())
-                    .ToList();
+            var callSites = new Lazy<ILookup<ISymbol, (ISymbol Caller, CallEdge Edge)>>(() => _methods
+                .SelectMany(pair => pair.Value.Calls.Select(edge => (Caller: pair.Key, Edge: edge)))
+                .ToLookup(site => site.Edge.Callee, SymbolEqualityComparer.Default));
+            List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) =>
+                Declarations(method, cancellationToken).SelectMany(declared => callSites.Value[declared]).ToList();
 
             // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
             // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that

@@ -8,19 +8,9 @@ namespace TracedLlm.CodeFixes;
 public sealed class StreamRefusalCodeFix() : TracedLlmCodeFix(DiagnosticIds.StreamRefused)
 {
     internal const string EquivalenceKey = DiagnosticIds.StreamRefused + ".IgnoreStream";
-    private const string Argument = "IgnoreStream";
 
-    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
-        Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken) =>
-        root.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeSyntax>() is { } attribute
-            ? One(new SyntaxEdit(
-                "Answer \"stream\": true with the handler's JSON (IgnoreStream = true)",
-                EquivalenceKey,
-                document.Id,
-                attribute,
-                node => WithIgnoreStream((AttributeSyntax)node)))
-            : None();
-
-    private static AttributeSyntax WithIgnoreStream(AttributeSyntax attribute) =>
-        WithNamedArgument(attribute, Argument, SyntaxFactory.LiteralExpression(SyntaxKind.TrueLiteralExpression));
+    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+        Diagnostic diagnostic, CancellationToken cancellationToken) => SetNamedArgument(document, root, diagnostic,
+        "Answer \"stream\": true with the handler's JSON (IgnoreStream = true)", EquivalenceKey, "IgnoreStream",
+        SyntaxFactory.LiteralExpression(SyntaxKind.TrueLiteralExpression));
 }

@@ -54,10 +54,16 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     private protected static Task<IReadOnlyList<SyntaxEdit>> One(SyntaxEdit edit) =>
         Task.FromResult<IReadOnlyList<SyntaxEdit>>(new[] { edit });
 
-    /// <summary>The attribute with its named argument <paramref name="name"/> set to
+    /// <summary>The edit that sets the named argument <paramref name="name"/> of the diagnostic's attribute to
     /// <paramref name="value"/>.</summary>
-    private protected static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name,
-        ExpressionSyntax value)
+    private protected static Task<IReadOnlyList<SyntaxEdit>> SetNamedArgument(Document document, SyntaxNode root,
+        Diagnostic diagnostic, string title, string key, string name, ExpressionSyntax value) =>
+        root.FindNode(diagnostic.Location.SourceSpan)?.FirstAncestorOrSelf<AttributeSyntax>() is { } attribute
+            ? One(new SyntaxEdit(title, key, document.Id, attribute,
+                node => WithNamedArgument((AttributeSyntax)node, name, value)))
+            : None();
+
+    private static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)
     {
         var arguments = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
         var existing = arguments.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);

@@ -313,21 +313,9 @@ internal sealed partial class SwallowCollector : IFactCollector
     private static IOperation Statement(IOperation operation) =>
         operation.Parent is null or IBlockOperation ? operation : Statement(operation.Parent);
 
-    private static IOperation? Next(IOperation statement) => Sibling(statement, 1);
-
-    private static IOperation? Previous(IOperation statement) => Sibling(statement, -1);
-
-    private static IOperation? Sibling(IOperation statement, int offset)
-    {
-        if (statement.Parent is not IBlockOperation block)
-        {
-            return null;
-        }
-
-        var index = block.Operations.IndexOf(statement);
-        return index >= 0 && index + offset >= 0 && index + offset < block.Operations.Length
-            ? block.Operations[index + offset] : null;
-    }
+    private static IOperation? Next(IOperation statement) => statement.Parent is IBlockOperation block
+        && block.Operations.IndexOf(statement) + 1 is > 0 and var next && next < block.Operations.Length
+            ? block.Operations[next] : null;
 
     private static bool IsTask(ITypeSymbol type, WellKnownTypes types) => DerivesFrom(type, types.Task!)
         || Same(type.OriginalDefinition, types.ValueTask)

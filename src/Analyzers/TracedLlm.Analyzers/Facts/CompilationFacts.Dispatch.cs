@@ -1,5 +1,3 @@
-using TracedLlm.Generators;
-
 namespace TracedLlm.Analyzers.Facts;
 
 // Interface and virtual dispatch, and the policies: one walk of every type, at the end of the compilation.

@@ -1,5 +1,3 @@
-using TracedLlm.Generators;
-
 namespace TracedLlm.Analyzers.Facts;
 
 // The few method bodies the rules read beyond the block being analysed.
@@ -115,30 +113,14 @@ internal sealed partial class CompilationFacts
                 });
 
     /// <summary>A readonly field whose initializer is a call of <c>LoggerMessage.Define</c>.</summary>
-    private bool DefinedLogger(IOperation instance)
-    {
-        if (instance is not IFieldReferenceOperation { Field: { IsReadOnly: true } field }
-            || Types.LoggerMessage is not { } loggerMessage)
-        {
-            return false;
-        }
-
-        foreach (var reference in field.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } value }
-                && _compilation.ContainsSyntaxTree(reference.SyntaxTree))
-            {
+    private bool DefinedLogger(IOperation instance) =>
+        instance is IFieldReferenceOperation { Field: { IsReadOnly: true } field }
+        && Types.LoggerMessage is { } loggerMessage && Initializer(field) is { } value
+        && _compilation.ContainsSyntaxTree(value.SyntaxTree)
 #pragma warning disable RS1030 // A log helper's field, bound once per compilation (see Body).
-                var model = _compilation.GetSemanticModel(reference.SyntaxTree);
+        && _compilation.GetSemanticModel(value.SyntaxTree).GetSymbolInfo(value).Symbol is IMethodSymbol define
 #pragma warning restore RS1030
-                return model.GetSymbolInfo(value).Symbol is IMethodSymbol define
-                    && Same(define.ContainingType, loggerMessage)
-                    && define.Name.StartsWith("Define", StringComparison.Ordinal);
-            }
-        }
-
-        return false;
-    }
+        && Same(define.ContainingType, loggerMessage) && define.Name.StartsWith("Define", StringComparison.Ordinal);
 
     /// <summary>What code does with data in memory (TLLM2004's decode probe): decodes, only computes, or other
     /// work.</summary>
