@@ -70,6 +70,71 @@ public sealed class SwallowedExceptionMeasuredTests
         }
         """);
 
+    /// <summary>
+    /// Judged false on the fresh sets of the afternoon: a client's unreadable body or invalid input answered 400 by
+    /// setting the status and writing its body, or through a helper given the 400 for its status parameter. The same
+    /// shapes answering a 5xx are the request's error, reported.
+    /// </summary>
+    [Fact]
+    public Task AClientMistakesStatusSetByHandOrGivenToAHelperIsNotReported() => AnalyzerAsync(
+        Corpus.Header + """
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/admin/services")]
+            public static async Task<IResult> Chat(HttpContext context)
+            {
+                ChatRequest? request;
+                try { request = await context.Request.ReadFromJsonAsync<ChatRequest>(); }
+                {|TLLM2007:catch|} (JsonException)
+                {
+                    context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                    await context.Response.WriteAsJsonAsync(new { error = "invalid_json" });
+                    return Results.Empty;
+                }
+
+                try { Check(request!); }
+                {|TLLM2007:catch|} (ArgumentException e)
+                {
+                    await WriteErrorAsync(context, StatusCodes.Status400BadRequest, e.Message);
+                    return Results.Empty;
+                }
+                {|TLLM2004:catch|} (InvalidOperationException e)
+                {
+                    await WriteErrorAsync(context, StatusCodes.Status502BadGateway, e.Message);
+                    return Results.Empty;
+                }
+
+                return Results.Ok(new Reply { Text = request!.Model });
+            }
+
+            [TracedLlmRoute("POST", "/v1/completions")]
+            public static async Task<IResult> Complete(HttpContext context)
+            {
+                try { Check(new ChatRequest()); }
+                {|TLLM2004:catch|} (ArgumentException)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    await context.Response.WriteAsJsonAsync(new { error = "store_down" });
+                }
+
+                return Results.Empty;
+            }
+
+            private static void Check(ChatRequest request)
+            {
+                if (request.Model is null) throw new ArgumentException("model");
+                if (request.Model.Length == 0) throw new InvalidOperationException("backend");
+            }
+
+            private static async Task WriteErrorAsync(HttpContext context, int status, string error)
+            {
+                context.Response.StatusCode = status;
+                await context.Response.WriteAsJsonAsync(new { error });
+            }
+        }
+        """);
+
     /// <summary>A catch that falls through to a declared record, and one whose task the request never awaits.</summary>
     [Fact]
     public Task ARecordAfterTheCatchAndWorkTheRequestDoesNotAwaitAreNotReported() => AnalyzerAsync(

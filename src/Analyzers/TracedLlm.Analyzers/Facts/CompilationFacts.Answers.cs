@@ -15,17 +15,14 @@ internal sealed partial class CompilationFacts
     /// answer is a fallback; a client's mistake answered 4xx by design is none (<see cref="ClientMistake"/>).
     /// </remarks>
     public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
-        ValueFlow.Own(code).Any(operation => operation switch
-        {
-            IReturnOperation { ReturnedValue: { } value } =>
-                function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value),
-            _ => WritesAnswer(operation, MaxAnswerDepth),
-        });
+        ValueFlow.Own(code).Any(operation => operation is IReturnOperation { ReturnedValue: { } value }
+            && function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value))
+        || Writes(code, MaxAnswerDepth);
 
-    /// <summary>The methods of source <paramref name="code"/> calls as its own (not in a nested function).</summary>
-    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) => ValueFlow.Own(code)
-            .OfType<IInvocationOperation>().Select(call => call.TargetMethod)
-            .Where(method => method.Locations.Any(location => location.IsInSource))
+    /// <summary>The source methods <paramref name="code"/> calls itself, bar those given a client's 4xx.</summary>
+    public ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) => ValueFlow.Own(code)
+            .OfType<IInvocationOperation>().Where(call => !ClientMistake(StatusOf(call) ?? 0))
+            .Select(call => call.TargetMethod).Where(method => method.Locations.Any(location => location.IsInSource))
             .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
     /// <summary>A method of source whose body writes the request's answer, three calls deep; cached.</summary>
@@ -55,17 +52,28 @@ internal sealed partial class CompilationFacts
             || (method.IsOverride && !method.IsSealed) || method.ContainingType?.TypeKind == TypeKind.Interface
         ) && !IsEverywhere(method);
 
-    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): overrides not
-    /// followed.</summary>
+    /// <summary>A member every type has (<c>ToString</c>, <c>Equals</c>, <c>Dispose</c>): not followed.</summary>
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
-    private bool WritesAnswer(IOperation operation, int depth) => operation switch
+    // Writes an error answer; the writes on the response after a status set to a client's mistake are its body.
+    private bool Writes(IOperation code, int depth)
+    {
+        var own = ValueFlow.Own(code).ToList();
+        var body = own.Any(o => o is IAssignmentOperation set && OnResponse(set.Target)
+            && ClientMistake(Status(set.Value) ?? 0));
+        return own.Any(operation => WritesAnswer(operation, depth, body));
+    }
+
+    // A call given a client's 4xx for its status answers it by design; with body set, response writes are its body.
+    private bool WritesAnswer(IOperation operation, int depth, bool body = false) => operation switch
         {
             IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
+            IInvocationOperation call when ClientMistake(StatusOf(call) ?? 0) => false,
             IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
-                || (call.Instance is { } instance && (OnResponse(instance) || Types.IsHttpAnswer(instance.Type)))
-                || call.Arguments.Any(argument => OnResponse(argument.Value))
+                || (call.Instance is { } instance
+                    && ((!body && OnResponse(instance)) || Types.IsHttpAnswer(instance.Type)))
+                || (!body && call.Arguments.Any(argument => OnResponse(argument.Value)))
                 || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
                 || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource)
                     && WritesResponse(call.TargetMethod, depth + 1)),
@@ -84,8 +92,7 @@ internal sealed partial class CompilationFacts
     };
 
     // The client errors ASP.NET Core's results name (Results, TypedResults, ControllerBase).
-    private static readonly Dictionary<string, int> ClientResults =
-        new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, int> ClientResults = new(StringComparer.Ordinal)
     {
         ["BadRequest"] = 400, ["ValidationProblem"] = 400, ["Unauthorized"] = 401, ["Forbid"] = 403, ["NotFound"] = 404,
         ["Conflict"] = 409, ["UnprocessableEntity"] = 422,
@@ -121,10 +128,9 @@ internal sealed partial class CompilationFacts
             .Where(a => a.Parameter?.Name.IndexOf("status", StringComparison.OrdinalIgnoreCase) >= 0
                 || (name == "StatusCode" && a.Parameter?.Ordinal == 0))
             .Select(a => a.Value)
-            .Concat(initializer
-                    ?.Initializers.OfType<ISimpleAssignmentOperation>()
-                    .Where(a => a.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
-                    .Select(a => a.Value) ?? Enumerable.Empty<IOperation>())
+            .Concat(initializer?.Initializers.OfType<ISimpleAssignmentOperation>()
+                .Where(set => set.Target is IPropertyReferenceOperation { Property.Name: "StatusCode" })
+                .Select(set => set.Value) ?? Enumerable.Empty<IOperation>())
             .ToList();
 
         // A status given but not known (the upstream's, passed on) says nothing of success.
@@ -142,12 +148,11 @@ internal sealed partial class CompilationFacts
     {
         method = (method.ReducedFrom ?? method).OriginalDefinition;
         bool Read(IMethodSymbol m) =>
-            Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(operation => WritesAnswer(operation, depth));
+            Body(_compilation, m) is { } body && Writes(body, depth);
         return depth == 1 ? _responseWriters.GetOrAdd(method, Read) : Read(method);
     }
 
-    /// <summary>A value that is the response or part of it: <c>HttpResponse</c>, or a member, item or call on
-    /// one.</summary>
+    /// <summary>The response or part of it: <c>HttpResponse</c>, or a member, item or call on one.</summary>
     private bool OnResponse(IOperation operation)
     {
         for (IOperation? current = ValueFlow.Unwrap(operation); current is not null;)
