@@ -483,9 +483,9 @@ public sealed class UnthrownFailureTests
         public interface ISafety { Task<bool> IsSafeAsync(string text); }
         """, UnthrownFailureMatrix.Libraries);
 
-    /// <summary>Issue 78, item 3: a route's fallback over models through a helper that turns a model call's failing
-    /// status into null, and a retry loop whose failure leaves for a null: a provider that failed leaves no trace.
-    /// </summary>
+    /// <summary>A helper that turns a model call's failing status into null leaves no trace of it.</summary>
+    /// <remarks>Issue 78, item 3: the route's fallback over models, and a retry loop whose failure leaves for a null.
+    /// </remarks>
     [Fact]
     public Task AFailingStatusTurnedIntoNullForTheCallerIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -539,8 +539,8 @@ public sealed class UnthrownFailureTests
             Message("The model call answered a failing status", "it is turned into an empty text for the caller")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.RetryAsync)"));
 
-    /// <summary>A fallback loop in the route that goes on to its next model on a failing status: when a later one
-    /// answers, the trace says success with no record that one failed.</summary>
+    /// <summary>A route's fallback loop that goes on to its next model on a failing status.</summary>
+    /// <remarks>When a later one answers, the trace says success with no record that one failed.</remarks>
     [Fact]
     public Task AFailingStatusThatSendsTheLoopToItsNextTryIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -566,11 +566,12 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 0,
             Message("The model call answered a failing status", "the loop goes on to its next try")));
 
-    /// <summary>
-    /// The nearest sound forms: the send an attempt (in <c>LlmCall.ExecuteAsync</c>, a helper reached only from one,
-    /// a client registered with <c>AddTracedLlmAttempts()</c>), the failure recorded, thrown or handed to the caller,
-    /// a canned answer declared by design, and a call the code does not show is a model call's.
-    /// </summary>
+    /// <summary>The nearest sound forms of a failing status dropped into a flag are not reported.</summary>
+    /// <remarks>
+    /// The send an attempt (in <c>LlmCall.ExecuteAsync</c>, a helper reached only from one, a client registered with
+    /// <c>AddTracedLlmAttempts()</c>), the failure recorded, thrown or handed to the caller, a canned answer declared
+    /// by design, and a call the code does not show is a model call's.
+    /// </remarks>
     [Fact]
     public Task AFailureDroppedFromAnAttemptOrHandedOnIsNotReported() => AnalyzerAsync(
         "using Microsoft.Extensions.DependencyInjection;\n" + Header + """
@@ -659,8 +660,8 @@ public sealed class UnthrownFailureTests
         "a stream the upstream cuts before its end marker, or one carrying an error event, reaches the client as "
         + "complete (or make the send an attempt: a client with AddTracedLlmAttempts())");
 
-    /// <summary>A streamed model response relayed as raw bytes: its content copied, its stream copied to the body's
-    /// writer, and a read/write loop; nothing reads the stream's end marker or error events.</summary>
+    /// <summary>A streamed model response relayed as raw bytes, its end marker unread, is reported.</summary>
+    /// <remarks>Its content copied, its stream copied to the body's writer, and a read/write loop.</remarks>
     [Fact]
     public Task AStreamedModelResponseRelayedAsRawBytesIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -694,9 +695,10 @@ public sealed class UnthrownFailureTests
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0, RawRelay), Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay));
 
-    /// <summary>The nearest sound forms: the relay inside an attempt, through a client registered as attempts, a
-    /// body buffered before it is copied, a loop that reads for the end marker and throws without it, and a stream
-    /// that is no model call's.</summary>
+    /// <summary>The nearest sound forms of a raw relay are not reported.</summary>
+    /// <remarks>The relay inside an attempt, through a client registered as attempts, a body buffered before it is
+    /// copied, a loop that reads for the end marker and throws without it, and a stream that is no model call's.
+    /// </remarks>
     [Fact]
     public Task ARawRelayOfAnAttemptOrOneThatReadsItsEndIsNotReported() => AnalyzerAsync(
         "using Microsoft.Extensions.DependencyInjection;\n" + Header + """

@@ -94,13 +94,13 @@ internal sealed partial class SwallowCollector : IFactCollector
         // The request's own failure by what the method shows: an error answered, or a model call given up; a send
         // whose client only the compilation can tell is read at its end.
         var answersError = scope.Compilation.AnswersRequest(@catch.Handler,
-            ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol);
+            ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol, byDesign: true);
         var given = @try is null ? null : CompilationFacts.GivenUpScope(@catch, @try);
         var sends = given is null ? new List<ModelCallSite>()
             : given.DescendantsAndSelf().OfType<IInvocationOperation>()
                 .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
         scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError,
-                sends.Any(send => send.Evident), scope.Compilation.AnswerCalls(@catch.Handler),
+                sends.Any(send => send.Evident), CompilationFacts.AnswerCalls(@catch.Handler),
                 given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
                 sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
                 handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,

@@ -11,17 +11,24 @@ internal sealed partial class CompilationFacts
 
     /// <summary>Whether code (a catch's handler) answers the request with an error by hand on some path.</summary>
     /// <remarks>
-    /// It returns, makes or writes an error answer, itself or through a method of source three calls deep. A success
-    /// answer is a fallback; a client's mistake answered 4xx by design is none (<see cref="ClientMistake"/>).
+    /// It returns, makes or writes an error answer, itself or through a method of source three calls deep; a success is
+    /// a fallback, a client's 4xx by design none (<see cref="ClientMistake"/>), nor with <paramref name="byDesign"/> a
+    /// helper given one for its status or the writes after a statement of the block that sets the status to one.
     /// </remarks>
-    public bool AnswersRequest(IOperation code, IMethodSymbol? function) =>
-        ValueFlow.Own(code).Any(operation => operation is IReturnOperation { ReturnedValue: { } value }
-            && function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value))
-        || Writes(code, MaxAnswerDepth);
+    public bool AnswersRequest(IOperation code, IMethodSymbol? function, bool byDesign = false)
+    {
+        var set = !byDesign || code is not IBlockOperation block ? null : block.Operations.FirstOrDefault(s =>
+            s is IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: var target } status }
+            && target is IPropertyReferenceOperation { Property.Name: "StatusCode" } && OnResponse(target)
+            && ClientMistake(Status(status.Value) ?? 0));
+        return ValueFlow.Own(code).Any(operation => operation is IReturnOperation { ReturnedValue: { } value }
+            ? function is not null && Types.IsHttpAnswer(function.ReturnType) && IsError(value)
+            : WritesAnswer(operation, MaxAnswerDepth, byDesign, operation.Syntax.SpanStart > set?.Syntax.Span.End));
+    }
 
     /// <summary>The source methods <paramref name="code"/> calls itself, bar those given a client's 4xx.</summary>
-    public ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) => ValueFlow.Own(code)
-            .OfType<IInvocationOperation>().Where(call => !ClientMistake(StatusOf(call) ?? 0))
+    public static ImmutableArray<IMethodSymbol> AnswerCalls(IOperation code) => ValueFlow.Own(code)
+            .OfType<IInvocationOperation>().Where(call => !ClientMistake(StatusArgument(call) ?? 0))
             .Select(call => call.TargetMethod).Where(method => method.Locations.Any(location => location.IsInSource))
             .Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
@@ -39,12 +46,8 @@ internal sealed partial class CompilationFacts
 
     /// <summary>The methods <paramref name="scope"/> calls or hands on, read at the end for a model call.</summary>
     public static ImmutableArray<IMethodSymbol> GivenUpCalls(IOperation scope) =>
-        scope.DescendantsAndSelf().Select(operation => operation switch
-            {
-                IInvocationOperation call => call.TargetMethod,
-                IMethodReferenceOperation group => group.Method,
-                _ => null,
-            })
+        scope.DescendantsAndSelf().Select(operation => (operation as IInvocationOperation)?.TargetMethod
+                ?? (operation as IMethodReferenceOperation)?.Method)
             .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToImmutableArray();
 
     /// <summary>A call that dispatches to implementations of source (not a member every type has).</summary>
@@ -56,20 +59,11 @@ internal sealed partial class CompilationFacts
     private static bool IsEverywhere(IMethodSymbol method) =>
         method.Name is "ToString" or "Equals" or "GetHashCode" or "Dispose" or "DisposeAsync" or "Finalize";
 
-    // Writes an error answer; the writes on the response after a status set to a client's mistake are its body.
-    private bool Writes(IOperation code, int depth)
-    {
-        var own = ValueFlow.Own(code).ToList();
-        var body = own.Any(o => o is IAssignmentOperation set && OnResponse(set.Target)
-            && ClientMistake(Status(set.Value) ?? 0));
-        return own.Any(operation => WritesAnswer(operation, depth, body));
-    }
-
-    // A call given a client's 4xx for its status answers it by design; with body set, response writes are its body.
-    private bool WritesAnswer(IOperation operation, int depth, bool body = false) => operation switch
+    // byDesign: a call given a client's 4xx for its status is by design; body: response writes are a 4xx's body.
+    private bool WritesAnswer(IOperation operation, int depth, bool byDesign, bool body) => operation switch
         {
             IObjectCreationOperation creation => Types.IsHttpAnswer(creation.Type) && IsError(creation),
-            IInvocationOperation call when ClientMistake(StatusOf(call) ?? 0) => false,
+            IInvocationOperation call when byDesign && ClientMistake(StatusArgument(call) ?? 0) => false,
             IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
                 || (call.Instance is { } instance
                     && ((!body && OnResponse(instance)) || Types.IsHttpAnswer(instance.Type)))
@@ -139,6 +133,10 @@ internal sealed partial class CompilationFacts
             : SuccessResults.Contains(name) ? 200 : ClientResults.TryGetValue(name, out var client) ? client : null;
     }
 
+    /// <summary>The constant a call gives the last of its parameters named for a status, or null.</summary>
+    private static int? StatusArgument(IInvocationOperation call) => call.Arguments.LastOrDefault(a => a.Parameter?.Name
+        .IndexOf("status", StringComparison.OrdinalIgnoreCase) >= 0) is { } given ? Status(given.Value) : null;
+
     /// <summary>A status given as a constant (an <c>int</c> or an <c>HttpStatusCode</c>), or null.</summary>
     private static int? Status(IOperation value) =>
         ValueFlow.Unwrap(value).ConstantValue is { HasValue: true, Value: int code } ? code : null;
@@ -148,7 +146,7 @@ internal sealed partial class CompilationFacts
     {
         method = (method.ReducedFrom ?? method).OriginalDefinition;
         bool Read(IMethodSymbol m) =>
-            Body(_compilation, m) is { } body && Writes(body, depth);
+            Body(_compilation, m) is { } body && ValueFlow.Own(body).Any(o => WritesAnswer(o, depth, false, false));
         return depth == 1 ? _responseWriters.GetOrAdd(method, Read) : Read(method);
     }
 
