@@ -539,6 +539,40 @@ public sealed class UnthrownFailureTests
             Message("The model call answered a failing status", "it is turned into an empty text for the caller")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.RetryAsync)"));
 
+    /// <summary>A failing status turned into null is not reported where every caller throws on the null.</summary>
+    /// <remarks>A caller that tries its next model on the null leaves the failure unrecorded: reported above.</remarks>
+    [Fact]
+    public Task AFailingStatusTurnedIntoNullThatEveryCallerThrowsOnIsNotReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                var text = await Upstream.TryAsync(http, "gpt-4o");
+                if (text is null)
+                {
+                    throw new UpstreamException(502, "The model did not answer.");
+                }
+
+                return Results.Ok(new Reply { Text = text });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<string?> TryAsync(HttpClient http, string model)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, JsonContent.Create(new { model }))|};
+                if (!response.IsSuccessStatusCode)
+                {
+                    return null;
+                }
+
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
     /// <summary>A route's fallback loop that goes on to its next model on a failing status.</summary>
     /// <remarks>When a later one answers, the trace says success with no record that one failed.</remarks>
     [Fact]

@@ -153,12 +153,9 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var resultUses = _methods.Values.SelectMany(f => f.ResultUses)
                 .ToLookup(use => (ISymbol)use.Callee, SymbolEqualityComparer.Default);
 
-            // A call of an interface or base method is a call of the implementations it reaches.
-            List<ResultUse> UsesOf(ISymbol method) =>
-                Declarations(method, cancellationToken).SelectMany(declared => resultUses[declared]).ToList();
-            bool CallersFail(ISymbol method) =>
-                UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.TurnsIntoFailure);
-            bool Detached(ISymbol method) => UsesOf(method) is { Count: > 0 } uses && uses.All(use => use.Detached);
+            // Every use of the method's result is so (a call of an interface or base method: of what it reaches).
+            bool Callers(ISymbol method, Func<ResultUse, bool> all) => Declarations(method, cancellationToken)
+                .SelectMany(declared => resultUses[declared]).ToList() is { Count: > 0 } uses && uses.All(all);
 
             // Every call site of each method with its caller, built when first asked (a caught cancellation asks).
             var callSites = new Lazy<ILookup<ISymbol, (ISymbol Caller, CallEdge Edge)>>(() => _methods
@@ -325,16 +322,19 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 }
 
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
-                    DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created, CallersFail(symbol),
-                    Detached(symbol), facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
+                    DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
+                    Callers(symbol, use => use.TurnsIntoFailure != false), Callers(symbol, use => use.Detached),
+                    facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
                     givesUpModel: GivesUpModel,
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
                     intent: _facts.Intent);
-                if (!Detached(symbol))
+                if (!Callers(symbol, use => use.Detached))
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
                         site => site.Sent.IsDefault || (graph.ReachedOutsideAttempts(symbol)
-                            && !upstream.Registered(site.Sent, site.Location.SourceTree!)));
+                            && !upstream.Registered(site.Sent, site.Location.SourceTree!)
+                            && !(UnthrownFailureCollector.Dropped(site)
+                                && Callers(symbol, use => use.TurnsIntoFailure == true))));
                 }
 
                 if (graph.ReachedOutsideAttempts(symbol))

@@ -225,9 +225,9 @@ internal sealed partial class SwallowCollector : IFactCollector
                 && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
     }
 
-    /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an
-    /// error.</summary>
-    private static bool TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
+    /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an error
+    /// (true), or tries again (null).</summary>
+    private static bool? TurnsIntoFailure(IInvocationOperation invocation, MethodScope scope)
     {
         var value = (IOperation)invocation;
         while (value.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation)
@@ -265,7 +265,7 @@ internal sealed partial class SwallowCollector : IFactCollector
             false => test.WhenFalse,
             null => null,
         };
-        return failure is not null && Fails(failure, scope);
+        return failure is null ? false : Fails(failure, scope);
     }
 
     // A comparison of the result with any value: `x == Status.Failed` tests for the failure, `!=` for its absence.
@@ -295,7 +295,7 @@ internal sealed partial class SwallowCollector : IFactCollector
             || (unwrapped is IAwaitOperation awaited && ValueFlow.Unwrap(awaited.Operation) == ValueFlow.Unwrap(value))
         );
 
-    private static bool Fails(IOperation branch, MethodScope scope)
+    private static bool? Fails(IOperation branch, MethodScope scope)
     {
         if (scope.Compilation.Handoff.Always(branch))
         {
@@ -303,8 +303,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var last = branch is IBlockOperation block ? block.Operations.LastOrDefault() : branch;
-        return last is IBranchOperation { BranchKind: BranchKind.Continue }
-            || (last is IReturnOperation { ReturnedValue: { } returned }
+        return last is IBranchOperation { BranchKind: BranchKind.Continue } ? null
+            : (last is IReturnOperation { ReturnedValue: { } returned }
                 && ValueFlow.Unwrap(returned) is IInvocationOperation result
                 && result.TargetMethod.ContainingType?.Name is "Results" or "TypedResults"
                 && ErrorResults.Contains(result.TargetMethod.Name));

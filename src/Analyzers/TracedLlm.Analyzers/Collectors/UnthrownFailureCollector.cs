@@ -17,6 +17,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
+    private const string TurnedInto = "it is turned into ";
     private const string RawHow = "a stream the upstream cuts before its end marker, or one carrying an error event, "
         + "reaches the client as complete (or make the send an attempt: a client with AddTracedLlmAttempts())";
 
@@ -107,6 +108,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         }
     }
 
+    /// <summary>A failure dropped into a nothing for the caller, which a caller may yet turn into a failure.</summary>
+    public static bool Dropped(UnthrownFailureSite site) => site.How.StartsWith(TurnedInto, StringComparison.Ordinal);
+
     /// <summary>Records the finding when the failure's path answers the request (<see cref="AnswerAfter"/>).</summary>
     /// <remarks>Of a send no attempt watches (<paramref name="sent"/>, its clients), a failure the path drops (a
     /// nothing returned, the loop's next try) is one too, kept with the clients a registration may make attempts.
@@ -159,7 +163,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     : answers ? facts.IsSuccess(value) ? "a success is answered" : null
                     : value.Type?.SpecialType == SpecialType.System_String && !value.ConstantValue.HasValue
                         ? "its text is returned as the answer"
-                    : drops && Nothing(value) is { } nothing ? $"it is turned into {nothing} for the caller" : null;
+                    : drops && Nothing(value) is { } nothing ? $"{TurnedInto}{nothing} for the caller" : null;
             }
 
             if (drops && statement is IBranchOperation { BranchKind: BranchKind.Continue or BranchKind.Break } leaves

@@ -90,11 +90,8 @@ internal sealed record DeclarationIndex(
                     }
 
                     break;
-                case BaseMethodDeclarationSyntax member:
-                    AddNames(member.AttributeLists, other);
-                    break;
-                case TypeDeclarationSyntax type:
-                    AddNames(type.AttributeLists, containers);
+                case MemberDeclarationSyntax member and (BaseMethodDeclarationSyntax or TypeDeclarationSyntax):
+                    AddNames(member.AttributeLists, member is TypeDeclarationSyntax ? containers : other);
                     break;
                 case AccessorDeclarationSyntax accessor:
                     AddNames(accessor.AttributeLists, other);

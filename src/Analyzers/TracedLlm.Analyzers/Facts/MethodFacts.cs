@@ -111,10 +111,11 @@ internal readonly record struct UnthrownFailureSite(
 
 /// <summary>A call whose result the caller uses.</summary>
 /// <remarks>
-/// <paramref name="TurnsIntoFailure"/>: a failure value (false, null) makes the caller fail, report or try again;
+/// <paramref name="TurnsIntoFailure"/>: a failure value (false, null) makes the caller fail or report (true), try again
+/// (null) or go on (false);
 /// <paramref name="Detached"/>: the caller discards the task, so nothing in it reaches the request's failure path.
 /// </remarks>
-internal readonly record struct ResultUse(IMethodSymbol Callee, bool TurnsIntoFailure, bool Detached);
+internal readonly record struct ResultUse(IMethodSymbol Callee, bool? TurnsIntoFailure, bool Detached);
 
 /// <summary>A model call outside an attempt, named as it is made.</summary>
 /// <remarks><paramref name="Evident"/>: the code shows it is one; otherwise its inputs settle it at the end of the
