@@ -228,8 +228,7 @@ internal static class UnthrownFailureMatrix
                 Helper),
             "@H",
             "Console.Error.WriteLine(\"forwarding failed\");", "throw new UpstreamException(502, \"unreachable\");"),
-        Pair("a failing status a helper turns into null for the route's fallback, on a client not registered as "
-            + "attempts, and on one",
+        Pair("a failing status a helper turns into null for the route's fallback, either client",
             Registered("""
                 foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
                 {
@@ -253,8 +252,7 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
-        Pair("a failing status that sends the route's loop to its next try, on a client not registered as attempts, "
-            + "and on one",
+        Pair("a failing status sending the loop to its next try, either client",
             Registered("""
                 foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })
                 {
@@ -265,15 +263,13 @@ internal static class UnthrownFailureMatrix
 
                 return Results.StatusCode(502);
                 """), "@A", "", ".AddTracedLlmAttempts()"),
-        Pair("a model call's stream copied to the response as raw bytes, on a client not registered as attempts, "
-            + "and on one",
+        Pair("a model's stream copied to the response as raw bytes, either client",
             Registered("""
                 using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};
                 await {|TLLM2008:(await response.Content.ReadAsStreamAsync()).CopyToAsync(context.Response.Body)|};
                 return Results.Empty;
                 """), "@A", "", ".AddTracedLlmAttempts()"),
-        Pair("a model call's stream relayed by a read and write loop, on a client not registered as attempts, and on "
-            + "one",
+        Pair("a model's stream relayed by a read and write loop, either client",
             Registered("""
                 var message = new HttpRequestMessage(HttpMethod.Post, url);
                 var response = await {|TLLM2006:llm.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
