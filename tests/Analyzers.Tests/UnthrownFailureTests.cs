@@ -690,6 +690,145 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
+    /// <summary>A route over a client <c>llm</c> registered as attempts, up to its body.</summary>
+    private const string Registering = "using Microsoft.Extensions.DependencyInjection;\n" + Header + """
+        internal static class Routes
+        {
+            public static void Register(IServiceCollection services) =>
+                services.AddHttpClient("llm").AddTracedLlmAttempts();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http,
+                IHttpClientFactory factory)
+            {
+
+        """;
+
+    /// <summary>A model call's failure read in a private helper the route hands the client and the request.</summary>
+    /// <remarks>Issue 78, item 1: the route makes the named client and the request's address; the helpers answer the
+    /// failing status by hand, relay the stream as raw bytes, and turn the failure into null; the route answers as a
+    /// success the failing response a helper returns.</remarks>
+    [Fact]
+    public Task AFailureInAHelperHandedAModelClientIsReported() => AnalyzerAsync(
+        "using Microsoft.Extensions.DependencyInjection;\n" + Header + """
+        internal static class Routes
+        {
+            public static void Register(IServiceCollection services) => services.AddHttpClient("openai");
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, IHttpClientFactory factory)
+            {
+                var client = factory.CreateClient("openai");
+                var url = Llm.Url;
+                await AnswerAsync(ctx, client, new HttpRequestMessage(HttpMethod.Post, url));
+                await StreamAsync(ctx, client, new HttpRequestMessage(HttpMethod.Post, url));
+                using var sent = await SendAsync(client, new HttpRequestMessage(HttpMethod.Post, url));
+                if ({|#3:!sent.IsSuccessStatusCode|}) { return Results.Ok(new Reply { Text = "busy" }); }
+                return Results.Ok(new Reply { Text = await TextAsync(client, new(HttpMethod.Post, url)) });
+            }
+
+            private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage message)
+            {
+                var response = await {|TLLM2006:client.SendAsync(message)|};
+                return response;
+            }
+
+            private static async Task AnswerAsync(HttpContext ctx, HttpClient client, HttpRequestMessage message)
+            {
+                using var response = await {|TLLM2006:client.SendAsync(message)|};
+                if ({|#0:!response.IsSuccessStatusCode|})
+                {
+                    ctx.Response.StatusCode = 502;
+                    return;
+                }
+
+                await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
+            }
+
+            private static async Task StreamAsync(HttpContext ctx, HttpClient client, HttpRequestMessage message)
+            {
+                using var response =
+                    await {|TLLM2006:client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+                await {|#1:response.Content.CopyToAsync(ctx.Response.Body)|};
+            }
+
+            private static async Task<string?> TextAsync(HttpClient client, HttpRequestMessage message)
+            {
+                using var response = await {|TLLM2006:client.SendAsync(message)|};
+                if ({|#2:(int)response.StatusCode >= 500|}) { return null; }
+                return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The model call answered a failing status", "the response is written by hand")
+            + Through("AnswerAsync")),
+        Diagnostic("TLLM2008", 1, RawRelay + Through("StreamAsync")),
+        Diagnostic("TLLM2008", 2, Message("The model call answered a failing status",
+            "it is turned into null for the caller") + Through("TextAsync")),
+        Diagnostic("TLLM2008", 3, Message("The model call answered a failing status", "a success is answered")));
+
+    private static string Through(string helper) =>
+        $" (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.{helper})";
+
+    /// <summary>The nearest sound forms of a helper handed its client are not reported.</summary>
+    /// <remarks>A client registered with <c>AddTracedLlmAttempts()</c>, a helper run only in an attempt, one a caller
+    /// also hands an address no model serves, one that throws on the failing status; a model's address in the helper
+    /// sent through a registered client it is handed, its failure dropped; a response a helper GETs.</remarks>
+    [Fact]
+    public Task AFailureInAHelperHandedAnAttemptOrNoModelIsNotReported() => AnalyzerAsync(
+        Registering + """
+                await Registered.AnswerAsync(ctx, factory.CreateClient("llm"), new(HttpMethod.Post, Llm.Url));
+                await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                {
+                    await Inside.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
+                    return 0;
+                });
+                await Mixed.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
+                await Mixed.AnswerAsync(ctx, http, new(HttpMethod.Post, "http://files.internal/report"));
+                await Thrown.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
+                await Registered.TryAsync(factory.CreateClient("llm"));
+                using var profile = await Returning.GetAsync(http, Llm.Url);
+                if (!profile.IsSuccessStatusCode) { return Results.Ok(new Reply()); }
+                return Results.Empty;
+            }
+        }
+
+        internal static class Returning
+        {
+            public static Task<HttpResponseMessage> GetAsync(HttpClient client, string url) => client.GetAsync(url);
+        }
+        """ + Answering("Registered", "client.SendAsync(message)", "ctx.Response.StatusCode = 502; return;",
+            """
+            public static async Task<string?> TryAsync(HttpClient client)
+            {
+                using var response = await client.PostAsync(Llm.Url, new StringContent("{}"));
+                if (!response.IsSuccessStatusCode) { return null; }
+                return await response.Content.ReadAsStringAsync();
+            }
+            """)
+        + Answering("Inside", "client.SendAsync(message)", "ctx.Response.StatusCode = 502; return;")
+        + Answering("Mixed", "{|TLLM2006:client.SendAsync(message)|}", "ctx.Response.StatusCode = 502; return;")
+        + Answering("Thrown", "{|TLLM2006:client.SendAsync(message)|}",
+            "throw new UpstreamException((int)response.StatusCode, \"The model failed.\");"),
+        UnthrownFailureMatrix.Libraries);
+
+    /// <summary>A helper that sends with the client and request it is handed, and answers a failing status with
+    /// <paramref name="failed"/>.</summary>
+    private static string Answering(string type, string send, string failed, string more = "") => $$"""
+
+        internal static class {{type}}
+        {
+            public static async Task AnswerAsync(HttpContext ctx, HttpClient client, HttpRequestMessage message)
+            {
+                using var response = await {{send}};
+                if (!response.IsSuccessStatusCode) { {{failed}} }
+                await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
+            }
+
+        {{more}}
+        }
+        """;
+
     private static readonly string RawRelay = Message("The model call's stream is copied to the response as raw bytes",
         "a stream the upstream cuts before its end marker, or one carrying an error event, reaches the client as "
         + "complete (or make the send an attempt: a client with AddTracedLlmAttempts())");
@@ -735,16 +874,7 @@ public sealed class UnthrownFailureTests
     /// </remarks>
     [Fact]
     public Task ARawRelayOfAnAttemptOrOneThatReadsItsEndIsNotReported() => AnalyzerAsync(
-        "using Microsoft.Extensions.DependencyInjection;\n" + Header + """
-        internal static class Routes
-        {
-            public static void Register(IServiceCollection services) =>
-                services.AddHttpClient("llm").AddTracedLlmAttempts();
-
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, HttpContext ctx, HttpClient http,
-                IHttpClientFactory factory)
-            {
+        Registering + """
                 using var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, (_, ct) =>
                     http.PostAsync(Llm.Url, new StringContent("{}"), ct));
                 await response.Content.CopyToAsync(ctx.Response.Body);

@@ -299,8 +299,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls,
                         report);
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report,
-                        reported: site => !site.Sent.IsDefaultOrEmpty
-                            && !upstream.Registered(site.Sent, site.Location.SourceTree!));
+                        reported: site => site.Sent is { } sent && !UpstreamCallRule.ReportedWhileTyping(sent)
+                            && upstream.Unwatched(symbol, sent));
                     continue;
                 }
 
@@ -331,8 +331,8 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 if (!Callers(symbol, use => use.Detached))
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
-                        site => site.Sent.IsDefault || (graph.ReachedOutsideAttempts(symbol)
-                            && !upstream.Registered(site.Sent, site.Location.SourceTree!)
+                        site => site.Sent is not { } sent || (graph.ReachedOutsideAttempts(symbol)
+                            && upstream.Unwatched(symbol, sent)
                             && !(UnthrownFailureCollector.Dropped(site)
                                 && Callers(symbol, use => use.TurnsIntoFailure == true))));
                 }

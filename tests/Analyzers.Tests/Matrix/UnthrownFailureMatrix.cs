@@ -252,6 +252,26 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a failing status answered by hand in a helper handed the client and request, either client",
+            Registered("""
+                await Upstream.AnswerAsync(context, llm, new HttpRequestMessage(HttpMethod.Post, url));
+                return Results.Empty;
+                """, """
+                internal static class Upstream
+                {
+                    public static async Task AnswerAsync(HttpContext ctx, HttpClient client, HttpRequestMessage message)
+                    {
+                        using var response = await {|TLLM2006:client.SendAsync(message)|};
+                        if ({|TLLM2008:response.IsSuccessStatusCode == false|})
+                        {
+                            ctx.Response.StatusCode = 502;
+                            return;
+                        }
+
+                        await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
+                    }
+                }
+                """), "@A", "", ".AddTracedLlmAttempts()"),
         Pair("a failing status sending the loop to its next try, either client",
             Registered("""
                 foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })

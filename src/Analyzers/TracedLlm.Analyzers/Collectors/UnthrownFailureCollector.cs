@@ -48,7 +48,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
                 break;
-            case IInvocationOperation or ILoopOperation when Copied(operation, scope) is { IsDefault: false } sent:
+            case IInvocationOperation or ILoopOperation when Copied(operation, scope) is { } sent:
                 Add(scope, operation, "The model call's stream is copied to the response as raw bytes", Empty,
                     operation, false, RawHow, sent);
                 break;
@@ -88,7 +88,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             "feature" => (new[] { NotNull }, null),
             _ => (new object[] { 1 }, 0),
         };
-        foreach (var failure in suppose.Failures)
+        var responses = condition.DescendantsAndSelf().Where(o => Read(o) == "http")
+            .Select(o => ((IPropertyReferenceOperation)o).Instance!).ToList();
+        var sent = subject == "http" ? Unwatched(responses, scope) : null;
+        foreach (var failure in suppose.Failures.Where(_ => sent is not null || subject != "http"
+            || responses.Any(response => FromModelCall(response, scope, waits: false))))
         {
             if (Holds(condition, failure) is { } failed && Holds(condition, suppose.Success) is { } ok && failed != ok)
             {
@@ -101,8 +105,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 };
                 var branch = failed ? test.WhenTrue : test.WhenFalse;
                 Add(scope, condition, what, branch is null ? Empty : CompilationFacts.Statements(branch), test, failed,
-                    sent: subject == "http" ? Unwatched(condition.DescendantsAndSelf().Where(o => Read(o) == "http")
-                        .Select(o => ((IPropertyReferenceOperation)o).Instance!), scope) : default);
+                    sent: sent);
                 return;
             }
         }
@@ -116,15 +119,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// nothing returned, the loop's next try) is one too, kept with the clients a registration may make attempts.
     /// </remarks>
     private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
-        IOperation after, bool whenTrue = false, string? answer = null, ImmutableArray<string> sent = default)
+        IOperation after, bool whenTrue = false, string? answer = null, UpstreamCallSite? sent = null)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
         var intent = scope.Compilation.Intent;
         var path = branch.Concat(FailureHandoff.Following(after));
         var functions = function is null ? Enumerable.Empty<IMethodSymbol>() : new[] { function };
         var how = answer is null ? AnswerAfter(path, Around(after) is null, function, scope, false) : null;
-        sent = how is null ? sent : default;
-        how ??= answer ?? (sent.IsDefault ? null : AnswerAfter(path, Around(after) is null, function, scope, true));
+        sent = how is null || sent is { Evident: false } ? sent : null;
+        how ??= answer ?? (sent is null ? null : AnswerAfter(path, Around(after) is null, function, scope, true));
         if (intent.HandledByDesign(scope.Owner, functions) || how is null
             || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree)))
         {
@@ -216,19 +219,46 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Namespace(ISymbol member) => member.ContainingType.ContainingNamespace?.ToDisplayString();
 
-    /// <summary>The values a local was given, or the value itself.</summary>
-    private static IEnumerable<IOperation> Given(IOperation value, MethodScope scope) =>
+    /// <summary>The values a local was given (in <paramref name="body"/>, else the scope), or the value.</summary>
+    private static IEnumerable<IOperation> Given(IOperation value, MethodScope scope, IOperation? body = null) =>
         ValueFlow.Unwrap(value) is ILocalReferenceOperation { Local: var local }
-            ? ValueFlow.Assigned(local, scope.Operations) : new[] { value };
+            ? ValueFlow.Assigned(local, body?.Descendants() ?? scope.Operations) : new[] { value };
 
-    /// <summary>A response from a send the code shows is a model call, or from a route's attempt.</summary>
-    private static bool FromModelCall(IOperation response, MethodScope scope)
+    /// <summary>The model call a send may be, or a small source helper that returns an HTTP send's response, read
+    /// with the helper's arguments as that send's client and request.</summary>
+    private static ModelCallSite? Call(IInvocationOperation send, MethodScope scope)
+    {
+        var (types, intent, tree) = (scope.Types, scope.Compilation.Intent, send.Syntax.SyntaxTree);
+        var call = UpstreamCollector.ModelCall(send, scope);
+        if (call is not null || Name(send.Type)?.Contains("System.Net.Http.HttpResponseMessage") != true
+            || scope.Compilation.BodyOf(send.TargetMethod.OriginalDefinition) is not { } body
+            || !ValueFlow.OwnReturns(body).All(r => r.ReturnedValue is { } value && Given(value, scope, body)
+                .All(v => Sent(v)?.TargetMethod is { } inner && UpstreamCollector.IsHttpSend(inner, types)
+                    && !UpstreamCollector.IsHttpClientVerb(inner))))
+        {
+            return call;
+        }
+
+        var inputs = send.Arguments.Where(a => a.Parameter?.Type.SpecialType == SpecialType.System_String
+            || SendFlow.Follows(a.Parameter?.Type, types)).Aggregate(SendInputs.None, (all, argument) =>
+            all.With(scope.Sends.Inputs(argument.Value)));
+        return new ModelCallSite($"{send.TargetMethod.ContainingType.Name}.{send.TargetMethod.Name}",
+            intent.ModelUrl(inputs.Text, tree) || intent.NamedModelClient(inputs.Clients, tree), inputs, null);
+    }
+
+    /// <summary>A response from a send the code shows is a model call (or callers may: <see cref="Waits"/>), or from
+    /// a route's attempt.</summary>
+    private static bool FromModelCall(IOperation response, MethodScope scope, bool waits = true)
     {
         var values = Given(response, scope).ToList();
         return values.Count > 0 && values.All(value => Sent(value) is { } send
             && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
-                || UpstreamCollector.ModelCall(send, scope) is { Evident: true }));
+                || Call(send, scope) is { } call && (call.Evident || (waits && Waits(call)))));
     }
+
+    /// <summary>A send whose client or request is a parameter: its callers decide at the end whether it is a model
+    /// call, as for TLLM2006.</summary>
+    private static bool Waits(ModelCallSite call) => !call.Inputs.Parameters.IsEmpty || !call.Inputs.Names.IsEmpty;
 
     private static IInvocationOperation? Sent(IOperation value) => ValueFlow.Unwrap(value) switch
     {
@@ -238,36 +268,37 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>The clients of the responses' model calls when no attempt watches them, else default.</summary>
-    /// <remarks>Not an attempt's own send nor one in its scope; whether a client is registered as attempts is read at
-    /// the end of the compilation.</remarks>
-    private static ImmutableArray<string> Unwatched(IEnumerable<IOperation> responses, MethodScope scope)
+    /// <summary>The responses' model calls as one when no attempt is known to watch them, else null.</summary>
+    /// <remarks>Not an attempt's own send nor one in its scope; its registration and callers are read at the end of
+    /// the compilation (<see cref="Rules.UpstreamCallRule.Unwatched"/>).</remarks>
+    private static UpstreamCallSite? Unwatched(IEnumerable<IOperation> responses, MethodScope scope)
     {
         var sends = responses.SelectMany(response => Given(response, scope)).Select(Sent).ToList();
-        return sends.Count > 0 && sends.All(send => send is not null && !scope.InAttemptScope(send)
-            && UpstreamCollector.ModelCall(send, scope) is { Evident: true })
-            ? sends.SelectMany(send => UpstreamCollector.ModelCall(send!, scope)!.Value.Inputs.Clients)
-                .ToImmutableArray() : default;
+        var calls = sends.Select(send => send is null || scope.InAttemptScope(send) ? null
+            : Call(send, scope)).Where(c => c is { } call && (call.Evident || Waits(call)))
+            .Select(call => call!.Value).ToList();
+        return calls.Count > 0 && calls.Count == sends.Count
+            ? new UpstreamCallSite(calls[0].Name, sends[0]!.Syntax.GetLocation(), calls.All(call => call.Evident),
+                calls.Aggregate(SendInputs.None, (all, call) => all.With(call.Inputs))) : null;
     }
 
-    /// <summary>The clients of an unwatched model call whose streamed body is copied to the response unread, else
-    /// default.</summary>
+    /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
     /// <remarks>A copy, or a loop that reads the body and writes the response with nothing that names the end marker
     /// or an error.</remarks>
-    private static ImmutableArray<string> Copied(IOperation copy, MethodScope scope) => copy switch
+    private static UpstreamCallSite? Copied(IOperation copy, MethodScope scope) => copy switch
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
             Relayed(from, scope),
         ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
             && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
             IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
-            ? Relayed(from, scope) : default).FirstOrDefault(r => !r.IsDefault),
-        _ => default,
-    } is { IsDefault: false } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : default;
+            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null),
+        _ => null,
+    } is { } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : null;
 
-    /// <summary>The clients of the unwatched model call whose streamed body (sent with <c>ResponseHeadersRead</c>,
-    /// or read as a stream) <paramref name="stream"/> is, else default.</summary>
-    private static ImmutableArray<string> Relayed(IOperation stream, MethodScope scope) =>
+    /// <summary>The unwatched model call whose streamed body (sent with <c>ResponseHeadersRead</c>, or read as a
+    /// stream) <paramref name="stream"/> is, else null.</summary>
+    private static UpstreamCallSite? Relayed(IOperation stream, MethodScope scope) =>
         Given(stream, scope).Select(v => Sent(v) ?? ValueFlow.Unwrap(v)).FirstOrDefault() switch
         {
             IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response }
@@ -277,7 +308,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             IInvocationOperation { TargetMethod.Name: "ReadAsStreamAsync" or "ReadAsStream",
                 Instance: IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response } } =>
                 Unwatched(new[] { response }, scope),
-            _ => default,
+            _ => null,
         };
 
     /// <summary>A value the caller cannot tell from a failure's: null, <c>default</c>, false, an empty text or

@@ -161,7 +161,7 @@ internal sealed class UpstreamCollector : IFactCollector
         types.HttpMessageInvoker is { } invoker && DerivesFrom(WellKnownTypes.DeclaredReceiver(method), invoker);
 
     // HttpClient's Get*, Delete*, Put*, Patch* and their JSON extensions: named for the verb they send.
-    private static bool IsHttpClientVerb(IMethodSymbol method) =>
+    internal static bool IsHttpClientVerb(IMethodSymbol method) =>
         method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient"
             or "System.Net.Http.Json.HttpClientJsonExtensions"
         && (method.Name.StartsWith("Get", StringComparison.Ordinal)

@@ -105,9 +105,10 @@ internal readonly record struct SwallowSite(
 /// <summary>An upstream failure no exception carries, answered on its path the way <paramref name="How"/>
 /// says.</summary>
 /// <remarks>For the code fix: the branch it is in, the first statement a throw replaces, what it throws.
-/// <paramref name="Sent"/>: where the failure is dropped, the clients of a send no attempt is known to watch.</remarks>
+/// <paramref name="Sent"/>: where the failure is dropped or its send waits for its callers, the send no attempt is
+/// known to watch.</remarks>
 internal readonly record struct UnthrownFailureSite(
-    Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown, ImmutableArray<string> Sent);
+    Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown, UpstreamCallSite? Sent);
 
 /// <summary>A call whose result the caller uses.</summary>
 /// <remarks>

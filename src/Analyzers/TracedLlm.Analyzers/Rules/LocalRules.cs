@@ -57,7 +57,8 @@ internal static class LocalRules
     public static void ReportUnthrown(MethodFacts facts, DiagnosticDescriptor descriptor, Action<Diagnostic> report,
         FindingPath? path = null, Func<UnthrownFailureSite, bool>? reported = null)
     {
-        foreach (var site in facts.UnthrownFailures.Where(reported ?? (site => site.Sent.IsDefaultOrEmpty)))
+        foreach (var site in facts.UnthrownFailures.Where(reported ?? (site => site.Sent is not { } sent
+            || UpstreamCallRule.ReportedWhileTyping(sent))))
         {
             var properties = site.Thrown is null ? null : ImmutableDictionary<string, string?>.Empty
                 .Add(DiagnosticIds.FailureBranchProperty, site.WhenTrue == true ? "true" : "false")

@@ -61,31 +61,35 @@ internal sealed class UpstreamCallRule
         {
             var tree = site.Location.SourceTree!;
             var chains = root ? new[] { new List<Hop>() } : Chains(method, site.Inputs, 0).Take(MaxChains);
-            foreach (var chain in chains)
+            if (chains.FirstOrDefault(chain => ModelCall(method, site, chain) == true) is { } chain)
             {
-                var inputs = chain.Aggregate(site.Inputs, (all, hop) => all.With(hop.Given));
-                if (Registered(inputs.Clients, tree))
-                {
-                    continue;
-                }
-
-                var intent = _facts.Intent;
-                if (IsModelCall(method, site) || inputs.Clients.Any(AttemptClients.Contains)
-                    || intent.ModelUrl(inputs.Text, tree) || intent.NamedModelClient(inputs.Clients, tree))
-                {
-                    var path = root ? null : PathThrough(chain, method);
-                    add(Findings.Create(rule, site.Location, path, null, null, site.Call));
-                    break;
-                }
+                add(Findings.Create(rule, site.Location, root ? null : PathThrough(chain, method), null, null,
+                    site.Call));
             }
         }
+    }
+
+    /// <summary>TLLM2008's reading of a send: no attempt runs it, and every way up makes it a model call through no
+    /// client registered as attempts.</summary>
+    public bool Unwatched(ISymbol method, UpstreamCallSite site) => !_graph.ReachedInsideAttempts(method)
+        && Chains(method, site.Inputs, 0).Take(MaxChains).All(chain => ModelCall(method, site, chain) == true);
+
+    /// <summary>Whether the send is a model call given what <paramref name="chain"/> hands it; null where a client
+    /// it may use is registered as attempts.</summary>
+    private bool? ModelCall(ISymbol method, UpstreamCallSite site, List<Hop> chain)
+    {
+        var (inputs, tree, intent) = (chain.Aggregate(site.Inputs, (all, hop) => all.With(hop.Given)),
+            site.Location.SourceTree!, _facts.Intent);
+        return Registered(inputs.Clients, tree) ? null : IsModelCall(method, site)
+            || inputs.Clients.Any(AttemptClients.Contains) || intent.ModelUrl(inputs.Text, tree)
+            || intent.NamedModelClient(inputs.Clients, tree);
     }
 
     /// <summary>A client the compilation registers as attempts, or the team declares one.</summary>
     public bool Registered(ImmutableArray<string> clients, SyntaxTree tree) =>
         clients.Any(client => _facts.Intent.AttemptClient(client, _registered, tree));
 
-    private static bool ReportedWhileTyping(UpstreamCallSite site) => site.Evident && site.Inputs.Clients.IsEmpty;
+    public static bool ReportedWhileTyping(UpstreamCallSite site) => site.Evident && site.Inputs.Clients.IsEmpty;
 
     /// <summary>One call up: the caller, the call, what it gives the parameters a send's inputs come from.</summary>
     private readonly record struct Hop(ISymbol Caller, CallEdge Edge, SendInputs Given);
