@@ -829,6 +829,89 @@ public sealed class UnthrownFailureTests
         }
         """;
 
+    private static readonly string Untested = Message("The model call's status is passed on to the answer untested",
+        "an upstream failure reaches the client as the gateway's own answer (or make the send an attempt: a client "
+        + "with AddTracedLlmAttempts())");
+
+    /// <summary>A model call's status copied to the answer with nothing testing it: its failure reaches the client
+    /// by hand.</summary>
+    /// <remarks>Issue 78, item 2: set on the response, passed to <c>Results.StatusCode</c> and to
+    /// <c>Results.Text</c>; in a helper, through its callers.</remarks>
+    [Fact]
+    public Task AModelCallsStatusPassedOnUntestedIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                {|#0:ctx.Response.StatusCode = (int)response.StatusCode|};
+                await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
+                return request.Model is null ? await TextAsync(http, Llm.Url) : Results.Empty;
+            }
+
+            private static async Task<IResult> TextAsync(HttpClient client, string url)
+            {
+                var r = await {|TLLM2006:client.PostAsync(url, new StringContent("{}"))|};
+                var text = await r.Content.ReadAsStringAsync();
+                return text.Length == 0 ? Results.StatusCode({|#1:(int)r.StatusCode|})
+                    : Results.Text(text, "application/json", null, {|#2:(int)r.StatusCode|});
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Untested),
+        Diagnostic("TLLM2008", 1, Untested + Through("TextAsync")),
+        Diagnostic("TLLM2008", 2, Untested + Through("TextAsync")));
+
+    /// <summary>The nearest sound forms of a status passed on are not reported.</summary>
+    /// <remarks>The status tested first (its failure thrown), ensured, switched on; the send through a registered
+    /// client, inside an attempt, or to an address no model serves; a problem result.</remarks>
+    [Fact]
+    public Task AModelCallsStatusPassedOnTestedOrWatchedIsNotReported() => AnalyzerAsync(Registering + """
+                await Tested.ThrownAsync(ctx, http);
+                await Tested.EnsuredAsync(ctx, http);
+                await Tested.SwitchedAsync(ctx, http);
+                using var registered = await factory.CreateClient("llm").PostAsync(Llm.Url, new StringContent("{}"));
+                ctx.Response.StatusCode = (int)registered.StatusCode;
+                await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (_, ct) =>
+                {
+                    using var inside = await http.PostAsync(Llm.Url, new StringContent("{}"), ct);
+                    ctx.Response.StatusCode = (int)inside.StatusCode;
+                    return 0;
+                });
+                using var file = await http.PostAsync("http://files.internal/report", new StringContent("{}"));
+                ctx.Response.StatusCode = (int)file.StatusCode;
+                using var failed = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                return Results.Problem("The model failed.", statusCode: (int)failed.StatusCode);
+            }
+        }
+
+        internal static class Tested
+        {
+            public static async Task ThrownAsync(HttpContext ctx, HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
+                ctx.Response.StatusCode = (int)response.StatusCode;
+            }
+
+            public static async Task EnsuredAsync(HttpContext ctx, HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                ctx.Response.StatusCode = (int)response.EnsureSuccessStatusCode().StatusCode;
+            }
+
+            public static async Task SwitchedAsync(HttpContext ctx, HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                switch (response.StatusCode)
+                {
+                    case HttpStatusCode.OK: ctx.Response.StatusCode = (int)response.StatusCode; break;
+                    default: throw new UpstreamException(502, "failed");
+                }
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
     private static readonly string RawRelay = Message("The model call's stream is copied to the response as raw bytes",
         "a stream the upstream cuts before its end marker, or one carrying an error event, reaches the client as "
         + "complete (or make the send an attempt: a client with AddTracedLlmAttempts())");

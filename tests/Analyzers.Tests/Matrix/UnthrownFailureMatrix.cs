@@ -272,6 +272,12 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a model call's status passed on to the answer untested, either client",
+            Registered("""
+                using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};
+                {|TLLM2008:context.Response.StatusCode = (int)response.StatusCode|};
+                return Results.Text(await response.Content.ReadAsStringAsync());
+                """), "@A", "", ".AddTracedLlmAttempts()"),
         Pair("a failing status sending the loop to its next try, either client",
             Registered("""
                 foreach (var model in new[] { "gpt-4o", "gpt-4o-mini" })

@@ -48,6 +48,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
                 break;
+            case ISimpleAssignmentOperation or IArgumentOperation when Passed(operation, scope) is { } response
+                && Unwatched(new[] { response }, scope) is { } sent:
+                Add(scope, operation, "The model call's status is passed on to the answer untested", Empty, operation,
+                    false, "an upstream failure reaches the client as the gateway's own answer (or make the send an "
+                    + "attempt: a client with AddTracedLlmAttempts())", sent);
+                break;
             case IInvocationOperation or ILoopOperation when Copied(operation, scope) is { } sent:
                 Add(scope, operation, "The model call's stream is copied to the response as raw bytes", Empty,
                     operation, false, RawHow, sent);
@@ -280,6 +286,35 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         return calls.Count > 0 && calls.Count == sends.Count
             ? new UpstreamCallSite(calls[0].Name, sends[0]!.Syntax.GetLocation(), calls.All(call => call.Evident),
                 calls.Aggregate(SendInputs.None, (all, call) => all.With(call.Inputs))) : null;
+    }
+
+    /// <summary>The model call's response whose status the answer's is given, where nothing in the method tests a
+    /// status.</summary>
+    /// <remarks><c>Response.StatusCode = (int)r.StatusCode</c>, or a <c>statusCode</c> argument (but a problem's,
+    /// which is an error result).</remarks>
+    private static IOperation? Passed(IOperation copy, MethodScope scope) => (copy switch
+    {
+        ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "StatusCode" } target } when
+            Name(target.Property.ContainingType) == "Microsoft.AspNetCore.Http.HttpResponse" => copy,
+        IArgumentOperation { Parameter.Name: "statusCode", Parent: IInvocationOperation call }
+            when !call.TargetMethod.Name.Contains("Problem") => copy,
+        _ => null,
+    })?.Descendants().FirstOrDefault(o => Read(o) == "http") is IPropertyReferenceOperation { Instance: { } response }
+        && FromModelCall(response, scope) && !scope.Operations.Any(Tested) ? response : null;
+
+    /// <summary>A status tested: <c>IsSuccessStatusCode</c>, <c>EnsureSuccessStatusCode()</c>, a comparison, a
+    /// pattern or a switch on it.</summary>
+    private static bool Tested(IOperation operation)
+    {
+        var on = operation.Parent;
+        while (on is IConversionOperation)
+        {
+            on = on.Parent;
+        }
+
+        return operation is IInvocationOperation { TargetMethod.Name: "EnsureSuccessStatusCode" } || (Read(operation)
+            == "http" && (operation is IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" }
+            || on is IBinaryOperation or IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation));
     }
 
     /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
