@@ -252,7 +252,7 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
-        Pair("a failing status answered by hand in a helper handed the client and request, either client",
+        Pair("a helper's failing status answered by hand, either client",
             Registered("""
                 await Upstream.AnswerAsync(context, llm, new HttpRequestMessage(HttpMethod.Post, url));
                 return Results.Empty;
@@ -272,7 +272,7 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
-        Pair("a model call's status passed on to the answer untested, either client",
+        Pair("a status passed on untested, either client",
             Registered("""
                 using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};
                 {|TLLM2008:context.Response.StatusCode = (int)response.StatusCode|};
