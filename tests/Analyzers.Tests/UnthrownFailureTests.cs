@@ -862,9 +862,38 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 1, Untested + Through("TextAsync")),
         Diagnostic("TLLM2008", 2, Untested + Through("TextAsync")));
 
+    private static readonly string Unread = Message("The model call's body is relayed with its status unread",
+        "an upstream failure reaches the client as the gateway's own answer (or make the send an attempt: a client "
+        + "with AddTracedLlmAttempts())");
+
+    /// <summary>A model call's body answered as a success with its status read nowhere is reported.</summary>
+    /// <remarks>Issue 78, item 2: its text in a success result, its text written, its content copied.</remarks>
+    [Fact]
+    public Task AModelCallsBodyRelayedWithItsStatusUnreadIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                await WriteAsync(ctx, http);
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                var text = await response.Content.ReadAsStringAsync();
+                {|#0:return Results.Ok(new Reply { Text = text });|}
+            }
+
+            private static async Task WriteAsync(HttpContext ctx, HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                await {|#1:ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync())|};
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Unread),
+        Diagnostic("TLLM2008", 1, Unread + Through("WriteAsync")));
+
     /// <summary>The nearest sound forms of a status passed on are not reported.</summary>
     /// <remarks>The status tested first (its failure thrown), ensured, switched on; the send through a registered
-    /// client, inside an attempt, or to an address no model serves; a problem result.</remarks>
+    /// client, inside an attempt, or to an address no model serves; a problem result; the bodies relayed after.
+    /// </remarks>
     [Fact]
     public Task AModelCallsStatusPassedOnTestedOrWatchedIsNotReported() => AnalyzerAsync(Registering + """
                 await Tested.ThrownAsync(ctx, http);
@@ -880,6 +909,8 @@ public sealed class UnthrownFailureTests
                 });
                 using var file = await http.PostAsync("http://files.internal/report", new StringContent("{}"));
                 ctx.Response.StatusCode = (int)file.StatusCode;
+                await file.Content.CopyToAsync(ctx.Response.Body);
+                await ctx.Response.WriteAsync(await registered.Content.ReadAsStringAsync());
                 using var failed = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
                 return Results.Problem("The model failed.", statusCode: (int)failed.StatusCode);
             }
@@ -892,6 +923,7 @@ public sealed class UnthrownFailureTests
                 using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
                 if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
                 ctx.Response.StatusCode = (int)response.StatusCode;
+                await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
             }
 
             public static async Task EnsuredAsync(HttpContext ctx, HttpClient http)
@@ -953,7 +985,8 @@ public sealed class UnthrownFailureTests
 
     /// <summary>The nearest sound forms of a raw relay are not reported.</summary>
     /// <remarks>The relay inside an attempt, through a client registered as attempts, a body buffered before it is
-    /// copied, a loop that reads for the end marker and throws without it, and a stream that is no model call's.
+    /// copied, a loop that reads for the end marker and throws without it, and a stream that is no model call's. The
+    /// buffered body's status is read nowhere: that is a failure relayed as the gateway's answer (item 2).
     /// </remarks>
     [Fact]
     public Task ARawRelayOfAnAttemptOrOneThatReadsItsEndIsNotReported() => AnalyzerAsync(
@@ -970,7 +1003,7 @@ public sealed class UnthrownFailureTests
                 using var registered = await factory.CreateClient("llm").PostAsync(Llm.Url, new StringContent("{}"));
                 await (await registered.Content.ReadAsStreamAsync()).CopyToAsync(ctx.Response.Body);
                 using var buffered = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
-                await buffered.Content.CopyToAsync(ctx.Response.Body);
+                await {|#0:buffered.Content.CopyToAsync(ctx.Response.Body)|};
                 var url = "http://files.internal/report";
                 using var file = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
                 await file.Content.CopyToAsync(ctx.Response.Body);
@@ -987,7 +1020,7 @@ public sealed class UnthrownFailureTests
                 return Results.Empty;
             }
         }
-        """, UnthrownFailureMatrix.Libraries);
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Unread));
 
     /// <summary>A helper whose failing status is thrown with its status, as the fix leaves it.</summary>
     private const string ThrownByTheFix = "#pragma warning disable TLLM2006\n" + Header + """

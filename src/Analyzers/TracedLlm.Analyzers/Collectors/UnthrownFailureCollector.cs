@@ -18,6 +18,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
     private const string TurnedInto = "it is turned into ";
+    private const string OwnAnswer = "an upstream failure reaches the client as the gateway's own answer (or make the "
+        + "send an attempt: a client with AddTracedLlmAttempts())";
     private const string RawHow = "a stream the upstream cuts before its end marker, or one carrying an error event, "
         + "reaches the client as complete (or make the send an attempt: a client with AddTracedLlmAttempts())";
 
@@ -51,12 +53,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             case ISimpleAssignmentOperation or IArgumentOperation when Passed(operation, scope) is { } response
                 && Unwatched(new[] { response }, scope) is { } sent:
                 Add(scope, operation, "The model call's status is passed on to the answer untested", Empty, operation,
-                    false, "an upstream failure reaches the client as the gateway's own answer (or make the send an "
-                    + "attempt: a client with AddTracedLlmAttempts())", sent);
+                    false, OwnAnswer, sent);
                 break;
             case IInvocationOperation or ILoopOperation when Copied(operation, scope) is { } sent:
                 Add(scope, operation, "The model call's stream is copied to the response as raw bytes", Empty,
                     operation, false, RawHow, sent);
+                break;
+            case IReturnOperation or IInvocationOperation when Unread(operation, scope) is { } sent:
+                Add(scope, operation, "The model call's body is relayed with its status unread", Empty, operation,
+                    false, OwnAnswer, sent);
                 break;
         }
     }
@@ -301,6 +306,19 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         _ => null,
     })?.Descendants().FirstOrDefault(o => Read(o) == "http") is IPropertyReferenceOperation { Instance: { } response }
         && FromModelCall(response, scope) && !scope.Operations.Any(Tested) ? response : null;
+
+    /// <summary>The unwatched model call whose body a success answer relays, where nothing in the method reads a
+    /// status.</summary>
+    private static UpstreamCallSite? Unread(IOperation answer, MethodScope scope) => (answer switch
+    {
+        IReturnOperation { ReturnedValue: { } value } when scope.Compilation.IsSuccess(value) => value,
+        IInvocationOperation when scope.Compilation.AnswersRequest(answer, null) => answer,
+        _ => null,
+    })?.DescendantsAndSelf().SelectMany(o => Given(o, scope)).SelectMany(v => v.DescendantsAndSelf())
+        .FirstOrDefault(o => o is IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response }
+            && Name(response.Type) == "System.Net.Http.HttpResponseMessage")
+        is IPropertyReferenceOperation { Instance: { } at } && !scope.Operations.Any(o => Read(o) == "http" || Tested(o))
+        ? Unwatched(new[] { at }, scope) : null;
 
     /// <summary>A status tested: <c>IsSuccessStatusCode</c>, <c>EnsureSuccessStatusCode()</c>, a comparison, a
     /// pattern or a switch on it.</summary>
