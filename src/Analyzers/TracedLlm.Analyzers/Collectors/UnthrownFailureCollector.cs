@@ -309,16 +309,19 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The unwatched model call whose body a success answer relays, where nothing in the method reads a
     /// status.</summary>
+    /// <remarks>A result returned, or a write or copy (its name says so, then what answers is asked).</remarks>
     private static UpstreamCallSite? Unread(IOperation answer, MethodScope scope) => (answer switch
     {
-        IReturnOperation { ReturnedValue: { } value } when scope.Compilation.IsSuccess(value) => value,
-        IInvocationOperation when scope.Compilation.AnswersRequest(answer, null) => answer,
+        IReturnOperation { ReturnedValue: { } value } => value,
+        IInvocationOperation { TargetMethod.Name: var name } when name.StartsWith("Write", StringComparison.Ordinal)
+            || name.StartsWith("CopyTo", StringComparison.Ordinal) => answer,
         _ => null,
     })?.DescendantsAndSelf().SelectMany(o => Given(o, scope)).SelectMany(v => v.DescendantsAndSelf())
         .FirstOrDefault(o => o is IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response }
             && Name(response.Type) == "System.Net.Http.HttpResponseMessage")
-        is IPropertyReferenceOperation { Instance: { } at } && !scope.Operations.Any(o => Read(o) == "http" || Tested(o))
-        ? Unwatched(new[] { at }, scope) : null;
+        is IPropertyReferenceOperation { Instance: { } at } && (answer is IReturnOperation { ReturnedValue: { } v }
+            ? scope.Compilation.IsSuccess(v) : scope.Compilation.AnswersRequest(answer, null))
+        && !scope.Operations.Any(o => Read(o) == "http" || Tested(o)) ? Unwatched(new[] { at }, scope) : null;
 
     /// <summary>A status tested: <c>IsSuccessStatusCode</c>, <c>EnsureSuccessStatusCode()</c>, a comparison, a
     /// pattern or a switch on it.</summary>
