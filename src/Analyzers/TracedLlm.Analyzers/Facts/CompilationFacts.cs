@@ -89,16 +89,8 @@ internal sealed partial class CompilationFacts
         Dispatched(cancellationToken).Policies;
 
     /// <summary>Every name a slot has: the two defaults and each route's own.</summary>
-    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) => _slotNames.Get(() =>
-    {
-        var slots = DefaultSlots.ToBuilder();
-        foreach (var route in Routes(cancellationToken))
-        {
-            slots.Add(route.Slot);
-        }
-
-        return slots.ToImmutable();
-    });
+    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) =>
+        _slotNames.Get(() => DefaultSlots.Union(Routes(cancellationToken).Select(route => route.Slot)));
 
     /// <summary>Whether the compilation has a route at all, read without the route table.</summary>
     public bool HasRoutes(CancellationToken cancellationToken)
@@ -146,15 +138,9 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
-    public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol, CancellationToken cancellationToken)
-    {
-        if (symbol is not IMethodSymbol method)
-        {
-            return default;
-        }
-
-        return _roots.GetOrAdd(method.OriginalDefinition, m => ReadRoot(m, cancellationToken));
-    }
+    public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol, CancellationToken cancellationToken) =>
+        symbol is IMethodSymbol method ? _roots.GetOrAdd(method.OriginalDefinition, m => ReadRoot(m, cancellationToken))
+            : default;
 
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken,
         Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options = null) =>
@@ -227,16 +213,11 @@ internal sealed partial class CompilationFacts
     {
         var routes = new List<TracedRoute>();
         var filterMethods = new List<IMethodSymbol>();
-        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        foreach (var name in names.OrderBy(n => n, StringComparer.Ordinal))
+        foreach (var method in names.OrderBy(n => n, StringComparer.Ordinal)
+            .SelectMany(name => _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+            .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
         {
-            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
-            {
-                if (symbol is IMethodSymbol method && seen.Add(method))
-                {
-                    ReadAttributes(method, Types, routes, filterMethods);
-                }
-            }
+            ReadAttributes(method, Types, routes, filterMethods);
         }
 
         return DeclaredRoutes.Create(routes, filterMethods);
