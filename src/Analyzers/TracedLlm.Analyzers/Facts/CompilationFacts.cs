@@ -51,7 +51,7 @@ internal sealed partial class CompilationFacts
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
-        Intent = new DeclaredIntent(options, types);
+        Intent = new DeclaredIntent(options, types, method => Implementations(method, CancellationToken.None));
         Handoff = new FailureHandoff(types, method => Body(compilation, method), Intent);
         // A route the declaration index cannot read (the whole walk) may name any slot: the names are bound then.
         if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)
@@ -176,15 +176,12 @@ internal sealed partial class CompilationFacts
 #pragma warning disable RS1030
             var model = _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-            foreach (
-                var declaration in DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken))
-            {
-                if (model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
+            if (DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken).Any(declaration =>
+                    model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
                     && (method.PartialDefinitionPart ?? method).GetAttributes()
-                        .Any(a => Same(a.AttributeClass, Types.RouteAttribute)))
-                {
-                    return true;
-                }
+                        .Any(a => Same(a.AttributeClass, Types.RouteAttribute))))
+            {
+                return true;
             }
         }
 
