@@ -8,6 +8,8 @@
 //       exported to a loopback collector: MODE direct (OpenTelemetry's exporter sends each batch of 512 itself: the path before
 //       issue 30), pieces (TracedLlm's delivery, serialized 32 spans at a time), piecesN (the same, N spans a piece: pieces512 is one piece a batch);
 //       bench/export/cost runs them in turn
+//   dotnet run -c Release --project bench/export -- serializer-calls [seconds]  # one serializer call (OpenTelemetry's OTLP exporter into
+//       a capture, as a router's shared serializer makes it) for 7 spans against the same spans in calls of 140: the fixed cost a call
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -27,6 +29,12 @@ var source = new ActivitySource("TracedLlm.Bench.Export");
 if (scenario == "offer")
 {
     Offer(source);
+    return;
+}
+
+if (scenario == "serializer-calls")
+{
+    SerializerCalls(source, args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3);
     return;
 }
 
@@ -222,6 +230,52 @@ static async Task Cost(ActivitySource source, string mode, int requests)
     await app.StopAsync();
 }
 
+// A thousand quiet teams' channels each serialize one request's 7 spans a call; one channel of a busy destination
+// serializes 32 and more. The same 140 recorded spans, serialized 7 or 140 a call through OpenTelemetry's OTLP exporter
+// into a handler that reads the body (what SharedSerializer does), alternately for the given seconds each, three times:
+// the process's CPU a span and a call.
+static void SerializerCalls(ActivitySource source, int seconds)
+{
+    using var listener = new ActivityListener
+    {
+        ShouldListenTo = s => s == source,
+        Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+    };
+    ActivitySource.AddActivityListener(listener);
+    var spans = new Activity[140];
+    for (var i = 0; i < spans.Length; i++)
+    {
+        using var span = source.StartActivity(i % 7 == 0 ? "Received Proxy Server Request" : "litellm_request")!;
+        Tag(span);
+        spans[i] = span;
+    }
+
+    using var capture = new ReadingHandler();
+    using var exporter = new OtlpTraceExporter(new OtlpExporterOptions
+    {
+        Protocol = OtlpExportProtocol.HttpProtobuf,
+        Endpoint = new Uri("http://localhost/v1/traces"),
+        HttpClientFactory = () => new HttpClient(capture, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan },
+    });
+    foreach (var perCall in new[] { 7, 140, 7, 140, 7, 140, 7, 140 })
+    {
+        var pieces = Enumerable.Range(0, spans.Length / perCall).Select(p => spans[(p * perCall)..((p + 1) * perCall)]).ToArray();
+        var (calls, cpu, wall) = (0L, Process.GetCurrentProcess().TotalProcessorTime, Stopwatch.StartNew());
+        while (wall.Elapsed.TotalSeconds < seconds)
+        {
+            foreach (var piece in pieces)
+            {
+                exporter.Export(new Batch<Activity>(piece, perCall));
+                calls++;
+            }
+        }
+
+        var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"serializer-calls {perCall,3} spans a call: {used / (calls * perCall):0.000} µs CPU a span, {used / calls:0.00} µs a call ({calls:N0} calls)"));
+    }
+}
+
 static void Tag(Activity span)
 {
     span.SetTag("gen_ai.operation.name", "chat");
@@ -254,4 +308,20 @@ static TimeSpan ThreadCpu(int thread)
 internal sealed class Discarding : BaseExporter<Activity>
 {
     public override ExportResult Export(in Batch<Activity> batch) => ExportResult.Success;
+}
+
+/// <summary>A transport that reads each request's body and answers 200, as the router's capture does.</summary>
+internal sealed class ReadingHandler : HttpMessageHandler
+{
+    private readonly byte[] _body = new byte[1 << 20];
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var body = request.Content!.ReadAsStream(cancellationToken);
+        body.ReadExactly(_body.AsSpan(0, (int)(request.Content.Headers.ContentLength ?? body.Length)));
+        return new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent([]) };
+    }
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        Task.FromResult(Send(request, cancellationToken));
 }
