@@ -60,6 +60,59 @@ public sealed class DeclaredIntentTests
                         " (reached from route 'POST /v1/chat/completions' through Routes.Chat → "
                         + "BackendClient.CompleteAsync)")));
 
+    /// <summary>
+    /// A typed client registered by its interface (<c>AddHttpClient&lt;IAssistant, Assistant&gt;()</c>) whose send
+    /// the code cannot show is a model call: an extension method posts to an address the class is given.
+    /// </summary>
+    private const string InterfaceClient = Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, IAssistant assistant) =>
+                new Reply { Text = await {|#0:assistant.SendAsync(request.Model!)|} };
+        }
+
+        internal interface IAssistant
+        {
+            Task<string> SendAsync(string prompt);
+        }
+
+        internal sealed class Assistant(HttpClient http, AssistantOptions options) : IAssistant
+        {
+            public Task<string> SendAsync(string prompt) => http.PostTextAsync(options.Url, prompt);
+        }
+
+        internal sealed class AssistantOptions
+        {
+            public string Url { get; set; } = "";
+        }
+
+        internal static class HttpClientExtensions
+        {
+            public static async Task<string> PostTextAsync(this HttpClient http, string url, string text)
+            {
+                using var answer = await http.PostAsync(url, new StringContent(text));
+                return await answer.Content.ReadAsStringAsync();
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData("T:Contoso.Assistant")]
+    [InlineData("M:Contoso.Assistant.SendAsync")]
+    public Task ADeclaredClassDeclaresTheCallsThroughItsInterface(string name) => DeclaredAsync(
+        InterfaceClient,
+        $"dotnet_code_quality.TLLM2006.model_clients = {name}",
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(
+            Upstream("IAssistant.SendAsync", string.Empty)));
+
+    [Fact]
+    public Task AnInterfaceCallIsNoModelCallUndeclared() => AnalyzerAsync(MatrixCellText(InterfaceClient));
+
+    [Fact]
+    public Task AnInterfaceCallIsNoModelCallWhenNoClassImplementingItIsDeclared() => DeclaredAsync(
+        MatrixCellText(InterfaceClient), "dotnet_code_quality.TLLM2006.model_clients = T:Contoso.AssistantOptions");
+
     [Fact]
     public Task ANamedClientIsDeclaredByItsName() => DeclaredAsync(
         Corpus.Header + """

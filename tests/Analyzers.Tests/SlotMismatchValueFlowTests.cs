@@ -44,6 +44,37 @@ public sealed class SlotMismatchValueFlowTests
         Diagnostic("TLLM2001", 2, MessagesOnly));
 
     [Fact]
+    public Task ALocalReassignedAValueOnlyTheOwnReadingFollows() => AnalyzerAsync(Corpus.Header + """
+        internal sealed record SlotName(string Value);
+
+        internal sealed class Slot(string value)
+        {
+            public string Get() => value;
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/messages")]
+            public static Reply Messages(MessagesRequest request, LlmCall call)
+            {
+                var first = "model";
+                first = ("metadata", 0).Item1;
+                var second = "model";
+                second = new SlotName("metadata").Value;
+                var third = "model";
+                third = new Slot("metadata").Get();
+                var kept = "metadata";
+                kept = ("model", 0).Item1;
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:first|}]}{call.HttpContext.Items[{|#1:second|}]}"
+                    + $"{call.HttpContext.Items[{|#2:third|}]}{call.HttpContext.Items[kept]}" };
+            }
+        }
+        """,
+        Diagnostic("TLLM2001", 0, MessagesOnly),
+        Diagnostic("TLLM2001", 1, MessagesOnly),
+        Diagnostic("TLLM2001", 2, MessagesOnly));
+
+    [Fact]
     public Task APrimaryConstructorParameterARecordWithAndAStaticAbstractMember() => AnalyzerAsync(Corpus.Header + """
         internal sealed class SlotReader(string key)
         {

@@ -73,8 +73,8 @@ public sealed class SwallowedExceptionMeasuredTests
     /// <summary>A client's bad body or input answered 400 by setting the status, or by a helper given it, is by design.
     /// </summary>
     /// <remarks>
-    /// Judged false on the fresh sets 15-18. The same shapes answering a 5xx are the request's error, reported; so is
-    /// a 400 set on one branch only, after which every other failure is written as a 200.
+    /// Judged false on the fresh sets 15-18 (and a 4xx result executed by hand). The same shapes answering a 5xx are
+    /// the request's error, reported; so is a 400 set on one branch only, after which every other failure is a 200.
     /// </remarks>
     [Fact]
     public Task AClientMistakesStatusSetByHandOrGivenToAHelperIsNotReported() => AnalyzerAsync(
@@ -131,6 +131,24 @@ public sealed class SwallowedExceptionMeasuredTests
                 }
 
                 return Results.Empty;
+            }
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static async Task<IResult> Embed(HttpContext context)
+            {
+                try { Check(new ChatRequest()); }
+                {|TLLM2007:catch|} (ArgumentException e)
+                {
+                    await Results.BadRequest(new { error = e.Message }).ExecuteAsync(context);
+                    return Results.Empty;
+                }
+                {|TLLM2004:catch|} (InvalidOperationException e)
+                {
+                    await Results.Problem(e.Message, statusCode: 502).ExecuteAsync(context);
+                    return Results.Empty;
+                }
+
+                return Results.Ok();
             }
 
             private static void Check(ChatRequest request)

@@ -165,8 +165,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public bool IsHttpAnswer(ITypeSymbol? type)
     {
         type = type is null ? null : Awaited(type);
-        return type is not null && HttpAnswerTypes.Any(answer =>
-            answer is not null && (Same(type.OriginalDefinition, answer) || Implements(type, answer)));
+        return type is not null && HttpAnswerTypes.Any(answer => IsOrImplements(type, answer));
     }
 
     /// <summary>A member of a type that computes on data already in memory (<see cref="InMemoryTypes"/>, or a type
@@ -180,8 +179,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
     {
         method = method.ReducedFrom ?? method;
         var receiver = DeclaredReceiver(method);
-        return method.Name == "Unprotect" && DataProtector is not null
-            && (Same(receiver, DataProtector) || Implements(receiver, DataProtector));
+        return method.Name == "Unprotect" && IsOrImplements(receiver, DataProtector);
     }
 
     /// <summary>A <c>TimerCallback</c> given to <c>Timer</c>'s constructor or
@@ -227,14 +225,11 @@ internal sealed class WellKnownTypes(Compilation compilation)
                 && (method.Name is "Send" or "SendAsync" or "PostAsync" or "PutAsync" or "PatchAsync" or "DeleteAsync"
                     || method.Name.StartsWith("Get", StringComparison.Ordinal)
                     || method.Name.EndsWith("AsJsonAsync", StringComparison.Ordinal)))
-            || (HttpForwarder is not null && method.Name == "SendAsync"
-                && (Same(declaredReceiver, HttpForwarder) || Implements(declaredReceiver, HttpForwarder)))
-            || (ChatClient is not null
-                && (Same(declaredReceiver, ChatClient) || Implements(declaredReceiver, ChatClient))
+            || (method.Name == "SendAsync" && IsOrImplements(declaredReceiver, HttpForwarder))
+            || (IsOrImplements(declaredReceiver, ChatClient)
                 && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
-            || (EmbeddingGenerator is not null && method.Name.StartsWith("Generate", StringComparison.Ordinal)
-                && (Same(declaredReceiver.OriginalDefinition, EmbeddingGenerator)
-                    || Implements(declaredReceiver, EmbeddingGenerator)))
+            || (method.Name.StartsWith("Generate", StringComparison.Ordinal)
+                && IsOrImplements(declaredReceiver, EmbeddingGenerator))
             || (ordinary && IsClientModelResult(Awaited(method.ReturnType)))
             || (ordinary && IsInNamespace(method.ContainingType, "Anthropic", "Services")
                 && (Same(method.ReturnType.OriginalDefinition, TaskOfT)
@@ -253,8 +248,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
     {
         var receiver = DeclaredReceiver(method.ReducedFrom ?? method);
         var space = receiver.ContainingNamespace?.ToDisplayString();
-        return (AiService is not null
-                && (Same(receiver.OriginalDefinition, AiService) || Implements(receiver, AiService)))
+        return IsOrImplements(receiver, AiService)
             || (receiver.Name.EndsWith("Client", StringComparison.Ordinal)
                 && space is "Azure.AI.OpenAI" or "Azure.AI.Inference");
     }
@@ -301,8 +295,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
         || (JsonNode is not null && DerivesFrom(method.ContainingType, JsonNode));
 
     /// <summary>A log call: a method of ILogger or an extension method on it.</summary>
-    public bool IsLogging(IMethodSymbol method) => Logger is not null && DeclaredReceiver(method) is var receiver
-        && (Same(receiver, Logger) || Implements(receiver, Logger));
+    public bool IsLogging(IMethodSymbol method) => IsOrImplements(DeclaredReceiver(method), Logger);
 
     /// <summary>A failure logger call: ILlmFailureLogger (or an implementation) or a [FailureLoggingPath]
     /// method.</summary>
@@ -347,6 +340,10 @@ internal sealed class WellKnownTypes(Compilation compilation)
             yield return member;
         }
     }
+
+    /// <summary>The type is <paramref name="interface"/> (any construction of it) or implements it.</summary>
+    private static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface) => @interface is not null
+        && (Same(type.OriginalDefinition, @interface) || Implements(type, @interface));
 
     public static bool Implements(ITypeSymbol? type, INamedTypeSymbol @interface) =>
         type is not null && type.AllInterfaces.Any(candidate => Same(candidate.OriginalDefinition, @interface));

@@ -12,7 +12,7 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
 {
     internal const string EquivalenceKey = DiagnosticIds.FailurePathEscape + ".DeriveFromAccepted";
 
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -22,7 +22,7 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
             || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } node
             || ThrownType(node, model, cancellationToken) is not { } type
             || !type.Locations.Any(l => l.IsInSource)
-            || DerivesFrom(accepted, type))
+            || DerivesFrom(accepted, type)) // CS0146: the hierarchy would be circular
         {
             return Array.Empty<SyntaxEdit>();
         }
@@ -68,20 +68,6 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
         return Array.Empty<SyntaxEdit>();
     }
 
-    /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it (CS0146).</summary>
-    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
-    {
-        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, ancestor.OriginalDefinition))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private static INamedTypeSymbol? ThrownType(SyntaxNode node, SemanticModel model,
         CancellationToken cancellationToken)
     {
@@ -95,12 +81,6 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
             _ => null,
         };
 
-        if (thrown is IdentifierNameSyntax && model.GetSymbolInfo(thrown, cancellationToken).Symbol is ILocalSymbol)
-        {
-            // Thrown through a local: the type of what was created into it.
-            return model.GetTypeInfo(thrown, cancellationToken).Type as INamedTypeSymbol;
-        }
-
         return thrown is null ? null : model.GetTypeInfo(thrown, cancellationToken).Type as INamedTypeSymbol;
     }
 
@@ -109,40 +89,26 @@ public sealed class FailurePathCodeFix() : TracedLlmCodeFix(DiagnosticIds.Failur
         INamedTypeSymbol newBase, SemanticModel model, CancellationToken cancellationToken)
     {
         var compilation = model.Compilation;
+        var primary = declaration.BaseList!.Types[0] as PrimaryConstructorBaseTypeSyntax;
         var calls = new List<IReadOnlyList<ITypeSymbol?>>();
-        if (declaration.BaseList!.Types[0] is PrimaryConstructorBaseTypeSyntax primary)
+        if (primary is not null)
         {
-            calls.Add(
-                primary.ArgumentList.Arguments.Select(a => model.GetTypeInfo(a.Expression, cancellationToken).Type)
-                    .ToList());
+            calls.Add(primary.ArgumentList.Arguments
+                .Select(a => model.GetTypeInfo(a.Expression, cancellationToken).Type).ToList());
         }
 
-        foreach (var constructor in type.InstanceConstructors)
+        foreach (var syntax in type.InstanceConstructors.SelectMany(c => c.DeclaringSyntaxReferences)
+                .Select(reference => reference.GetSyntax(cancellationToken)).OfType<ConstructorDeclarationSyntax>())
         {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            if (syntax.Initializer is { RawKind: (int)SyntaxKind.BaseConstructorInitializer } initializer)
             {
-                if (reference.GetSyntax(cancellationToken) is not ConstructorDeclarationSyntax syntax)
-                {
-                    continue;
-                }
-
-                if (syntax.Initializer is { } initializer)
-                {
-                    if (initializer.IsKind(SyntaxKind.BaseConstructorInitializer))
-                    {
-                        var initializerModel = compilation.GetSemanticModel(syntax.SyntaxTree);
-                        calls.Add(initializer.ArgumentList
-                                .Arguments.Select(a =>
-                                    initializerModel.GetTypeInfo(a.Expression, cancellationToken).Type)
-                                .ToList());
-                    }
-                }
-                else if (!(
-                        declaration.ParameterList is not null
-                        && declaration.BaseList.Types[0] is PrimaryConstructorBaseTypeSyntax))
-                {
-                    calls.Add(new List<ITypeSymbol?>());
-                }
+                var initializerModel = compilation.GetSemanticModel(syntax.SyntaxTree);
+                calls.Add(initializer.ArgumentList.Arguments
+                    .Select(a => initializerModel.GetTypeInfo(a.Expression, cancellationToken).Type).ToList());
+            }
+            else if (syntax.Initializer is null && (declaration.ParameterList is null || primary is null))
+            {
+                calls.Add(new List<ITypeSymbol?>());
             }
         }
 

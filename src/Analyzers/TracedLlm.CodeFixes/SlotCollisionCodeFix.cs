@@ -8,7 +8,7 @@ public sealed class SlotCollisionCodeFix() : TracedLlmCodeFix(DiagnosticIds.Slot
 {
     internal const string EquivalenceKey = DiagnosticIds.SlotCollision + ".LiteLlmSlot";
 
-    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken) => SetNamedArgument(document, root, diagnostic,
         "Keep gateway metadata in 'litellm_metadata'", EquivalenceKey, "MetadataSlot",
         SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("litellm_metadata")));

@@ -9,7 +9,7 @@ public sealed class SlotMismatchCodeFix() : TracedLlmCodeFix(DiagnosticIds.SlotM
 {
     internal const string EquivalenceKey = DiagnosticIds.SlotMismatch + ".SlotConstant";
 
-    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax key

@@ -12,7 +12,7 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
     internal const string EquivalenceKey = DiagnosticIds.SpanLifecycle + ".Using";
     private const string Title = "End the Activity with 'using'";
 
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (!diagnostic.Properties.TryGetValue(DiagnosticIds.SpanProblemProperty, out var kind)
@@ -68,8 +68,7 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
                 when model.GetDeclaredSymbol(clause.Parent!, cancellationToken) is IMethodSymbol { ReturnsVoid: true }
                     && IsActivity(model, Started(clause.Expression), cancellationToken):
                 var name = LocalName(model, clause.Parent!, clause.Parent!, cancellationToken);
-                var lineBreak = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-                lineBreak = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.LineFeed;
+                var lineBreak = LineBreak(root, SyntaxFactory.LineFeed);
                 return Edit(clause.Parent!, node => WithBlockBody(node, name, lineBreak));
             case LambdaExpressionSyntax { ExpressionBody: ExpressionSyntax body } lambda
                 when model.GetSymbolInfo(lambda, cancellationToken).Symbol is IMethodSymbol { ReturnsVoid: true }
@@ -170,12 +169,10 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
         return expression.Parent switch
         {
             AssignmentExpressionSyntax assignment => assignment.Left == expression,
-            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.IsKind(
-                SyntaxKind.PreIncrementExpression) || expression.Parent.IsKind(SyntaxKind.PreDecrementExpression)
-                || expression.Parent.IsKind(SyntaxKind.PostIncrementExpression)
-                || expression.Parent.IsKind(SyntaxKind.PostDecrementExpression),
-            ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword)
-                || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
+            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => expression.Parent.Kind()
+                is SyntaxKind.PreIncrementExpression or SyntaxKind.PreDecrementExpression
+                    or SyntaxKind.PostIncrementExpression or SyntaxKind.PostDecrementExpression,
+            ArgumentSyntax argument => argument.RefKindKeyword.Kind() is SyntaxKind.RefKeyword or SyntaxKind.OutKeyword,
             RefExpressionSyntax => true,
             _ => false,
         };
@@ -189,18 +186,12 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
         return declaration.ReplaceToken(first, first.WithLeadingTrivia()).WithUsingKeyword(usingKeyword);
     }
 
-    private static LocalDeclarationStatementSyntax UsingDeclaration(ExpressionSyntax started, string name) =>
-        SyntaxFactory
-            .LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
-                    SyntaxFactory.IdentifierName(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), "var",
-                            SyntaxFactory.TriviaList(SyntaxFactory.Space))),
-                    SyntaxFactory.SingletonSeparatedList(SyntaxFactory
-                            .VariableDeclarator(SyntaxFactory.Identifier(SyntaxFactory.TriviaList(), name,
-                                    SyntaxFactory.TriviaList(SyntaxFactory.Space)))
-                            .WithInitializer(SyntaxFactory.EqualsValueClause(
-                                    SyntaxFactory.Token(SyntaxKind.EqualsToken).WithTrailingTrivia(SyntaxFactory.Space),
-                                    started.WithoutTrivia())))))
-            .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space));
+    /// <summary><c>using var name = started;</c>, laid out with single spaces.</summary>
+    private static LocalDeclarationStatementSyntax UsingDeclaration(ExpressionSyntax started, string name)
+    {
+        var parsed = (LocalDeclarationStatementSyntax)SyntaxFactory.ParseStatement($"using var {name} = _;");
+        return parsed.ReplaceNode(parsed.Declaration.Variables[0].Initializer!.Value, started.WithoutTrivia());
+    }
 
     private static ExpressionSyntax Started(ExpressionSyntax expression) =>
         expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard
@@ -218,18 +209,13 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             LocalFunctionStatementSyntax local => (local.ExpressionBody!, local.SemicolonToken),
             _ => (null!, default),
         };
-        var indentation = member.GetLeadingTrivia().Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia))
-            .Reverse().ToList();
-        var inner = indentation.Append(
-            SyntaxFactory.Whitespace(string.Concat(indentation).IndexOf('\t') >= 0 ? "\t" : "    "));
+        var indentation = Indentation(member.GetLeadingTrivia());
         var body = SyntaxFactory.Block(
-            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.OpenBraceToken,
-                SyntaxFactory.TriviaList(lineBreak)),
+            SyntaxFactory.Token(indentation, SyntaxKind.OpenBraceToken, SyntaxFactory.TriviaList(lineBreak)),
             SyntaxFactory.SingletonList<StatementSyntax>(
-                UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(inner)
+                UsingDeclaration(Started(clause.Expression), name).WithLeadingTrivia(Deeper(indentation))
                     .WithTrailingTrivia(lineBreak)),
-            SyntaxFactory.Token(SyntaxFactory.TriviaList(indentation), SyntaxKind.CloseBraceToken,
-                semicolon.TrailingTrivia));
+            SyntaxFactory.Token(indentation, SyntaxKind.CloseBraceToken, semicolon.TrailingTrivia));
 
         // The token before '=>' ends its line.
         var beforeArrow = clause.ArrowToken.GetPreviousToken();

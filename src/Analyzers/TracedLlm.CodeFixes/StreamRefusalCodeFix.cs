@@ -9,7 +9,7 @@ public sealed class StreamRefusalCodeFix() : TracedLlmCodeFix(DiagnosticIds.Stre
 {
     internal const string EquivalenceKey = DiagnosticIds.StreamRefused + ".IgnoreStream";
 
-    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken) => SetNamedArgument(document, root, diagnostic,
         "Answer \"stream\": true with the handler's JSON (IgnoreStream = true)", EquivalenceKey, "IgnoreStream",
         SyntaxFactory.LiteralExpression(SyntaxKind.TrueLiteralExpression));

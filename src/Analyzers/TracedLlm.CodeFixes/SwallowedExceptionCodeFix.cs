@@ -23,7 +23,7 @@ public sealed class SwallowedExceptionCodeFix()
     /// <summary>The reason the declaration is given, for its author to replace.</summary>
     internal const string ReasonToWrite = "TODO: say why this failure needs no record";
 
-    private protected override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal override async Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var edits = new List<SyntaxEdit>();
@@ -80,24 +80,20 @@ public sealed class SwallowedExceptionCodeFix()
     private static SyntaxNode Declare(SyntaxNode member)
     {
         var first = member.GetFirstToken();
-        var lineBreak = member.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         var attribute = SyntaxFactory
             .AttributeList(SyntaxFactory.SingletonSeparatedList(
                     SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::TracedLlm.FailureHandledByDesign")
                             .WithAdditionalAnnotations(Simplifier.Annotation),
                         SyntaxFactory.ParseAttributeArgumentList($"(\"{ReasonToWrite}\")"))))
             .WithLeadingTrivia(first.LeadingTrivia)
-            .WithTrailingTrivia(
-                lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed);
+            .WithTrailingTrivia(LineBreak(member, SyntaxFactory.ElasticLineFeed));
         var rest = member.ReplaceToken(first, first.WithLeadingTrivia(Indentation(first.LeadingTrivia)));
         return rest switch
         {
-            BaseMethodDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, attribute)),
+            MemberDeclarationSyntax method => method.WithAttributeLists(method.AttributeLists.Insert(0, attribute)),
             LocalFunctionStatementSyntax local => local.WithAttributeLists(local.AttributeLists.Insert(0, attribute)),
             AccessorDeclarationSyntax accessor => accessor.WithAttributeLists(
                 accessor.AttributeLists.Insert(0, attribute)),
-            PropertyDeclarationSyntax property => property.WithAttributeLists(
-                property.AttributeLists.Insert(0, attribute)),
             _ => member,
         };
     }
@@ -217,20 +213,7 @@ public sealed class SwallowedExceptionCodeFix()
                 && flow.DefinitelyAssignedOnEntry.Contains(local, SymbolEqualityComparer.Default);
         }
 
-        bool OfThis(ISymbol instanceMember)
-        {
-            for (var type = member?.ContainingType; type is not null; type = type.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(
-                        type.OriginalDefinition,
-                        instanceMember.ContainingType.OriginalDefinition))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        bool OfThis(ISymbol instanceMember) => DerivesFrom(member?.ContainingType, instanceMember.ContainingType);
     }
 
     private static CatchClauseSyntax Record(CatchClauseSyntax @catch, string call, string variable)
@@ -261,12 +244,7 @@ public sealed class SwallowedExceptionCodeFix()
         @catch.WithBlock(Insert(@catch.Block, @catch.Block.Statements.Count, Rethrow()));
 
     /// <summary><c>throw;</c> with no elastic trivia, so the formatter does not lay its line out again.</summary>
-    private static ThrowStatementSyntax Rethrow() =>
-        SyntaxFactory.ThrowStatement(
-            default,
-            SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.ThrowKeyword, SyntaxTriviaList.Empty),
-            null,
-            SyntaxFactory.Token(SyntaxTriviaList.Empty, SyntaxKind.SemicolonToken, SyntaxTriviaList.Empty));
+    private static StatementSyntax Rethrow() => SyntaxFactory.ParseStatement("throw;");
 
     /// <summary>Inserts a statement laid out like the block, with its line breaks and indentation.</summary>
     /// <remarks>At the end it goes after the directives and comments that close the block.</remarks>
@@ -278,8 +256,7 @@ public sealed class SwallowedExceptionCodeFix()
                 block.Statements.Insert(index, statement.WithLeadingTrivia().WithTrailingTrivia(SyntaxFactory.Space)));
         }
 
-        var lineBreak = block.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        var ending = lineBreak.IsKind(SyntaxKind.EndOfLineTrivia) ? lineBreak : SyntaxFactory.ElasticLineFeed;
+        var ending = LineBreak(block, SyntaxFactory.ElasticLineFeed);
         if (index < block.Statements.Count)
         {
             // Before an existing statement (and the comments and directives above it): its indentation.
@@ -291,18 +268,13 @@ public sealed class SwallowedExceptionCodeFix()
         var closing = block.CloseBraceToken.LeadingTrivia;
         var braceIndentation = Indentation(closing);
         var indentation = block.Statements.Count > 0 ? Indentation(block.Statements.Last().GetLeadingTrivia())
-                : braceIndentation.Add(
-                    SyntaxFactory.Whitespace(braceIndentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
+                : Deeper(braceIndentation);
         var appended = statement
             .WithLeadingTrivia(closing.Take(closing.Count - braceIndentation.Count).Concat(indentation))
             .WithTrailingTrivia(ending);
         return block.WithStatements(block.Statements.Add(appended))
             .WithCloseBraceToken(block.CloseBraceToken.WithLeadingTrivia(braceIndentation));
     }
-
-    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/>.</summary>
-    private static SyntaxTriviaList Indentation(SyntaxTriviaList trivia) =>
-        SyntaxFactory.TriviaList(trivia.Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
 
     private static CatchClauseSyntax ReplaceJump(CatchClauseSyntax @catch)
     {

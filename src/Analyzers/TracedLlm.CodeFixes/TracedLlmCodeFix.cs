@@ -42,11 +42,8 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
     }
 
     /// <summary>The edits that fix one diagnostic, the preferred first; none when no fix applies.</summary>
-    private protected abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
+    internal abstract Task<IReadOnlyList<SyntaxEdit>> EditsAsync(Document document, SyntaxNode root,
         Diagnostic diagnostic, CancellationToken cancellationToken);
-
-    internal Task<IReadOnlyList<SyntaxEdit>> GetEditsAsync(Document document, SyntaxNode root, Diagnostic diagnostic,
-        CancellationToken cancellationToken) => EditsAsync(document, root, diagnostic, cancellationToken);
 
     private protected static Task<IReadOnlyList<SyntaxEdit>> None() =>
         Task.FromResult<IReadOnlyList<SyntaxEdit>>(Array.Empty<SyntaxEdit>());
@@ -62,6 +59,33 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
             ? One(new SyntaxEdit(title, key, document.Id, attribute,
                 node => WithNamedArgument((AttributeSyntax)node, name, value)))
             : None();
+
+    /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it.</summary>
+    private protected static bool DerivesFrom(ITypeSymbol? type, ITypeSymbol ancestor)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, ancestor.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The first line break in <paramref name="node"/>, else <paramref name="fallback"/>.</summary>
+    private protected static SyntaxTrivia LineBreak(SyntaxNode node, SyntaxTrivia fallback) =>
+        node.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is var found
+        && found.IsKind(SyntaxKind.EndOfLineTrivia) ? found : fallback;
+
+    /// <summary>The whitespace that starts the last line of <paramref name="trivia"/>.</summary>
+    private protected static SyntaxTriviaList Indentation(SyntaxTriviaList trivia) =>
+        SyntaxFactory.TriviaList(trivia.Reverse().TakeWhile(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse());
+
+    /// <summary><paramref name="indentation"/> one level deeper, in its own tabs or spaces.</summary>
+    private protected static SyntaxTriviaList Deeper(SyntaxTriviaList indentation) =>
+        indentation.Add(SyntaxFactory.Whitespace(indentation.ToFullString().IndexOf('\t') >= 0 ? "\t" : "    "));
 
     private static AttributeSyntax WithNamedArgument(AttributeSyntax attribute, string name, ExpressionSyntax value)
     {

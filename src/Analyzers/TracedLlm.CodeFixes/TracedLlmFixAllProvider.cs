@@ -42,7 +42,7 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
                     continue;
                 }
 
-                var candidates = await fix.GetEditsAsync(document, root, diagnostic, context.CancellationToken)
+                var candidates = await fix.EditsAsync(document, root, diagnostic, context.CancellationToken)
                     .ConfigureAwait(false);
                 var chosen = candidates.FirstOrDefault(e => e.EquivalenceKey == context.CodeActionEquivalenceKey)
                     ?? (context.CodeActionEquivalenceKey is null

@@ -11,7 +11,7 @@ public sealed class UnthrownFailureCodeFix() : TracedLlmCodeFix(DiagnosticIds.Un
 {
     internal const string EquivalenceKey = DiagnosticIds.UnthrownFailure + ".Throw";
 
-    private protected override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
+    internal override Task<IReadOnlyList<SyntaxEdit>> EditsAsync(
         Document document, SyntaxNode root, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var properties = diagnostic.Properties;

@@ -405,7 +405,7 @@ internal static class UnscopedUpstreamCallMatrix
             $"internal sealed class Batch(HttpClient http) : IDisposable {{ public void Dispose() "
             + $"=> {Post()}.GetAwaiter().GetResult(); }}"),
         Call(
-            "Dispose a using declaration runs, through a base class's implementation",
+            "Dispose a using declaration runs, by a base class's implementation",
             "using var batch = new Batch(http);",
             $"internal class Flusher(HttpClient http) : IDisposable {{ public void Dispose() "
             + $"=> {Post()}.GetAwaiter().GetResult(); }}\ninternal sealed class Batch(HttpClient http) : "
@@ -452,7 +452,7 @@ internal static class UnscopedUpstreamCallMatrix
             $"internal sealed class Sent(HttpClient http) {{ public void Deconstruct(out Task<HttpResponseMessage> "
             + $"response, out int count) {{ response = {Post()}; count = 1; }} }}"),
         Call(
-            "interface method a class inherits from a base that does not declare the interface",
+            "interface method inherited from a base not declaring it",
             "ISender sender = new Sender(http);\n_ = await sender.SendAsync();",
             $"internal interface ISender {{ Task<HttpResponseMessage> SendAsync(); "
             + $"}}\ninternal class SenderBase(HttpClient http) {{ public Task<HttpResponseMessage> SendAsync() "

@@ -14,21 +14,14 @@ internal sealed class CallCollector : IFactCollector
     {
         switch (operation)
         {
+            case IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } invoke:
+                // A delegate's call reaches what the field or property it is read from holds.
+                Add(invoke.Instance is { } target && ValueFlow.Unwrap(target)
+                    is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } held ? held.Member : null,
+                    invoke, scope);
+                break;
             case IInvocationOperation invocation:
-                if (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke)
-                {
-                    if (invocation.Instance is { } target
-                        && ValueFlow.Unwrap(target)
-                            is IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member)
-                    {
-                        Add(member.Member, invocation, scope);
-                    }
-                }
-                else
-                {
-                    Add(invocation.TargetMethod, invocation, scope);
-                }
-
+                Add(invocation.TargetMethod, invocation, scope);
                 break;
             case IPropertyReferenceOperation property:
                 Add(property.Property.GetMethod, property, scope);
@@ -108,16 +101,12 @@ internal sealed class CallCollector : IFactCollector
     /// <summary>The <c>Dispose</c> a <c>using</c> runs when it ends, for each resource whose type names it.</summary>
     private static void AddDisposals(IOperation resources, bool asynchronous, IOperation site, MethodScope scope)
     {
-        if (resources is IVariableDeclarationGroupOperation group)
+        var types = resources is IVariableDeclarationGroupOperation group
+            ? group.Declarations.SelectMany(d => d.Declarators).Select(declarator => declarator.Symbol.Type)
+            : Enumerable.Repeat(resources.Type, 1);
+        foreach (var type in types)
         {
-            foreach (var declarator in group.Declarations.SelectMany(d => d.Declarators))
-            {
-                Add(scope.Compilation.DisposalOf(declarator.Symbol.Type, asynchronous), site, scope);
-            }
-        }
-        else
-        {
-            Add(scope.Compilation.DisposalOf(resources.Type, asynchronous), site, scope);
+            Add(scope.Compilation.DisposalOf(type, asynchronous), site, scope);
         }
     }
 

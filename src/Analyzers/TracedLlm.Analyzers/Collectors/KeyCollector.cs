@@ -54,8 +54,8 @@ internal sealed class KeyCollector : IFactCollector
                 break;
             case IFieldInitializerOperation or IPropertyInitializerOperation:
                 var value = ((ISymbolInitializerOperation)operation).Value;
-                if (ValueFlow.Unwrap(value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda }
-                )
+                if (ValueFlow.Unwrap(value)
+                    is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
                 {
                     scope.Facts.DelegateReturns.AddRange(Relevant(scope.Flow.Returns(lambda.Body), scope));
                 }
@@ -145,19 +145,11 @@ internal sealed class KeyCollector : IFactCollector
     }
 
     /// <summary>A bag the method made itself (an upstream body, a JSON writer): not the request's metadata.</summary>
-    private static bool IsOwnBag(IOperation? bag, MethodScope scope)
-    {
-        if (bag is null)
-        {
-            return false;
-        }
-
-        // Inside an object or collection initializer, the bag is the object being made.
-        return scope.Flow.IsOwnObject(
-            bag is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }
-            && ValueFlow.Ancestors(bag).OfType<IObjectCreationOperation>().FirstOrDefault() is { } creation ? creation
-                : bag);
-    }
+    /// <remarks>Inside an object or collection initializer, the bag is the object being made.</remarks>
+    private static bool IsOwnBag(IOperation? bag, MethodScope scope) => bag is not null && scope.Flow.IsOwnObject(
+        bag is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }
+        && ValueFlow.Ancestors(bag).OfType<IObjectCreationOperation>().FirstOrDefault() is { } creation ? creation
+            : bag);
 
     /// <summary>The branches on the route's own slot (<c>TracedRouteInfo.MetadataSlot</c>) the key is inside.</summary>
     private static SlotGuard Guard(IOperation key, MethodScope scope)
@@ -206,22 +198,10 @@ internal sealed class KeyCollector : IFactCollector
                     : binary.LeftOperand.ConstantValue is { HasValue: true, Value: string left }
                     && IsRouteSlot(binary.RightOperand, scope) ? left : null;
                 return constant is null ? null : (constant, binary.OperatorKind == BinaryOperatorKind.Equals);
-            case IIsPatternOperation
-            {
-                Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: string tested } }
-            } pattern when IsRouteSlot(pattern.Value, scope):
-                return (tested, true);
-            case IIsPatternOperation
-            {
-                Pattern: INegatedPatternOperation
-                {
-                    Pattern: IConstantPatternOperation
-                    {
-                        Value.ConstantValue: { HasValue: true, Value: string notTested }
-                    }
-                }
-            } negated when IsRouteSlot(negated.Value, scope):
-                return (notTested, false);
+            case IIsPatternOperation { Pattern: var pattern } test when IsRouteSlot(test.Value, scope)
+                && (pattern is INegatedPatternOperation { Pattern: var negated } ? negated : pattern)
+                    is IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: string tested } }:
+                return (tested, pattern is not INegatedPatternOperation);
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not
                 when SlotTest(not.Operand, scope) is { } inner:
                 return (inner.Slot, !inner.Equal);

@@ -62,22 +62,18 @@ internal sealed partial class MethodScope(
     private bool IsAttemptOperation(IDelegateCreationOperation creation)
     {
         var value = ValueFlow.Outer(creation);
-
-        if (value.Parent is IArgumentOperation { Parent: IInvocationOperation runner })
-        {
-            return Types.RunsAttempts(runner.TargetMethod);
-        }
-
         var local = value.Parent switch
         {
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
             ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } => target.Local,
             _ => null,
         };
-        return local is not null && Operations.OfType<ILocalReferenceOperation>().Any(reference =>
-            Same(reference.Local, local)
-            && reference.Parent is IArgumentOperation { Parent: IInvocationOperation runner }
-            && Types.RunsAttempts(runner.TargetMethod));
+        return GivenToRunner(value) || (local is not null && Operations.OfType<ILocalReferenceOperation>()
+            .Any(reference => Same(reference.Local, local) && GivenToRunner(reference)));
+
+        bool GivenToRunner(IOperation given) =>
+            given.Parent is IArgumentOperation { Parent: IInvocationOperation runner }
+            && Types.RunsAttempts(runner.TargetMethod);
     }
 
     // The local functions this block takes as delegates (method groups), and which may run later, each read once.
@@ -118,22 +114,14 @@ internal sealed partial class MethodScope(
         _localFunctionTaken ??= new HashSet<IMethodSymbol>(
             Operations.OfType<IMethodReferenceOperation>().Select(r => r.Method.OriginalDefinition),
             SymbolEqualityComparer.Default);
-        if (_localFunctionTaken.Contains(function))
-        {
-            return true;
-        }
 
-        if (!visited.Add(function))
-        {
-            return false;
-        }
-
-        // Called from a lambda, or from a local function that may run later itself.
-        return Operations.OfType<IInvocationOperation>()
-            .Where(call => Same(call.TargetMethod.OriginalDefinition, function))
-            .Select(call => ValueFlow.NestedFunction(call))
-            .Any(caller => caller?.MethodKind == MethodKind.AnonymousFunction
-                || (caller is not null && RunsLater(caller.OriginalDefinition, visited)));
+        // Else called from a lambda, or from a local function that may run later itself.
+        return _localFunctionTaken.Contains(function) || (visited.Add(function)
+            && Operations.OfType<IInvocationOperation>()
+                .Where(call => Same(call.TargetMethod.OriginalDefinition, function))
+                .Select(call => ValueFlow.NestedFunction(call))
+                .Any(caller => caller?.MethodKind == MethodKind.AnonymousFunction
+                    || (caller is not null && RunsLater(caller.OriginalDefinition, visited))));
     }
 
     /// <summary>The receiver of a call: its instance, or the first argument of an extension method.</summary>

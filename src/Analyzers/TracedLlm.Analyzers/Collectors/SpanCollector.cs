@@ -24,8 +24,7 @@ internal sealed class SpanCollector : IFactCollector
             scope.HandlesSpans = true;
         }
 
-        if (!(IsStart(invocation.TargetMethod, scope.Types) || scope.Compilation.IsSpanFactory(invocation.TargetMethod))
-        )
+        if (!IsStart(invocation.TargetMethod, scope.Types) && !scope.Compilation.IsSpanFactory(invocation.TargetMethod))
         {
             return;
         }
@@ -141,30 +140,17 @@ internal sealed class SpanCollector : IFactCollector
     /// <summary>The spans of the block left open on some path (<see cref="SpanAnalysis"/>), at their starts.</summary>
     public static void Complete(MethodScope scope)
     {
-        if (!scope.HandlesSpans)
-        {
-            return;
-        }
-
-        foreach (var block in scope.Blocks)
+        foreach (var block in scope.HandlesSpans ? scope.Blocks : ImmutableArray<IOperation>.Empty)
         {
             if (block.Kind
-                is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody
-                    or OperationKind.FieldInitializer or OperationKind.PropertyInitializer))
+                    is not (OperationKind.Block or OperationKind.MethodBody or OperationKind.ConstructorBody
+                        or OperationKind.FieldInitializer or OperationKind.PropertyInitializer)
+                || FlowGraphs.Of(scope, block) is not { } graph)
             {
                 continue;
             }
 
-            if (FlowGraphs.Of(scope, block) is not { } graph)
-            {
-                continue;
-            }
-
-            foreach (var start in SpanAnalysis.OpenSpans(
-                    graph,
-                    scope.Owner,
-                    scope.Options,
-                    scope.Types,
+            foreach (var start in SpanAnalysis.OpenSpans(graph, scope.Owner, scope.Options, scope.Types,
                     scope.CancellationToken))
             {
                 Add(scope, start.GetLocation(), scope.SpanStarts.TryGetValue(start, out var message) ? message : Handed,
@@ -214,13 +200,10 @@ internal sealed class SpanCollector : IFactCollector
         }
     }
 
-    private static bool IsEmptyContext(IOperation value, WellKnownTypes types)
-    {
-        value = ValueFlow.Unwrap(value);
-        return value is IDefaultValueOperation
-            || (value is IObjectCreationOperation creation && creation.Arguments.Length == 0
-                && Same(creation.Type, types.ActivityContext));
-    }
+    private static bool IsEmptyContext(IOperation value, WellKnownTypes types) =>
+        ValueFlow.Unwrap(value) is var unwrapped && (unwrapped is IDefaultValueOperation
+            || (unwrapped is IObjectCreationOperation { Arguments.Length: 0 }
+                && Same(unwrapped.Type, types.ActivityContext)));
 
     private static bool ClearsCurrentBefore(IOperation root, IOperation start, WellKnownTypes types) =>
         root.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>().Any(assignment =>

@@ -68,12 +68,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         // Work in memory, or the client's going away: only a programming error of the request's reaches the catch.
         if ((!quietIfHeld.IsDefault && quietIfHeld.IsEmpty) || ClientGoesAway(@catch, scope)
             || (@try is not null && AnyException(@catch.ExceptionType, scope.Types)
-                && scope.Compilation.OnlyInMemory(@try.Body)))
-        {
-            return;
-        }
-
-        if (IsVersionFallback(@catch, scope))
+                && scope.Compilation.OnlyInMemory(@try.Body))
+            || IsVersionFallback(@catch, scope))
         {
             return;
         }

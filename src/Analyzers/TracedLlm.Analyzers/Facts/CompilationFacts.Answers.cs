@@ -66,7 +66,7 @@ internal sealed partial class CompilationFacts
             IInvocationOperation call when byDesign && ClientMistake(StatusArgument(call) ?? 0) => false,
             IInvocationOperation call => (Types.IsHttpAnswer(call.TargetMethod.ReturnType) && IsError(call))
                 || (call.Instance is { } instance
-                    && ((!body && OnResponse(instance)) || Types.IsHttpAnswer(instance.Type)))
+                    && ((!body && OnResponse(instance)) || (Types.IsHttpAnswer(instance.Type) && IsError(instance))))
                 || (!body && call.Arguments.Any(argument => OnResponse(argument.Value)))
                 || WellKnownTypes.WritesProblemDetails(call.TargetMethod)
                 || (depth < MaxAnswerDepth && call.TargetMethod.Locations.Any(location => location.IsInSource)

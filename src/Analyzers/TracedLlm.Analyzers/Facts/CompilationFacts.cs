@@ -51,7 +51,7 @@ internal sealed partial class CompilationFacts
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
-        Intent = new DeclaredIntent(options, types);
+        Intent = new DeclaredIntent(options, types, method => Implementations(method, CancellationToken.None));
         Handoff = new FailureHandoff(types, method => Body(compilation, method), Intent);
         // A route the declaration index cannot read (the whole walk) may name any slot: the names are bound then.
         if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)
@@ -89,16 +89,8 @@ internal sealed partial class CompilationFacts
         Dispatched(cancellationToken).Policies;
 
     /// <summary>Every name a slot has: the two defaults and each route's own.</summary>
-    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) => _slotNames.Get(() =>
-    {
-        var slots = DefaultSlots.ToBuilder();
-        foreach (var route in Routes(cancellationToken))
-        {
-            slots.Add(route.Slot);
-        }
-
-        return slots.ToImmutable();
-    });
+    public ImmutableHashSet<string> SlotNames(CancellationToken cancellationToken) =>
+        _slotNames.Get(() => DefaultSlots.Union(Routes(cancellationToken).Select(route => route.Slot)));
 
     /// <summary>Whether the compilation has a route at all, read without the route table.</summary>
     public bool HasRoutes(CancellationToken cancellationToken)
@@ -146,15 +138,9 @@ internal sealed partial class CompilationFacts
     }
 
     /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
-    public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol, CancellationToken cancellationToken)
-    {
-        if (symbol is not IMethodSymbol method)
-        {
-            return default;
-        }
-
-        return _roots.GetOrAdd(method.OriginalDefinition, m => ReadRoot(m, cancellationToken));
-    }
+    public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol, CancellationToken cancellationToken) =>
+        symbol is IMethodSymbol method ? _roots.GetOrAdd(method.OriginalDefinition, m => ReadRoot(m, cancellationToken))
+            : default;
 
     public static CompilationFacts? Create(Compilation compilation, CancellationToken cancellationToken,
         Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options = null) =>
@@ -190,15 +176,12 @@ internal sealed partial class CompilationFacts
 #pragma warning disable RS1030
             var model = _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-            foreach (
-                var declaration in DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken))
-            {
-                if (model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
+            if (DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken).Any(declaration =>
+                    model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
                     && (method.PartialDefinitionPart ?? method).GetAttributes()
-                        .Any(a => Same(a.AttributeClass, Types.RouteAttribute)))
-                {
-                    return true;
-                }
+                        .Any(a => Same(a.AttributeClass, Types.RouteAttribute))))
+            {
+                return true;
             }
         }
 
@@ -227,16 +210,11 @@ internal sealed partial class CompilationFacts
     {
         var routes = new List<TracedRoute>();
         var filterMethods = new List<IMethodSymbol>();
-        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        foreach (var name in names.OrderBy(n => n, StringComparer.Ordinal))
+        foreach (var method in names.OrderBy(n => n, StringComparer.Ordinal)
+            .SelectMany(name => _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
+            .OfType<IMethodSymbol>().Distinct<IMethodSymbol>(SymbolEqualityComparer.Default))
         {
-            foreach (var symbol in _compilation.GetSymbolsWithName(name, SymbolFilter.Member, cancellationToken))
-            {
-                if (symbol is IMethodSymbol method && seen.Add(method))
-                {
-                    ReadAttributes(method, Types, routes, filterMethods);
-                }
-            }
+            ReadAttributes(method, Types, routes, filterMethods);
         }
 
         return DeclaredRoutes.Create(routes, filterMethods);
