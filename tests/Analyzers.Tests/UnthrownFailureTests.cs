@@ -829,9 +829,12 @@ public sealed class UnthrownFailureTests
         }
         """;
 
-    private static readonly string Untested = Message("The model call's status is passed on to the answer untested",
-        "an upstream failure reaches the client as the gateway's own answer (or make the send an attempt: a client "
-        + "with AddTracedLlmAttempts())");
+    private static readonly string Untested = OwnAnswer("The model call's status is passed on to the answer untested");
+
+    private static readonly string Unread = OwnAnswer("The model call's body is relayed with its status unread");
+
+    private static string OwnAnswer(string what) => Message(what, "an upstream failure reaches the client as the "
+        + "gateway's own answer (or make the send an attempt: a client with AddTracedLlmAttempts())");
 
     /// <summary>A model call's status copied to the answer with nothing testing it: its failure reaches the client
     /// by hand.</summary>
@@ -861,10 +864,6 @@ public sealed class UnthrownFailureTests
         """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, Untested),
         Diagnostic("TLLM2008", 1, Untested + Through("TextAsync")),
         Diagnostic("TLLM2008", 2, Untested + Through("TextAsync")));
-
-    private static readonly string Unread = Message("The model call's body is relayed with its status unread",
-        "an upstream failure reaches the client as the gateway's own answer (or make the send an attempt: a client "
-        + "with AddTracedLlmAttempts())");
 
     /// <summary>A model call's body answered as a success with its status read nowhere is reported.</summary>
     /// <remarks>Issue 78, item 2: its text in a success result, its text written, its content copied.</remarks>
