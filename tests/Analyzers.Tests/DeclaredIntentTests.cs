@@ -69,7 +69,7 @@ public sealed class DeclaredIntentTests
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static async Task<Reply> Chat(ChatRequest request, IAssistant assistant) =>
-                new Reply { Text = await {|#0:assistant.SendAsync(request.Model!)|} };
+                new Reply { Text = await assistant.SendAsync(request.Model!) };
         }
 
         internal interface IAssistant
@@ -91,7 +91,7 @@ public sealed class DeclaredIntentTests
         {
             public static async Task<string> PostTextAsync(this HttpClient http, string url, string text)
             {
-                using var answer = await http.PostAsync(url, new StringContent(text));
+                using var answer = await {|#0:http.PostAsync(url, new StringContent(text))|};
                 return await answer.Content.ReadAsStringAsync();
             }
         }
@@ -103,8 +103,9 @@ public sealed class DeclaredIntentTests
     public Task ADeclaredClassDeclaresTheCallsThroughItsInterface(string name) => DeclaredAsync(
         InterfaceClient,
         $"dotnet_code_quality.TLLM2006.model_clients = {name}",
-        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(
-            Upstream("IAssistant.SendAsync", string.Empty)));
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(Upstream("HttpClient.PostAsync",
+            " (reached from route 'POST /v1/chat/completions' through Routes.Chat → IAssistant.SendAsync → "
+            + "Assistant.SendAsync → HttpClientExtensions.PostTextAsync)")));
 
     [Fact]
     public Task AnInterfaceCallIsNoModelCallUndeclared() => AnalyzerAsync(MatrixCellText(InterfaceClient));
@@ -112,6 +113,52 @@ public sealed class DeclaredIntentTests
     [Fact]
     public Task AnInterfaceCallIsNoModelCallWhenNoClassImplementingItIsDeclared() => DeclaredAsync(
         MatrixCellText(InterfaceClient), "dotnet_code_quality.TLLM2006.model_clients = T:Contoso.AssistantOptions");
+
+    /// <summary>A client derived from <c>HttpClient</c> whose declared post sends through the client's own override.</summary>
+    private const string DerivedClient = Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, ChatClient client) =>
+                new Reply { Text = await new Dialog(client).TalkAsync(request.Model!) };
+        }
+
+        internal class Dialog(ChatClient client)
+        {
+            public virtual async Task<string> TalkAsync(string text)
+            {
+                var answer = await client.PostAsync("https://chat.example.com/v1/chat", new StringContent(text), "code");
+                return await answer.Content.ReadAsStringAsync();
+            }
+        }
+
+        public class ChatClient : HttpClient
+        {
+            public override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken token)
+            {
+                request.Headers.Add("Cookie", "a=1");
+                return {|#0:base.SendAsync(request, token)|};
+            }
+
+            public new async Task<HttpResponseMessage> PostAsync(string uri, HttpContent content, string code)
+            {
+                var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+                message.Headers.Add("X-Code", code);
+                return await SendAsync(message, CancellationToken.None);
+            }
+        }
+        """;
+
+    [Fact]
+    public Task ADeclaredMethodOfADerivedClientIsAModelCall() => DeclaredAsync(
+        DerivedClient,
+        "dotnet_code_quality.TLLM2006.model_clients = M:Contoso.ChatClient.PostAsync",
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(Upstream("HttpClient.SendAsync",
+            " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Dialog.TalkAsync → "
+            + "ChatClient.PostAsync → ChatClient.SendAsync)")));
+
+    [Fact]
+    public Task ADerivedClientsOverrideIsNoModelCallUndeclared() => AnalyzerAsync(MatrixCellText(DerivedClient));
 
     [Fact]
     public Task ANamedClientIsDeclaredByItsName() => DeclaredAsync(

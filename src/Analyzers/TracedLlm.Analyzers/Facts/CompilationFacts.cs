@@ -51,7 +51,7 @@ internal sealed partial class CompilationFacts
         _compilation = compilation;
         Types = types;
         _candidates = candidates;
-        Intent = new DeclaredIntent(options, types, method => Implementations(method, CancellationToken.None));
+        Intent = new DeclaredIntent(options, types);
         Handoff = new FailureHandoff(types, method => Body(compilation, method), Intent);
         // A route the declaration index cannot read (the whole walk) may name any slot: the names are bound then.
         if (!candidates.CustomSlot && !candidates.NeedsWholeWalk)

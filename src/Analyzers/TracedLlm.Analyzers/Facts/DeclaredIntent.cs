@@ -8,8 +8,7 @@ namespace TracedLlm.Analyzers.Facts;
 /// <c>.editorconfig</c> options read per file (as CA2000 takes <c>excluded_symbol_names</c>), and the attributes the
 /// package ships, read from symbols so they work across project references.
 /// </remarks>
-internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, WellKnownTypes types,
-    Func<IMethodSymbol, IEnumerable<IMethodSymbol>> implementations)
+internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, WellKnownTypes types)
 {
     /// <summary>TLLM2006: the types and methods whose calls and sends are model calls.</summary>
     public const string ModelClientsOption = "dotnet_code_quality.TLLM2006.model_clients";
@@ -53,14 +52,13 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
 
     private readonly AnalyzerConfigOptionsProvider? _options = options;
     private readonly WellKnownTypes _types = types;
-    private readonly Func<IMethodSymbol, IEnumerable<IMethodSymbol>> _implementations = implementations;
     private readonly ConcurrentDictionary<string, SymbolNames> _parsed = new(StringComparer.Ordinal);
 
     /// <summary>A call the team declares a model call (<see cref="ModelClientsOption"/>,
     /// <see cref="ModelHttpClientsOption"/>).</summary>
     /// <remarks>The method, its type, the type it is called on, or for a send the member that makes it
-    /// (<paramref name="sender"/>) or its type; an interface's method where a class of source implementing it is
-    /// declared.</remarks>
+    /// (<paramref name="sender"/>) or its type; a send a declared method hands its values to is one too
+    /// (<see cref="Rules.UpstreamCallRule"/>), wherever the method is called from, its interface included.</remarks>
     public bool ModelClient(
         IMethodSymbol method, ITypeSymbol? receiver, ISymbol? sender, IEnumerable<string> client, SyntaxTree tree)
     {
@@ -68,10 +66,7 @@ internal sealed class DeclaredIntent(AnalyzerConfigOptionsProvider? options, Wel
         return (!clients.IsEmpty
                 && (clients.Matches(method) || clients.MatchesType(method.ContainingType)
                     || clients.MatchesType(receiver)
-                    || (sender is not null && (clients.Matches(sender) || clients.MatchesType(sender.ContainingType)))
-                    || (method.ContainingType is { TypeKind: TypeKind.Interface } && _implementations(method)
-                        .Any(implementation => clients.Matches(implementation)
-                            || clients.MatchesType(implementation.ContainingType))))
+                    || (sender is not null && (clients.Matches(sender) || clients.MatchesType(sender.ContainingType))))
             ) || NamedModelClient(client, tree);
     }
 

@@ -4,7 +4,8 @@ namespace TracedLlm.Analyzers.Rules;
 /// <remarks>
 /// A send through a client the compilation registers as attempts (or the team declares) is an attempt. Any other is a
 /// model call when the code shows it, when the route's attempts use its client or run its method, or when a caller
-/// hands it a model API's client or address: parameters are followed <see cref="MaxHops"/> calls up.
+/// hands it a model API's client or address, or is a method the team declares a model client: parameters are followed
+/// <see cref="MaxHops"/> calls up.
 /// </remarks>
 internal sealed class UpstreamCallRule
 {
@@ -82,7 +83,8 @@ internal sealed class UpstreamCallRule
             site.Location.SourceTree!, _facts.Intent);
         return Registered(inputs.Clients, tree) ? null : IsModelCall(method, site)
             || inputs.Clients.Any(AttemptClients.Contains) || intent.ModelUrl(inputs.Text, tree)
-            || intent.NamedModelClient(inputs.Clients, tree);
+            || intent.NamedModelClient(inputs.Clients, tree) || chain.Any(hop => hop.Caller is IMethodSymbol caller
+                && intent.ModelClient(caller, null, null, ImmutableArray<string>.Empty, tree));
     }
 
     /// <summary>A client the compilation registers as attempts, or the team declares one.</summary>
