@@ -943,6 +943,87 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
+    /// <summary>A helper that tests or ensures the status before it returns the response is no bare send: its
+    /// callers' status passed on and body relayed are not reported.</summary>
+    /// <remarks>Review 5, P2 and P1g: the helper ensures the status, or throws on a failing one.</remarks>
+    [Fact]
+    public Task AHelperThatChecksTheStatusBeforeReturningTheResponseIsNotReadAsTheSend() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                using var response = await Upstream.EnsuredAsync(http, new(HttpMethod.Post, Llm.Url));
+                ctx.Response.StatusCode = (int)response.StatusCode;
+                await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
+                return Results.Empty;
+            }
+
+            [TracedLlmRoute("POST", "/v1/responses")]
+            public static async Task<IResult> Respond(ChatRequest request, HttpClient http)
+            {
+                using var response = await Upstream.ThrownAsync(http, new(HttpMethod.Post, Llm.Url));
+                return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+            }
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static async Task<IResult> Embed(ChatRequest request, HttpClient http)
+            {
+                using var response = await Upstream.EnsuredAsync(http, new(HttpMethod.Post, Llm.Url));
+                return Results.Ok(new Reply { Text = await response.Content.ReadAsStringAsync() });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async Task<HttpResponseMessage> EnsuredAsync(HttpClient client, HttpRequestMessage message)
+            {
+                var response = await {|TLLM2006:client.SendAsync(message)|};
+                response.EnsureSuccessStatusCode();
+                return response;
+            }
+
+            public static async Task<HttpResponseMessage> ThrownAsync(HttpClient client, HttpRequestMessage message)
+            {
+                var response = await {|TLLM2006:client.SendAsync(message)|};
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
+                return response;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    /// <summary>A status handed to a metric or a log is no answer: it is not reported as passed on.</summary>
+    /// <remarks>Review 5, P13: a parameter named <c>statusCode</c> of a method that neither returns an HTTP answer
+    /// nor writes the response.</remarks>
+    [Fact]
+    public Task AStatusHandedToAMetricIsNotPassedOnToTheAnswer() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                using var r = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                Metrics.Upstream(statusCode: (int)r.StatusCode);
+                r.EnsureSuccessStatusCode();
+                return Results.Text(await r.Content.ReadAsStringAsync());
+            }
+
+            [TracedLlmRoute("POST", "/v1/embeddings")]
+            public static async Task<IResult> Embed(ChatRequest request, HttpClient http)
+            {
+                using var r = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                Metrics.Upstream((int)r.StatusCode);
+                var text = await r.Content.ReadAsStringAsync();
+                return Results.Text(text);
+            }
+        }
+
+        internal static class Metrics
+        {
+            public static void Upstream(int statusCode) { }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
     private static readonly string RawRelay = Message("The model call's stream is copied to the response as raw bytes",
         "a stream the upstream cuts before its end marker, or one carrying an error event, reaches the client as "
         + "complete (or make the send an attempt: a client with AddTracedLlmAttempts())");
@@ -981,6 +1062,25 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0, RawRelay), Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay));
+
+    /// <summary>The usual streaming relay, its status set from the model call's and its stream copied, is reported
+    /// once: as the raw relay.</summary>
+    /// <remarks>Review 5, P3: the status passed on is not reported beside it.</remarks>
+    [Fact]
+    public Task AStreamingRelayThatPassesItsStatusOnIsReportedOnceAsRaw() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                var message = new HttpRequestMessage(HttpMethod.Post, Llm.Url);
+                using var r = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+                ctx.Response.StatusCode = (int)r.StatusCode;
+                await {|#0:r.Content.CopyToAsync(ctx.Response.Body)|};
+                return Results.Empty;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
 
     /// <summary>The nearest sound forms of a raw relay are not reported.</summary>
     /// <remarks>The relay inside an attempt, through a client registered as attempts, a body buffered before it is

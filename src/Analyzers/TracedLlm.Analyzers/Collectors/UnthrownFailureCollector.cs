@@ -50,8 +50,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
                 break;
+            // One finding a send: where its stream is relayed raw, that says more than its status passed on.
             case ISimpleAssignmentOperation or IArgumentOperation when Passed(operation, scope) is { } response
-                && Unwatched(new[] { response }, scope) is { } sent:
+                && Unwatched(new[] { response }, scope) is { } sent && !scope.Operations.Any(o =>
+                    o is IInvocationOperation or ILoopOperation && sent.Location.Equals(Copied(o, scope)?.Location)):
                 Add(scope, operation, "The model call's status is passed on to the answer untested", Empty, operation,
                     false, OwnAnswer, sent);
                 break;
@@ -237,12 +239,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The model call a send may be, or a small source helper that returns an HTTP send's response, read
     /// with the helper's arguments as that send's client and request.</summary>
+    /// <remarks>A helper that tests or ensures the status before it returns the response is no such send.</remarks>
     private static ModelCallSite? Call(IInvocationOperation send, MethodScope scope)
     {
         var (types, intent, tree) = (scope.Types, scope.Compilation.Intent, send.Syntax.SyntaxTree);
         var call = UpstreamCollector.ModelCall(send, scope);
         if (call is not null || Name(send.Type)?.Contains("System.Net.Http.HttpResponseMessage") != true
             || scope.Compilation.BodyOf(send.TargetMethod.OriginalDefinition) is not { } body
+            || body.Descendants().Any(Tested)
             || !ValueFlow.OwnReturns(body).All(r => r.ReturnedValue is { } value && Given(value, scope, body)
                 .All(v => Sent(v)?.TargetMethod is { } inner && UpstreamCollector.IsHttpSend(inner, types)
                     && !UpstreamCollector.IsHttpClientVerb(inner))))
@@ -295,14 +299,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The model call's response whose status the answer's is given, where nothing in the method tests a
     /// status.</summary>
-    /// <remarks><c>Response.StatusCode = (int)r.StatusCode</c>, or a <c>statusCode</c> argument (but a problem's,
-    /// which is an error result).</remarks>
+    /// <remarks><c>Response.StatusCode = (int)r.StatusCode</c>, or a <c>statusCode</c> argument of a call that answers
+    /// (but a problem's, which is an error result); a metric's or a log's is no answer.</remarks>
     private static IOperation? Passed(IOperation copy, MethodScope scope) => (copy switch
     {
         ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "StatusCode" } target } when
             Name(target.Property.ContainingType) == "Microsoft.AspNetCore.Http.HttpResponse" => copy,
         IArgumentOperation { Parameter.Name: "statusCode", Parent: IInvocationOperation call }
-            when !call.TargetMethod.Name.Contains("Problem") => copy,
+            when !call.TargetMethod.Name.Contains("Problem") && (scope.Types.IsHttpAnswer(call.Type)
+                || scope.Compilation.AnswersRequest(call, null)) => copy,
         _ => null,
     })?.Descendants().FirstOrDefault(o => Read(o) == "http") is IPropertyReferenceOperation { Instance: { } response }
         && FromModelCall(response, scope) && !scope.Operations.Any(Tested) ? response : null;
