@@ -994,7 +994,8 @@ public sealed class UnthrownFailureTests
 
     /// <summary>A status handed to a metric or a log is no answer: it is not reported as passed on.</summary>
     /// <remarks>Review 5, P13: a parameter named <c>statusCode</c> of a method that neither returns an HTTP answer
-    /// nor writes the response.</remarks>
+    /// nor writes the response. The second route's body relayed is not reported either: a method that reads a status
+    /// anywhere is not read for a body relayed unread.</remarks>
     [Fact]
     public Task AStatusHandedToAMetricIsNotPassedOnToTheAnswer() => AnalyzerAsync(Header + """
         internal static class Routes
