@@ -263,7 +263,7 @@ public sealed class DeclaredIntentTests
     [Fact]
     public Task AServerErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(
         NotFound.Replace("Results.NotFound()", "Results.StatusCode(503)"),
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
+        new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info).WithLocation(0)
             .WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
 
     [Theory]
@@ -363,8 +363,7 @@ public sealed class DeclaredIntentTests
         DeclaredAsync(
             Helper,
             "dotnet_code_quality.TLLM2004.report_through_calls = true",
-            DiagnosticResult
-                .CompilerWarning("TLLM2004")
+            new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info)
                 .WithLocation(0)
                 .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
 
