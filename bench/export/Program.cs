@@ -232,7 +232,7 @@ static async Task Cost(ActivitySource source, string mode, int requests)
 
 // A thousand quiet teams' channels each serialize one request's 7 spans a call; one channel of a busy destination
 // serializes 32 and more. The same 140 recorded spans, serialized 7 or 140 a call through OpenTelemetry's OTLP exporter
-// into a handler that reads the body (what SharedSerializer does), alternately for the given seconds each, three times:
+// into a handler that reads the body (what SharedSerializer does), alternately for the given seconds each, four times:
 // the process's CPU a span and a call.
 static void SerializerCalls(ActivitySource source, int seconds)
 {

@@ -108,6 +108,35 @@ public sealed class DeclaredIntentTests
             + "Assistant.SendAsync → HttpClientExtensions.PostTextAsync)")));
 
     [Fact]
+    public Task ADeclaredClassSendingItselfThroughItsInterfaceIsReportedOnce() => DeclaredAsync(
+        Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Chat(ChatRequest request, IAssistant assistant) =>
+                new Reply { Text = await assistant.SendAsync(request.Model!) };
+        }
+
+        internal interface IAssistant
+        {
+            Task<string> SendAsync(string prompt);
+        }
+
+        internal sealed class Assistant(HttpClient http) : IAssistant
+        {
+            public async Task<string> SendAsync(string prompt)
+            {
+                using var answer = await {|#0:http.PostAsync("generate", new StringContent(prompt))|};
+                return await answer.Content.ReadAsStringAsync();
+            }
+        }
+        """,
+        "dotnet_code_quality.TLLM2006.model_clients = T:Contoso.Assistant",
+        DiagnosticResult.CompilerWarning("TLLM2006").WithLocation(0).WithMessage(Upstream("HttpClient.PostAsync",
+            " (reached from route 'POST /v1/chat/completions' through Routes.Chat → IAssistant.SendAsync → "
+            + "Assistant.SendAsync)")));
+
+    [Fact]
     public Task AnInterfaceCallIsNoModelCallUndeclared() => AnalyzerAsync(MatrixCellText(InterfaceClient));
 
     [Fact]
@@ -263,7 +292,7 @@ public sealed class DeclaredIntentTests
     [Fact]
     public Task AServerErrorAnsweredByHandInTheRoutesOwnCatchIsReported() => AnalyzerAsync(
         NotFound.Replace("Results.NotFound()", "Results.StatusCode(503)"),
-        DiagnosticResult.CompilerWarning("TLLM2004").WithLocation(0)
+        new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info).WithLocation(0)
             .WithMessage(SwallowedExceptionTests.Message("Contoso.ProfileNotFoundException")));
 
     [Theory]
@@ -363,8 +392,7 @@ public sealed class DeclaredIntentTests
         DeclaredAsync(
             Helper,
             "dotnet_code_quality.TLLM2004.report_through_calls = true",
-            DiagnosticResult
-                .CompilerWarning("TLLM2004")
+            new DiagnosticResult("TLLM2004", DiagnosticSeverity.Info)
                 .WithLocation(0)
                 .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException") + HelperPath));
 

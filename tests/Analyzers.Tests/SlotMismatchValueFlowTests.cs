@@ -65,8 +65,12 @@ public sealed class SlotMismatchValueFlowTests
                 third = new Slot("metadata").Get();
                 var kept = "metadata";
                 kept = ("model", 0).Item1;
-                return new Reply { Text = $"{call.HttpContext.Items[{|#0:first|}]}{call.HttpContext.Items[{|#1:second|}]}"
-                    + $"{call.HttpContext.Items[{|#2:third|}]}{call.HttpContext.Items[kept]}" };
+                var chosen = request.Model is null ? "metadata" : "model";
+                chosen = "model";
+                if (request.Model == "x") { chosen = ("model", 0).Item1; }
+                return new Reply { Text = $"{call.HttpContext.Items[{|#0:first|}]}"
+                    + $"{call.HttpContext.Items[{|#1:second|}]}{call.HttpContext.Items[{|#2:third|}]}"
+                    + $"{call.HttpContext.Items[kept]}{call.HttpContext.Items[chosen]}" };
             }
         }
         """,

@@ -32,14 +32,14 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SpanLifecycleThroughCalls = AtEnd(SpanLifecycle);
 
-    /// <summary>TLLM2004, a warning: its measured rate is on docs/diagnostics/TLLM2004.md.</summary>
+    /// <summary>TLLM2004, a suggestion: its measured rate (on docs/diagnostics/TLLM2004.md) is above 10 %.</summary>
     public static readonly DiagnosticDescriptor SwallowedException = Live(
         DiagnosticIds.SwallowedException, "Exception swallowed in traced code",
         "This catch swallows '{0}' in traced code: rethrow it, throw, or hand it to the failure path "
         + "(LlmCall.RecordHandledFailure or a failure logger){1}",
         "A catch in traced code that answers the request with an error by hand, or gives up on an upstream call, and "
         + "neither throws nor reports the exception: the client or the attempt failed, and the spans and the failure "
-        + "loggers never see it.");
+        + "loggers never see it.", severity: DiagnosticSeverity.Info);
 
     public static readonly DiagnosticDescriptor SwallowedExceptionThroughCalls = AtEnd(SwallowedException);
 
@@ -93,8 +93,9 @@ internal static class DiagnosticDescriptors
             + "or its type reads 'stream': a change of answer clients see, named at the attribute with its opt-out.");
 
     private static DiagnosticDescriptor Live(string id, string title, string message, string description,
-        bool enabledByDefault = true, bool compilationEnd = false) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, enabledByDefault, description,
+        bool enabledByDefault = true, bool compilationEnd = false,
+        DiagnosticSeverity severity = DiagnosticSeverity.Warning) =>
+        new(id, title, message, Category, severity, enabledByDefault, description,
             $"https://github.com/tracedllm/tracedllm/blob/main/docs/diagnostics/{id}.md",
             compilationEnd ? new[] { WellKnownDiagnosticTags.CompilationEnd } : Array.Empty<string>());
 

@@ -24,12 +24,13 @@ internal sealed partial class ValueFlow
         }
 
         // Which writes reach the use is value-content analysis's answer: the constants it lists; any other value, and a
-        // constant of a write it may not follow (an out argument's, a pattern's, one not a constant itself: a tuple's
-        // element, a record's property), where it says the use may be another.
+        // constant of a write it may not follow (an out argument's, a pattern's, a call's, a tuple's element, a
+        // record's property), where it says the use may be another.
         bool Reaches(IOperation write, KeyValue value) => value.Kind != KeyValueKind.Constant
             ? seen.Other
             : seen.Other && (write is IArgumentOperation or IDeclarationPatternOperation or IForEachLoopOperation
-                || !write.ConstantValue.HasValue);
+                || Unwrap(write) is IInvocationOperation or IPropertyReferenceOperation
+                    or IFieldReferenceOperation { Instance.Type.IsTupleType: true });
         return written.SelectMany(w => w.Values.Where(v => Reaches(w.Write, v)))
             .Concat(seen.Literals.Select(KeyValue.Of)).Distinct().ToList();
     }
