@@ -60,11 +60,8 @@ public sealed class DeclaredIntentTests
                         " (reached from route 'POST /v1/chat/completions' through Routes.Chat → "
                         + "BackendClient.CompleteAsync)")));
 
-    /// <summary>
-    /// A typed client registered by its interface (<c>AddHttpClient&lt;IAssistant, Assistant&gt;()</c>) whose send
-    /// the code cannot show is a model call: an extension method posts to an address the class is given.
-    /// </summary>
-    private const string InterfaceClient = Corpus.Header + """
+    /// <summary>A route that asks its typed client for an answer through the interface the client implements.</summary>
+    private const string AssistantRoute = """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -77,6 +74,13 @@ public sealed class DeclaredIntentTests
             Task<string> SendAsync(string prompt);
         }
 
+        """ + "\n";
+
+    /// <summary>
+    /// A typed client registered by its interface (<c>AddHttpClient&lt;IAssistant, Assistant&gt;()</c>) whose send
+    /// the code cannot show is a model call: an extension method posts to an address the class is given.
+    /// </summary>
+    private const string InterfaceClient = Corpus.Header + AssistantRoute + """
         internal sealed class Assistant(HttpClient http, AssistantOptions options) : IAssistant
         {
             public Task<string> SendAsync(string prompt) => http.PostTextAsync(options.Url, prompt);
@@ -109,19 +113,7 @@ public sealed class DeclaredIntentTests
 
     [Fact]
     public Task ADeclaredClassSendingItselfThroughItsInterfaceIsReportedOnce() => DeclaredAsync(
-        Corpus.Header + """
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<Reply> Chat(ChatRequest request, IAssistant assistant) =>
-                new Reply { Text = await assistant.SendAsync(request.Model!) };
-        }
-
-        internal interface IAssistant
-        {
-            Task<string> SendAsync(string prompt);
-        }
-
+        Corpus.Header + AssistantRoute + """
         internal sealed class Assistant(HttpClient http) : IAssistant
         {
             public async Task<string> SendAsync(string prompt)
