@@ -135,7 +135,7 @@ public sealed class DeclaredIntentTests
     public Task AnInterfaceCallIsNoModelCallWhenNoClassImplementingItIsDeclared() => DeclaredAsync(
         MatrixCellText(InterfaceClient), "dotnet_code_quality.TLLM2006.model_clients = T:Contoso.AssistantOptions");
 
-    /// <summary>A client derived from <c>HttpClient</c> whose declared post sends through the client's own override.</summary>
+    /// <summary>A client derived from <c>HttpClient</c> whose declared post sends through its own override.</summary>
     private const string DerivedClient = Corpus.Header + """
         internal static class Routes
         {
@@ -148,7 +148,8 @@ public sealed class DeclaredIntentTests
         {
             public virtual async Task<string> TalkAsync(string text)
             {
-                var answer = await client.PostAsync("https://chat.example.com/v1/chat", new StringContent(text), "code");
+                var answer = await client.PostAsync(
+                    "https://chat.example.com/v1/chat", new StringContent(text), "code");
                 return await answer.Content.ReadAsStringAsync();
             }
         }
