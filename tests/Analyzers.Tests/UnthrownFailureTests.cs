@@ -539,6 +539,71 @@ public sealed class UnthrownFailureTests
             Message("The model call answered a failing status", "it is turned into an empty text for the caller")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.RetryAsync)"));
 
+    /// <summary>A streaming helper that turns a model call's failing status into a chunk or its stream's end.</summary>
+    /// <remarks>Its caller relays the chunks as the model's: the client reads an error as text of a complete answer, or
+    /// an empty one, and the trace says it succeeded. An iterator that throws on the status is not reported.</remarks>
+    [Fact]
+    public Task AFailingStatusTurnedIntoAChunkOrTheStreamsEndIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                var text = new System.Text.StringBuilder();
+                await foreach (var chunk in Upstream.ChunksAsync(http)) { text.Append(chunk.Text); }
+                await foreach (var chunk in Upstream.QuietAsync(http)) { text.Append(chunk); }
+                await foreach (var chunk in Upstream.CheckedAsync(http)) { text.Append(chunk); }
+                return Results.Ok(new Reply { Text = text.ToString() });
+            }
+        }
+
+        internal sealed record Chunk(string Text, bool Error = false);
+
+        internal static class Upstream
+        {
+            public static async IAsyncEnumerable<Chunk> ChunksAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if ({|#0:!response.IsSuccessStatusCode|})
+                {
+                    yield return new Chunk($"Error: {response.StatusCode}", Error: true);
+                    yield break;
+                }
+
+                yield return new Chunk(await response.Content.ReadAsStringAsync());
+            }
+
+            public static async IAsyncEnumerable<string> QuietAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if ({|#1:(int)response.StatusCode >= 500|})
+                {
+                    yield break;
+                }
+
+                yield return await response.Content.ReadAsStringAsync();
+            }
+
+            public static async IAsyncEnumerable<string> CheckedAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new HttpRequestException($"upstream {response.StatusCode}");
+                }
+
+                yield return await response.Content.ReadAsStringAsync();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0,
+            Message(
+                "The model call answered a failing status", "it is turned into a chunk of the stream for the caller")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.ChunksAsync)"),
+        Diagnostic("TLLM2008", 1,
+            Message("The model call answered a failing status", "it is turned into the stream's end for the caller")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.QuietAsync)"));
+
     /// <summary>A failing status turned into null is not reported where every caller throws on the null.</summary>
     /// <remarks>A caller that tries its next model on the null leaves the failure unrecorded: reported above.</remarks>
     [Fact]

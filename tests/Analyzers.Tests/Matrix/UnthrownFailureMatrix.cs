@@ -289,6 +289,22 @@ internal static class UnthrownFailureMatrix
 
                 return Results.StatusCode(502);
                 """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a failing status turned into a stream's chunk, either client",
+            Registered("""
+                var text = new System.Text.StringBuilder();
+                await foreach (var chunk in Chunks.ReadAsync(llm, url)) { text.Append(chunk); }
+                return Results.Ok(new Reply { Text = text.ToString() });
+                """, """
+                internal static class Chunks
+                {
+                    public static async IAsyncEnumerable<string> ReadAsync(HttpClient llm, string url)
+                    {
+                        using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};
+                        if ({|TLLM2008:!response.IsSuccessStatusCode|}) { yield return "error"; yield break; }
+                        yield return await response.Content.ReadAsStringAsync();
+                    }
+                }
+                """), "@A", "", ".AddTracedLlmAttempts()"),
         Pair("a model's stream copied to the response as raw bytes, either client",
             Registered("""
                 using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};

@@ -173,6 +173,13 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 return null;
             }
 
+            if (drops && statement is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak })
+            {
+                // An iterator's caller relays what it yields as the model's: an error as a chunk, or a quiet end.
+                return statement.Kind == OperationKind.YieldBreak ? $"{TurnedInto}the stream's end for the caller"
+                    : $"{TurnedInto}a chunk of the stream for the caller";
+            }
+
             if (statement is IReturnOperation { ReturnedValue: var value })
             {
                 return value is null ? Nothing(function, scope)
