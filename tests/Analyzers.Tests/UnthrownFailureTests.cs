@@ -898,8 +898,11 @@ public sealed class UnthrownFailureTests
 
     private static readonly string Unread = OwnAnswer("The model call's body is relayed with its status unread");
 
-    private static string OwnAnswer(string what) => Message(what, "an upstream failure reaches the client as the "
-        + "gateway's own answer (or make the send an attempt: a client with AddTracedLlmAttempts())");
+    private static string OwnAnswer(string what) =>
+        AttemptFix(what, "an upstream failure reaches the client as the gateway's own answer");
+
+    private static string AttemptFix(string what, string how) =>
+        Message(what, how + " (or make the send an attempt: a client with AddTracedLlmAttempts())");
 
     /// <summary>A model call's status copied to the answer with nothing testing it: its failure reaches the client
     /// by hand.</summary>
@@ -1090,9 +1093,10 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries);
 
-    private static readonly string RawRelay = Message("The model call's stream is copied to the response as raw bytes",
+    private static readonly string RawRelay = AttemptFix(
+        "The model call's stream is copied to the response as raw bytes",
         "a stream the upstream cuts before its end marker, or one carrying an error event, reaches the client as "
-        + "complete (or make the send an attempt: a client with AddTracedLlmAttempts())");
+        + "complete");
 
     /// <summary>A streamed model response relayed as raw bytes, its end marker unread, is reported.</summary>
     /// <remarks>Its content copied, its stream copied to the body's writer, and a read/write loop.</remarks>

@@ -18,10 +18,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
 
     private const string TurnedInto = "it is turned into ";
-    private const string OwnAnswer = "an upstream failure reaches the client as the gateway's own answer (or make the "
-        + "send an attempt: a client with AddTracedLlmAttempts())";
+    private const string AttemptFix = " (or make the send an attempt: a client with AddTracedLlmAttempts())";
+    private const string OwnAnswer = "an upstream failure reaches the client as the gateway's own answer" + AttemptFix;
     private const string RawHow = "a stream the upstream cuts before its end marker, or one carrying an error event, "
-        + "reaches the client as complete (or make the send an attempt: a client with AddTracedLlmAttempts())";
+        + "reaches the client as complete" + AttemptFix;
 
     /// <summary>What a failed forwarder leaves for its error feature: an object, where a success leaves null.</summary>
     private static readonly object NotNull = new();
