@@ -160,8 +160,7 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0,
-            Message("The model call answered a failing status", "its text is returned as the answer")
-            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync)"));
+            Failing("its text is returned as the answer") + Through("AskAsync", "Upstream")));
 
     private static readonly string Synthetic =
         Message("The upstream stream can end without its end marker", "the gateway writes one itself after the loop");
@@ -533,11 +532,9 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0,
-            Message("The model call answered a failing status", "it is turned into null for the caller")
-            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.TryAsync)"),
+            Failing("it is turned into null for the caller") + Through("TryAsync", "Upstream")),
         Diagnostic("TLLM2008", 1,
-            Message("The model call answered a failing status", "it is turned into an empty text for the caller")
-            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.RetryAsync)"));
+            Failing("it is turned into an empty text for the caller") + Through("RetryAsync", "Upstream")));
 
     /// <summary>A streaming helper that turns a model call's failing status into a chunk or its stream's end.</summary>
     /// <remarks>Its caller relays the chunks as the model's: the client reads an error as text of a complete answer, or
@@ -597,12 +594,9 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0,
-            Message(
-                "The model call answered a failing status", "it is turned into a chunk of the stream for the caller")
-            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.ChunksAsync)"),
+            Failing("it is turned into a chunk of the stream for the caller") + Through("ChunksAsync", "Upstream")),
         Diagnostic("TLLM2008", 1,
-            Message("The model call answered a failing status", "it is turned into the stream's end for the caller")
-            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.QuietAsync)"));
+            Failing("it is turned into the stream's end for the caller") + Through("QuietAsync", "Upstream")));
 
     /// <summary>A failing status turned into null is not reported where every caller throws on the null.</summary>
     /// <remarks>A caller that tries its next model on the null leaves the failure unrecorded: reported above.</remarks>
@@ -663,7 +657,7 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0,
-            Message("The model call answered a failing status", "the loop goes on to its next try")));
+            Failing("the loop goes on to its next try")));
 
     /// <summary>The nearest sound forms of a failing status dropped into a flag are not reported.</summary>
     /// <remarks>
@@ -825,15 +819,16 @@ public sealed class UnthrownFailureTests
             }
         }
         """, UnthrownFailureMatrix.Libraries,
-        Diagnostic("TLLM2008", 0, Message("The model call answered a failing status", "the response is written by hand")
+        Diagnostic("TLLM2008", 0, Failing("the response is written by hand")
             + Through("AnswerAsync")),
         Diagnostic("TLLM2008", 1, RawRelay + Through("StreamAsync")),
-        Diagnostic("TLLM2008", 2, Message("The model call answered a failing status",
-            "it is turned into null for the caller") + Through("TextAsync")),
-        Diagnostic("TLLM2008", 3, Message("The model call answered a failing status", "a success is answered")));
+        Diagnostic("TLLM2008", 2, Failing("it is turned into null for the caller") + Through("TextAsync")),
+        Diagnostic("TLLM2008", 3, Failing("a success is answered")));
 
-    private static string Through(string helper) =>
-        $" (reached from route 'POST /v1/chat/completions' through Routes.Chat → Routes.{helper})";
+    private static string Through(string helper, string type = "Routes") =>
+        $" (reached from route 'POST /v1/chat/completions' through Routes.Chat → {type}.{helper})";
+
+    private static string Failing(string how) => Message("The model call answered a failing status", how);
 
     /// <summary>The nearest sound forms of a helper handed its client are not reported.</summary>
     /// <remarks>A client registered with <c>AddTracedLlmAttempts()</c>, a helper run only in an attempt, one a caller
