@@ -598,6 +598,209 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 1,
             Failing("it is turned into the stream's end for the caller") + Through("QuietAsync", "Upstream")));
 
+    private static readonly string NoMarker = Message("The upstream stream can end without its end marker",
+        "it is turned into the stream's end for the caller");
+
+    /// <summary>A streaming helper that reads a model call's server-sent lines and leaves on <c>[DONE]</c>, or reads
+    /// on past it, its stream then ending alike when the upstream cuts it: the caller relays a cut answer as
+    /// complete.</summary>
+    /// <remarks>Not reported: a helper that throws when the marker never came, and one whose marker branch yields
+    /// a closing chunk the caller can tell from a cut.</remarks>
+    [Fact]
+    public Task AStreamsEndMarkerTheCallerCannotTellFromACutIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                var text = new System.Text.StringBuilder();
+                await foreach (var chunk in Upstream.LeavesAsync(http)) { text.Append(chunk); }
+                await foreach (var chunk in Upstream.ReadsOnAsync(http)) { text.Append(chunk); }
+                await foreach (var chunk in Upstream.CheckedAsync(http)) { text.Append(chunk); }
+                await foreach (var chunk in Upstream.ClosedAsync(http)) { text.Append(chunk); }
+                return Results.Ok(new Reply { Text = text.ToString() + await Upstream.TextAsync(http) });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static async IAsyncEnumerable<string> LeavesAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (!reader.EndOfStream)
+                {
+                    var line = await reader.ReadLineAsync();
+                    if (line is null || !line.StartsWith("data: ")) { continue; }
+                    var data = line["data: ".Length..].Trim();
+                    if ({|#0:data == "[DONE]"|}) { break; }
+                    yield return data;
+                }
+            }
+
+            public static async IAsyncEnumerable<string> ReadsOnAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                response.EnsureSuccessStatusCode();
+                await using var stream = await response.Content.ReadAsStreamAsync();
+                using var reader = new System.IO.StreamReader(stream);
+                string? line;
+                var open = false;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if ({|#1:!string.IsNullOrEmpty(line) && line != "data: [DONE]"|})
+                    {
+                        open = true;
+                        yield return line;
+                    }
+                }
+
+                if (open) { yield return "\n"; }
+            }
+
+            public static async IAsyncEnumerable<string> CheckedAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                var done = false;
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line == "data: [DONE]") { done = true; break; }
+                    yield return line;
+                }
+
+                if (!done) { throw new UpstreamException(502, "The stream ended without its end marker."); }
+            }
+
+            public static async IAsyncEnumerable<string> ClosedAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line == "data: [DONE]") { yield return "[END]"; yield break; }
+                    yield return line;
+                }
+            }
+
+            public static async Task<string> TextAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                var text = new System.Text.StringBuilder();
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if ({|#2:line.Contains("[DONE]")|}) { continue; }
+                    text.Append(line);
+                }
+
+                return text.ToString();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, NoMarker + Through("LeavesAsync", "Upstream")),
+        Diagnostic("TLLM2008", 1, NoMarker + Through("ReadsOnAsync", "Upstream")),
+        Diagnostic("TLLM2008", 2, Message("The upstream stream can end without its end marker",
+            "its text is returned as the answer") + Through("TextAsync", "Upstream")));
+
+    /// <summary>A model call's stream read by lines or server-sent events whose error event is turned into a chunk
+    /// or leaves the loop for a success: the failure is dropped for the caller.</summary>
+    /// <remarks>Not reported: an error event thrown, and one recorded before the chunk.</remarks>
+    [Fact]
+    public Task AStreamsErrorEventTurnedIntoDataIsReported() => AnalyzerAsync(Header + """
+        internal sealed record Chunk(string Text, bool Error = false);
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http, LlmCall call)
+            {
+                var text = new System.Text.StringBuilder();
+                await foreach (var chunk in Upstream.ChunksAsync(http)) { text.Append(chunk.Text); }
+                await foreach (var chunk in Upstream.ThrownAsync(http)) { text.Append(chunk.Text); }
+                await foreach (var chunk in Upstream.RecordedAsync(http, call)) { text.Append(chunk.Text); }
+                return Results.Ok(new Reply { Text = text.ToString() + await Upstream.EventsAsync(http) });
+            }
+        }
+
+        internal static class Upstream
+        {
+            private static Task<HttpResponseMessage> SendAsync(HttpClient http, string url) => {|TLLM2006:http.SendAsync(
+                new HttpRequestMessage(HttpMethod.Post, url), HttpCompletionOption.ResponseHeadersRead)|};
+
+            public static async IAsyncEnumerable<Chunk> ChunksAsync(HttpClient http)
+            {
+                using var response = await SendAsync(http, Llm.Url);
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    using var json = JsonDocument.Parse(line);
+                    if ({|#0:json.RootElement.TryGetProperty("error", out var error)|})
+                    {
+                        yield return new Chunk(error.ToString(), Error: true);
+                        yield break;
+                    }
+
+                    yield return new Chunk(line);
+                }
+            }
+
+            public static async IAsyncEnumerable<Chunk> ThrownAsync(HttpClient http)
+            {
+                using var response = await SendAsync(http, Llm.Url);
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line.Contains("\"error\"")) { throw new UpstreamException(502, "The stream failed."); }
+                    yield return new Chunk(line);
+                }
+            }
+
+            public static async IAsyncEnumerable<Chunk> RecordedAsync(HttpClient http, LlmCall call)
+            {
+                using var response = await SendAsync(http, Llm.Url);
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (!line.StartsWith("event: error")) { yield return new Chunk(line); continue; }
+                    call.RecordHandledFailure(new UpstreamException(502, "The stream failed."));
+                    yield return new Chunk(line, Error: true);
+                }
+            }
+
+            public static async Task<string> EventsAsync(HttpClient http)
+            {
+                using var response = await SendAsync(http, Llm.Url);
+                response.EnsureSuccessStatusCode();
+                var text = new System.Text.StringBuilder();
+                var events = System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync());
+                await foreach (var item in events.EnumerateAsync())
+                {
+                    if ({|#1:item.EventType == "error"|}) { break; }
+                    text.Append(item.Data);
+                }
+
+                return text.ToString();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The model call's stream carried an error event",
+            "it is turned into a chunk of the stream for the caller") + Through("ChunksAsync", "Upstream")),
+        Diagnostic("TLLM2008", 1, Message("The model call's stream carried an error event",
+            "its text is returned as the answer") + Through("EventsAsync", "Upstream")));
+
     /// <summary>A failing status turned into null is not reported where every caller throws on the null.</summary>
     /// <remarks>A caller that tries its next model on the null leaves the failure unrecorded: reported above.</remarks>
     [Fact]

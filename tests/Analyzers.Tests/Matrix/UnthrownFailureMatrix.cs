@@ -305,6 +305,27 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a stream's end marker its iterator's caller cannot tell from a cut, either client",
+            Registered("""
+                var text = new System.Text.StringBuilder();
+                await foreach (var line in Lines.ReadAsync(llm, url)) { text.Append(line); }
+                return Results.Ok(new Reply { Text = text.ToString() });
+                """, """
+                internal static class Lines
+                {
+                    public static async IAsyncEnumerable<string> ReadAsync(HttpClient llm, string url)
+                    {
+                        using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};
+                        response.EnsureSuccessStatusCode();
+                        using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                        while (await reader.ReadLineAsync() is { } line)
+                        {
+                            if ({|TLLM2008:line == "data: [DONE]"|}) { break; }
+                            yield return line;
+                        }
+                    }
+                }
+                """), "@A", "", ".AddTracedLlmAttempts()"),
         Pair("a model's stream copied to the response as raw bytes, either client",
             Registered("""
                 using var response = await {|TLLM2006:llm.PostAsync(url, new StringContent("{}"))|};

@@ -82,12 +82,30 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
             }
 
-            // A stream's end marker tested, the loop left on it: the loop's other end is a stream cut short.
-            else if (test.WhenFalse is null && Leaves(test.WhenTrue) && Around(test) is ILoopOperation loop
-                && condition.DescendantsAndSelf().Any(o => o.ConstantValue.Value is string s
-                    && EndMarkers.Any(s.Contains)))
+            else if (Around(test) is ILoopOperation loop && Marked(test, out var branch)
+                && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is null)
             {
-                Add(scope, condition, "The upstream stream can end without its end marker", Empty, loop);
+                // The loop is left on its stream's end marker, or reads on past it: its other end, a stream cut short,
+                // goes the same way. Read where the code shows whose stream it is; as before where it leaves.
+                var stream = StreamOf(loop, scope);
+                var iterator = ValueFlow.AncestorsInFunction(loop).LastOrDefault()?.Descendants()
+                    .Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true;
+                var ends = iterator && Around(loop) is null && stream is not null && !FailureHandoff.Following(loop)
+                    .Any(scope.Compilation.Handoff.Anywhere) ? $"{TurnedInto}the stream's end for the caller" : null;
+                if (ends is not null || (!iterator && (stream is not null || Leaves(branch))))
+                {
+                    Add(scope, condition, "The upstream stream can end without its end marker", Empty, loop,
+                        answer: ends, sent: stream);
+                }
+            }
+
+            else if (Around(test) is ILoopOperation read && StreamOf(read, scope) is { } stream
+                && Supposing(condition, s => s.Contains("error")) is { } failed)
+            {
+                // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
+                var dropped = failed ? test.WhenTrue : test.WhenFalse;
+                Add(scope, condition, "The model call's stream carried an error event",
+                    dropped is null ? Empty : CompilationFacts.Statements(dropped), test, failed, sent: stream);
             }
 
             return;
@@ -404,12 +422,62 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     });
 
     /// <summary>The branch only leaves the loop (a log line aside): no flag tells the loop's two ends apart.</summary>
-    private static bool Leaves(IOperation branch) =>
-        CompilationFacts.Statements(branch) is { Count: > 0 } all
+    private static bool Leaves(IOperation? branch) =>
+        branch is not null && CompilationFacts.Statements(branch) is { Count: > 0 } all
         && all[all.Count - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation
-        && all.All(s => s is IBranchOperation or IReturnOperation
-            || (s is IExpressionStatementOperation { Operation: IInvocationOperation call }
-                && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal)));
+        && all.All(s => s is IBranchOperation or IReturnOperation { Kind: not OperationKind.YieldReturn } || Logs(s));
+
+    /// <summary>A test of a stream's end marker whose branch on it only leaves the loop or reads on (nothing,
+    /// <c>continue</c>, a log line): read with the marker supposed (<see cref="Supposing"/>), else (a marker the
+    /// reading cannot place) a <c>then</c> that leaves.</summary>
+    private static bool Marked(IConditionalOperation test, out IOperation? branch)
+    {
+        var on = Supposing(test.Condition, s => EndMarkers.Any(s.Contains));
+        branch = on is null ? test.WhenTrue : on.Value ? test.WhenTrue : test.WhenFalse;
+        return (on is not null || (test.WhenFalse is null && test.Condition.DescendantsAndSelf()
+                .Any(o => o.ConstantValue.Value is string s && EndMarkers.Any(s.Contains))))
+            && (branch is null || Leaves(branch) || CompilationFacts.Statements(branch)
+                .All(s => s is IBranchOperation { BranchKind: BranchKind.Continue } || Logs(s)));
+    }
+
+    /// <summary>Whether the condition holds when what it compares with a text <paramref name="matches"/> takes is that
+    /// text, and a test given such a text (<c>TryGetProperty("error", out _)</c>, <c>Contains("[DONE]")</c>) holds.
+    /// </summary>
+    private static bool? Supposing(IOperation condition, Func<string, bool> matches)
+    {
+        string? Named(IOperation o) => o.ConstantValue.Value is string s && matches(s) ? s : null;
+        var supposed = condition.DescendantsAndSelf().Select(o => o switch
+        {
+            IBinaryOperation b when Named(b.RightOperand) is { } text => (ValueFlow.Unwrap(b.LeftOperand), text),
+            IBinaryOperation b when Named(b.LeftOperand) is { } text => (ValueFlow.Unwrap(b.RightOperand), text),
+            IIsPatternOperation i when i.Pattern.Descendants().Select(Named).FirstOrDefault(t => t is not null) is
+                { } text => (ValueFlow.Unwrap(i.Value), text),
+            IInvocationOperation { Type.SpecialType: SpecialType.System_Boolean } call
+                when call.Arguments.Any(a => Named(a.Value) is not null) => (ValueFlow.Unwrap(o), (object)true),
+            _ => ((IOperation?)null, (object?)null),
+        }).Where(pair => pair.Item1 is not null).ToList();
+        return supposed.Count == 0 ? null : Conditions.Holds(condition,
+            o => supposed.FirstOrDefault(c => c.Item1 == o).Item2 ?? Conditions.Unknown);
+    }
+
+    private static bool Logs(IOperation statement) => statement is IExpressionStatementOperation
+        { Operation: IInvocationOperation call } && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal);
+
+    /// <summary>The unwatched model call whose streamed body the loop reads lines or server-sent events of, else
+    /// null.</summary>
+    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.DescendantsAndSelf()
+        .SelectMany(o => o switch
+        {
+            IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync", Instance: { } reader } read
+                when Namespace(read.TargetMethod) == "System.IO" => Given(reader, scope).Select(made => ValueFlow
+                    .Unwrap(made) is IObjectCreationOperation { Arguments.Length: > 0 } at ? at.Arguments[0].Value
+                    : made),
+            IForEachLoopOperation each => each.Collection.DescendantsAndSelf().SelectMany(v => Given(v, scope))
+                .SelectMany(v => v.DescendantsAndSelf()).OfType<IInvocationOperation>()
+                .Where(c => c.TargetMethod is { Name: "Create", ContainingType.Name: "SseParser" })
+                .Select(c => c.Arguments[0].Value),
+            _ => Empty,
+        }).Select(stream => Relayed(stream, scope)).FirstOrDefault(sent => sent is not null);
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
