@@ -1297,7 +1297,8 @@ public sealed class UnthrownFailureTests
         + "complete");
 
     /// <summary>A streamed model response relayed as raw bytes, its end marker unread, is reported.</summary>
-    /// <remarks>Its content copied, its stream copied to the body's writer, and a read/write loop.</remarks>
+    /// <remarks>Its content copied, its stream copied to the body's writer, a read/write loop, and a loop that writes
+    /// each line it reads.</remarks>
     [Fact]
     public Task AStreamedModelResponseRelayedAsRawBytesIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -1325,11 +1326,21 @@ public sealed class UnthrownFailureTests
                     }
                 }
 
+                using var lines = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                using var reader = new System.IO.StreamReader(await lines.Content.ReadAsStreamAsync());
+                {|#3:while|} (!reader.EndOfStream)
+                {
+                    var line = await reader.ReadLineAsync();
+                    if (string.IsNullOrEmpty(line)) { continue; }
+                    await ctx.Response.WriteAsync(line + "\n\n");
+                }
+
                 return Results.Empty;
             }
         }
-        """, UnthrownFailureMatrix.Libraries,
-        Diagnostic("TLLM2008", 0, RawRelay), Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay));
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay),
+        Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay), Diagnostic("TLLM2008", 3, RawRelay));
 
     /// <summary>The usual streaming relay, its status set from the model call's and its stream copied, is reported
     /// once: as the raw relay.</summary>

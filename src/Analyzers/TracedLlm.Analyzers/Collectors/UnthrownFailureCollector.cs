@@ -82,7 +82,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
             }
 
-            else if (Around(test) is ILoopOperation loop && Marked(test, out var branch)
+            else if (Around(test) is ILoopOperation loop && Marked(test, scope, out var branch)
                 && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is null)
             {
                 // The loop is left on its stream's end marker, or reads on past it: its other end, a stream cut short,
@@ -100,7 +100,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             }
 
             else if (Around(test) is ILoopOperation read && StreamOf(read, scope) is { } stream
-                && Supposing(condition, s => s.Contains("error")) is { } failed)
+                && Supposing(condition, s => s.Contains("error"), scope) is { } failed)
             {
                 // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
                 var dropped = failed ? test.WhenTrue : test.WhenFalse;
@@ -369,8 +369,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     }
 
     /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
-    /// <remarks>A copy, or a loop that reads the body and writes the response with nothing that names the end marker
-    /// or an error.</remarks>
+    /// <remarks>A copy, or a loop that reads the body (bytes, lines or events) and writes the response with nothing
+    /// that names the end marker or an error.</remarks>
     private static UpstreamCallSite? Copied(IOperation copy, MethodScope scope) => copy switch
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
@@ -378,7 +378,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
             && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
             IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
-            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null),
+            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null) ?? StreamOf(loop, scope),
         _ => null,
     } is { } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : null;
 
@@ -430,9 +430,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// <summary>A test of a stream's end marker whose branch on it only leaves the loop or reads on (nothing,
     /// <c>continue</c>, a log line): read with the marker supposed (<see cref="Supposing"/>), else (a marker the
     /// reading cannot place) a <c>then</c> that leaves.</summary>
-    private static bool Marked(IConditionalOperation test, out IOperation? branch)
+    private static bool Marked(IConditionalOperation test, MethodScope scope, out IOperation? branch)
     {
-        var on = Supposing(test.Condition, s => EndMarkers.Any(s.Contains));
+        var on = Supposing(test.Condition, s => EndMarkers.Any(s.Contains), scope);
         branch = on is null ? test.WhenTrue : on.Value ? test.WhenTrue : test.WhenFalse;
         return (on is not null || (test.WhenFalse is null && test.Condition.DescendantsAndSelf()
                 .Any(o => o.ConstantValue.Value is string s && EndMarkers.Any(s.Contains))))
@@ -443,9 +443,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// <summary>Whether the condition holds when what it compares with a text <paramref name="matches"/> takes is that
     /// text, and a test given such a text (<c>TryGetProperty("error", out _)</c>, <c>Contains("[DONE]")</c>) holds.
     /// </summary>
-    private static bool? Supposing(IOperation condition, Func<string, bool> matches)
+    /// <remarks>The texts are read through the value flow: a local, a field or a helper may hold them.</remarks>
+    private static bool? Supposing(IOperation condition, Func<string, bool> matches, MethodScope scope)
     {
-        string? Named(IOperation o) => o.ConstantValue.Value is string s && matches(s) ? s : null;
+        string? Named(IOperation o) => o.Type?.SpecialType != SpecialType.System_String ? null
+            : scope.Flow.Values(o).Select(v => v.Constant).FirstOrDefault(t => t is not null && matches(t));
         var supposed = condition.DescendantsAndSelf().Select(o => o switch
         {
             IBinaryOperation b when Named(b.RightOperand) is { } text => (ValueFlow.Unwrap(b.LeftOperand), text),
@@ -469,7 +471,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         .SelectMany(o => o switch
         {
             IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync", Instance: { } reader } read
-                when Namespace(read.TargetMethod) == "System.IO" => Given(reader, scope).Select(made => ValueFlow
+                when Namespace(read.TargetMethod) == "System.IO" && Around(read) == loop => Given(reader, scope).Select(made => ValueFlow
                     .Unwrap(made) is IObjectCreationOperation { Arguments.Length: > 0 } at ? at.Arguments[0].Value
                     : made),
             IForEachLoopOperation each => each.Collection.DescendantsAndSelf().SelectMany(v => Given(v, scope))
