@@ -734,8 +734,9 @@ public sealed class UnthrownFailureTests
 
         internal static class Upstream
         {
-            private static Task<HttpResponseMessage> SendAsync(HttpClient http, string url) => {|TLLM2006:http.SendAsync(
-                new HttpRequestMessage(HttpMethod.Post, url), HttpCompletionOption.ResponseHeadersRead)|};
+            private static Task<HttpResponseMessage> SendAsync(HttpClient http, string url) =>
+                {|TLLM2006:http.SendAsync(
+                    new HttpRequestMessage(HttpMethod.Post, url), HttpCompletionOption.ResponseHeadersRead)|};
 
             public static async IAsyncEnumerable<Chunk> ChunksAsync(HttpClient http)
             {

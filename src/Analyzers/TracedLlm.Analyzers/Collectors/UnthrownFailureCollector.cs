@@ -82,11 +82,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
             }
 
+            // The loop is left on its stream's end marker, or reads on past it: its other end, a stream cut short, goes
+            // the same way. Read where the code shows whose stream it is; as before where it leaves.
             else if (Around(test) is ILoopOperation loop && Marked(test, scope, out var branch)
                 && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is null)
             {
-                // The loop is left on its stream's end marker, or reads on past it: its other end, a stream cut short,
-                // goes the same way. Read where the code shows whose stream it is; as before where it leaves.
                 var stream = StreamOf(loop, scope);
                 var iterator = ValueFlow.AncestorsInFunction(loop).LastOrDefault()?.Descendants()
                     .Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true;
@@ -99,10 +99,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 }
             }
 
+            // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
             else if (Around(test) is ILoopOperation read && StreamOf(read, scope) is { } stream
                 && Supposing(condition, s => s.Contains("error"), scope) is { } failed)
             {
-                // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
                 var dropped = failed ? test.WhenTrue : test.WhenFalse;
                 Add(scope, condition, "The model call's stream carried an error event",
                     dropped is null ? Empty : CompilationFacts.Statements(dropped), test, failed, sent: stream);
@@ -467,19 +467,16 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The unwatched model call whose streamed body the loop reads lines or server-sent events of, else
     /// null.</summary>
-    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.DescendantsAndSelf()
-        .SelectMany(o => o switch
-        {
-            IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync", Instance: { } reader } read
-                when Namespace(read.TargetMethod) == "System.IO" && Around(read) == loop => Given(reader, scope).Select(made => ValueFlow
-                    .Unwrap(made) is IObjectCreationOperation { Arguments.Length: > 0 } at ? at.Arguments[0].Value
-                    : made),
-            IForEachLoopOperation each => each.Collection.DescendantsAndSelf().SelectMany(v => Given(v, scope))
-                .SelectMany(v => v.DescendantsAndSelf()).OfType<IInvocationOperation>()
-                .Where(c => c.TargetMethod is { Name: "Create", ContainingType.Name: "SseParser" })
-                .Select(c => c.Arguments[0].Value),
-            _ => Empty,
-        }).Select(stream => Relayed(stream, scope)).FirstOrDefault(sent => sent is not null);
+    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.Descendants()
+        .SelectMany(o => o is IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync" } read
+            && Namespace(read.TargetMethod) == "System.IO" && read.Instance is { } reader && Around(read) == loop
+            ? Given(reader, scope).Select(made => ValueFlow.Unwrap(made) is IObjectCreationOperation
+                { Arguments.Length: > 0 } at ? at.Arguments[0].Value : made) : Empty)
+        .Concat(loop is IForEachLoopOperation each ? each.Collection.DescendantsAndSelf()
+            .SelectMany(v => Given(v, scope)).SelectMany(v => v.DescendantsAndSelf()).OfType<IInvocationOperation>()
+            .Where(c => c.TargetMethod is { Name: "Create", ContainingType.Name: "SseParser" })
+            .Select(c => c.Arguments[0].Value) : Empty)
+        .Select(stream => Relayed(stream, scope)).FirstOrDefault(sent => sent is not null);
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
