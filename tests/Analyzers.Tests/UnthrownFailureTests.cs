@@ -483,8 +483,8 @@ public sealed class UnthrownFailureTests
         """, UnthrownFailureMatrix.Libraries);
 
     /// <summary>A helper that turns a model call's failing status into null leaves no trace of it.</summary>
-    /// <remarks>Issue 78, item 3: the route's fallback over models, and a retry loop whose failure leaves for a null.
-    /// </remarks>
+    /// <remarks>Issue 78, item 3: the route's fallback over models, a retry loop whose failure leaves for a null, and
+    /// helpers that answer an empty list or array (an embedding, scores).</remarks>
     [Fact]
     public Task AFailingStatusTurnedIntoNullForTheCallerIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -500,12 +500,27 @@ public sealed class UnthrownFailureTests
                     }
                 }
 
-                return Results.Ok(new Reply { Text = await Upstream.RetryAsync(http) });
+                var found = (await Upstream.EmbedAsync(http)).Count + (await Upstream.ScoresAsync(http)).Length;
+                return Results.Ok(new Reply { Text = await Upstream.RetryAsync(http) + found });
             }
         }
 
         internal static class Upstream
         {
+            public static async Task<List<float>> EmbedAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if ({|#2:!response.IsSuccessStatusCode|}) { return new List<float>(); }
+                return await response.Content.ReadFromJsonAsync<List<float>>() ?? [];
+            }
+
+            public static async Task<float[]> ScoresAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if ({|#3:!response.IsSuccessStatusCode|}) { return Array.Empty<float>(); }
+                return await response.Content.ReadFromJsonAsync<float[]>() ?? new float[0];
+            }
+
             public static async Task<string?> TryAsync(HttpClient http, string model)
             {
                 using var response = await {|TLLM2006:http.PostAsync(Llm.Url, JsonContent.Create(new { model }))|};
@@ -534,7 +549,11 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 0,
             Failing("it is turned into null for the caller") + Through("TryAsync", "Upstream")),
         Diagnostic("TLLM2008", 1,
-            Failing("it is turned into an empty text for the caller") + Through("RetryAsync", "Upstream")));
+            Failing("it is turned into an empty text for the caller") + Through("RetryAsync", "Upstream")),
+        Diagnostic("TLLM2008", 2,
+            Failing("it is turned into an empty collection for the caller") + Through("EmbedAsync", "Upstream")),
+        Diagnostic("TLLM2008", 3,
+            Failing("it is turned into an empty collection for the caller") + Through("ScoresAsync", "Upstream")));
 
     /// <summary>A streaming helper that turns a model call's failing status into a chunk or its stream's end.</summary>
     /// <remarks>Its caller relays the chunks as the model's: the client reads an error as text of a complete answer, or

@@ -403,6 +403,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         IDefaultValueOperation => "default",
         ICollectionExpressionOperation { Elements.Length: 0 } => "an empty collection",
+        IArrayCreationOperation { DimensionSizes.Length: 1 } array
+            when array.DimensionSizes[0].ConstantValue.Value is 0 => "an empty collection",
+        IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type: INamedTypeSymbol made }
+            when made.IsGenericType && made.AllInterfaces.Any(i =>
+                i.SpecialType == SpecialType.System_Collections_IEnumerable) => "an empty collection",
+        IInvocationOperation { TargetMethod: { Name: "Empty", Parameters.Length: 0 } empty }
+            when empty.ContainingType.ToDisplayString() is "System.Array" or "System.Linq.Enumerable" =>
+            "an empty collection",
         { ConstantValue: { HasValue: true, Value: null or false or "" } constant } =>
             constant.Value is string ? "an empty text" : constant.Value is null ? "null" : "false",
         _ => null,
