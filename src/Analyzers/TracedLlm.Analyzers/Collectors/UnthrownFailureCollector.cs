@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2008's facts: an upstream failure no exception carries, answered without the failure path.</summary>
@@ -16,6 +18,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
 
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
+
+    /// <summary>Each loop's stream and each local's texts, read once: every test in a loop asks.</summary>
+    private static readonly ConditionalWeakTable<ILoopOperation, StrongBox<UpstreamCallSite?>> Streams = new();
+
+    private static readonly ConditionalWeakTable<ValueFlow, Dictionary<ILocalSymbol, string?[]>> Texts = new();
 
     private const string TurnedInto = "it is turned into ";
     private const string AttemptFix = " (or make the send an attempt: a client with AddTracedLlmAttempts())";
@@ -100,8 +107,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             }
 
             // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
-            else if (Around(test) is ILoopOperation read && StreamOf(read, scope) is { } stream
-                && Supposing(condition, s => s.Contains("error"), scope) is { } failed)
+            else if (Around(test) is ILoopOperation read && Supposing(condition, s => s.Contains("error"), scope) is
+                { } failed && StreamOf(read, scope) is { } stream)
             {
                 var dropped = failed ? test.WhenTrue : test.WhenFalse;
                 Add(scope, condition, "The model call's stream carried an error event",
@@ -435,9 +442,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         && all[all.Count - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation
         && all.All(s => s is IBranchOperation or IReturnOperation { Kind: not OperationKind.YieldReturn } || Logs(s));
 
-    /// <summary>A test of a stream's end marker whose branch on it only leaves the loop or reads on (nothing,
-    /// <c>continue</c>, a log line): read with the marker supposed (<see cref="Supposing"/>), else (a marker the
-    /// reading cannot place) a <c>then</c> that leaves.</summary>
+    /// <summary>A test of a stream's end marker whose branch on it only leaves the loop or reads on.</summary>
+    /// <remarks>Reading on is nothing, <c>continue</c> or a log line. The test is read with the marker supposed
+    /// (<see cref="Supposing"/>), else (a marker the reading cannot place) its <c>then</c> must leave.</remarks>
     private static bool Marked(IConditionalOperation test, MethodScope scope, out IOperation? branch)
     {
         var on = Supposing(test.Condition, s => EndMarkers.Any(s.Contains), scope);
@@ -455,19 +462,32 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool? Supposing(IOperation condition, Func<string, bool> matches, MethodScope scope)
     {
         string? Named(IOperation o) => o.Type?.SpecialType != SpecialType.System_String ? null
-            : scope.Flow.Values(o).Select(v => v.Constant).FirstOrDefault(t => t is not null && matches(t));
+            : TextsOf(o, scope).FirstOrDefault(t => t is not null && matches(t));
+        // A value compared with a constant is not read further, nor a static test's arguments (IsNullOrEmpty).
         var supposed = condition.DescendantsAndSelf().Select(o => o switch
         {
             IBinaryOperation b when Named(b.RightOperand) is { } text => (ValueFlow.Unwrap(b.LeftOperand), text),
-            IBinaryOperation b when Named(b.LeftOperand) is { } text => (ValueFlow.Unwrap(b.RightOperand), text),
+            IBinaryOperation b when !b.RightOperand.ConstantValue.HasValue && Named(b.LeftOperand) is { } text =>
+                (ValueFlow.Unwrap(b.RightOperand), text),
             IIsPatternOperation i when i.Pattern.Descendants().Select(Named).FirstOrDefault(t => t is not null) is
                 { } text => (ValueFlow.Unwrap(i.Value), text),
-            IInvocationOperation { Type.SpecialType: SpecialType.System_Boolean } call
-                when call.Arguments.Any(a => Named(a.Value) is not null) => (ValueFlow.Unwrap(o), (object)true),
+            IInvocationOperation { Type.SpecialType: SpecialType.System_Boolean } call when call.Arguments.Any(a =>
+                (a.Value.ConstantValue.HasValue || !call.TargetMethod.IsStatic) && Named(a.Value) is not null) =>
+                (ValueFlow.Unwrap(o), (object)true),
             _ => ((IOperation?)null, (object?)null),
         }).Where(pair => pair.Item1 is not null).ToList();
         return supposed.Count == 0 ? null : Conditions.Holds(condition,
             o => supposed.FirstOrDefault(c => c.Item1 == o).Item2 ?? Conditions.Unknown);
+    }
+
+    /// <summary>The texts a value may hold, as the value flow reads them; a local's read once a method.</summary>
+    private static string?[] TextsOf(IOperation value, MethodScope scope)
+    {
+        string?[] Read() => scope.Flow.Values(value).Select(v => v.Constant).ToArray();
+        return value.ConstantValue.HasValue ? new[] { value.ConstantValue.Value as string }
+            : ValueFlow.Unwrap(value) is ILocalReferenceOperation { Local: var local }
+                ? Texts.GetValue(scope.Flow, _ => new(SymbolEqualityComparer.Default)).GetOrAdd(local, _ => Read())
+                : Read();
     }
 
     private static bool Logs(IOperation statement) => statement is IExpressionStatementOperation
@@ -475,7 +495,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The unwatched model call whose streamed body the loop reads lines or server-sent events of, else
     /// null.</summary>
-    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.Descendants()
+    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => Streams.GetValue(loop,
+        _ => new(ReadStream(loop, scope))).Value;
+
+    private static UpstreamCallSite? ReadStream(ILoopOperation loop, MethodScope scope) => loop.Descendants()
         .SelectMany(o => o is IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync" } read
             && Namespace(read.TargetMethod) == "System.IO" && read.Instance is { } reader && Around(read) == loop
             ? Given(reader, scope).Select(made => ValueFlow.Unwrap(made) is IObjectCreationOperation
