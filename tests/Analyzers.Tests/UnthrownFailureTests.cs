@@ -483,8 +483,8 @@ public sealed class UnthrownFailureTests
         """, UnthrownFailureMatrix.Libraries);
 
     /// <summary>A helper that turns a model call's failing status into null leaves no trace of it.</summary>
-    /// <remarks>Issue 78, item 3: the route's fallback over models, and a retry loop whose failure leaves for a null.
-    /// </remarks>
+    /// <remarks>Issue 78, item 3: the route's fallback over models, a retry loop whose failure leaves for a null, and
+    /// helpers that answer an empty list or array (an embedding, scores).</remarks>
     [Fact]
     public Task AFailingStatusTurnedIntoNullForTheCallerIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -500,12 +500,27 @@ public sealed class UnthrownFailureTests
                     }
                 }
 
-                return Results.Ok(new Reply { Text = await Upstream.RetryAsync(http) });
+                var found = (await Upstream.EmbedAsync(http)).Count + (await Upstream.ScoresAsync(http)).Length;
+                return Results.Ok(new Reply { Text = await Upstream.RetryAsync(http) + found });
             }
         }
 
         internal static class Upstream
         {
+            public static async Task<List<float>> EmbedAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if ({|#2:!response.IsSuccessStatusCode|}) { return new List<float>(); }
+                return await response.Content.ReadFromJsonAsync<List<float>>() ?? [];
+            }
+
+            public static async Task<float[]> ScoresAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if ({|#3:!response.IsSuccessStatusCode|}) { return Array.Empty<float>(); }
+                return await response.Content.ReadFromJsonAsync<float[]>() ?? new float[0];
+            }
+
             public static async Task<string?> TryAsync(HttpClient http, string model)
             {
                 using var response = await {|TLLM2006:http.PostAsync(Llm.Url, JsonContent.Create(new { model }))|};
@@ -534,7 +549,11 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 0,
             Failing("it is turned into null for the caller") + Through("TryAsync", "Upstream")),
         Diagnostic("TLLM2008", 1,
-            Failing("it is turned into an empty text for the caller") + Through("RetryAsync", "Upstream")));
+            Failing("it is turned into an empty text for the caller") + Through("RetryAsync", "Upstream")),
+        Diagnostic("TLLM2008", 2,
+            Failing("it is turned into an empty collection for the caller") + Through("EmbedAsync", "Upstream")),
+        Diagnostic("TLLM2008", 3,
+            Failing("it is turned into an empty collection for the caller") + Through("ScoresAsync", "Upstream")));
 
     /// <summary>A streaming helper that turns a model call's failing status into a chunk or its stream's end.</summary>
     /// <remarks>Its caller relays the chunks as the model's: the client reads an error as text of a complete answer, or
@@ -734,8 +753,9 @@ public sealed class UnthrownFailureTests
 
         internal static class Upstream
         {
-            private static Task<HttpResponseMessage> SendAsync(HttpClient http, string url) => {|TLLM2006:http.SendAsync(
-                new HttpRequestMessage(HttpMethod.Post, url), HttpCompletionOption.ResponseHeadersRead)|};
+            private static Task<HttpResponseMessage> SendAsync(HttpClient http, string url) =>
+                {|TLLM2006:http.SendAsync(
+                    new HttpRequestMessage(HttpMethod.Post, url), HttpCompletionOption.ResponseHeadersRead)|};
 
             public static async IAsyncEnumerable<Chunk> ChunksAsync(HttpClient http)
             {
@@ -1297,7 +1317,8 @@ public sealed class UnthrownFailureTests
         + "complete");
 
     /// <summary>A streamed model response relayed as raw bytes, its end marker unread, is reported.</summary>
-    /// <remarks>Its content copied, its stream copied to the body's writer, and a read/write loop.</remarks>
+    /// <remarks>Its content copied, its stream copied to the body's writer, a read/write loop, and a loop that writes
+    /// each line it reads.</remarks>
     [Fact]
     public Task AStreamedModelResponseRelayedAsRawBytesIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -1325,11 +1346,21 @@ public sealed class UnthrownFailureTests
                     }
                 }
 
+                using var lines = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                using var reader = new System.IO.StreamReader(await lines.Content.ReadAsStreamAsync());
+                {|#3:while|} (!reader.EndOfStream)
+                {
+                    var line = await reader.ReadLineAsync();
+                    if (string.IsNullOrEmpty(line)) { continue; }
+                    await ctx.Response.WriteAsync(line + "\n\n");
+                }
+
                 return Results.Empty;
             }
         }
-        """, UnthrownFailureMatrix.Libraries,
-        Diagnostic("TLLM2008", 0, RawRelay), Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay));
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay),
+        Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay), Diagnostic("TLLM2008", 3, RawRelay));
 
     /// <summary>The usual streaming relay, its status set from the model call's and its stream copied, is reported
     /// once: as the raw relay.</summary>

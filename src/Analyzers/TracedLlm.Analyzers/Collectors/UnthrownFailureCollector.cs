@@ -82,11 +82,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     false, "its block is answered by hand, with no guardrail span (adopt it as an ILlmGuardrail)");
             }
 
-            else if (Around(test) is ILoopOperation loop && Marked(test, out var branch)
+            // The loop is left on its stream's end marker, or reads on past it: its other end, a stream cut short, goes
+            // the same way. Read where the code shows whose stream it is; as before where it leaves.
+            else if (Around(test) is ILoopOperation loop && Marked(test, scope, out var branch)
                 && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is null)
             {
-                // The loop is left on its stream's end marker, or reads on past it: its other end, a stream cut short,
-                // goes the same way. Read where the code shows whose stream it is; as before where it leaves.
                 var stream = StreamOf(loop, scope);
                 var iterator = ValueFlow.AncestorsInFunction(loop).LastOrDefault()?.Descendants()
                     .Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true;
@@ -99,10 +99,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 }
             }
 
+            // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
             else if (Around(test) is ILoopOperation read && StreamOf(read, scope) is { } stream
-                && Supposing(condition, s => s.Contains("error")) is { } failed)
+                && Supposing(condition, s => s.Contains("error"), scope) is { } failed)
             {
-                // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
                 var dropped = failed ? test.WhenTrue : test.WhenFalse;
                 Add(scope, condition, "The model call's stream carried an error event",
                     dropped is null ? Empty : CompilationFacts.Statements(dropped), test, failed, sent: stream);
@@ -369,8 +369,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     }
 
     /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
-    /// <remarks>A copy, or a loop that reads the body and writes the response with nothing that names the end marker
-    /// or an error.</remarks>
+    /// <remarks>A copy, or a loop that reads the body (bytes, lines or events) and writes the response with nothing
+    /// that names the end marker or an error.</remarks>
     private static UpstreamCallSite? Copied(IOperation copy, MethodScope scope) => copy switch
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
@@ -378,7 +378,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
             && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
             IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
-            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null),
+            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null) ?? StreamOf(loop, scope),
         _ => null,
     } is { } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : null;
 
@@ -403,6 +403,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         IDefaultValueOperation => "default",
         ICollectionExpressionOperation { Elements.Length: 0 } => "an empty collection",
+        IArrayCreationOperation { DimensionSizes.Length: 1 } array
+            when array.DimensionSizes[0].ConstantValue.Value is 0 => "an empty collection",
+        IObjectCreationOperation { Arguments.Length: 0, Initializer: null, Type: INamedTypeSymbol made }
+            when made.IsGenericType && made.AllInterfaces.Any(i =>
+                i.SpecialType == SpecialType.System_Collections_IEnumerable) => "an empty collection",
+        IInvocationOperation { TargetMethod: { Name: "Empty", Parameters.Length: 0 } empty }
+            when empty.ContainingType.ToDisplayString() is "System.Array" or "System.Linq.Enumerable" =>
+            "an empty collection",
         { ConstantValue: { HasValue: true, Value: null or false or "" } constant } =>
             constant.Value is string ? "an empty text" : constant.Value is null ? "null" : "false",
         _ => null,
@@ -430,9 +438,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// <summary>A test of a stream's end marker whose branch on it only leaves the loop or reads on (nothing,
     /// <c>continue</c>, a log line): read with the marker supposed (<see cref="Supposing"/>), else (a marker the
     /// reading cannot place) a <c>then</c> that leaves.</summary>
-    private static bool Marked(IConditionalOperation test, out IOperation? branch)
+    private static bool Marked(IConditionalOperation test, MethodScope scope, out IOperation? branch)
     {
-        var on = Supposing(test.Condition, s => EndMarkers.Any(s.Contains));
+        var on = Supposing(test.Condition, s => EndMarkers.Any(s.Contains), scope);
         branch = on is null ? test.WhenTrue : on.Value ? test.WhenTrue : test.WhenFalse;
         return (on is not null || (test.WhenFalse is null && test.Condition.DescendantsAndSelf()
                 .Any(o => o.ConstantValue.Value is string s && EndMarkers.Any(s.Contains))))
@@ -443,9 +451,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// <summary>Whether the condition holds when what it compares with a text <paramref name="matches"/> takes is that
     /// text, and a test given such a text (<c>TryGetProperty("error", out _)</c>, <c>Contains("[DONE]")</c>) holds.
     /// </summary>
-    private static bool? Supposing(IOperation condition, Func<string, bool> matches)
+    /// <remarks>The texts are read through the value flow: a local, a field or a helper may hold them.</remarks>
+    private static bool? Supposing(IOperation condition, Func<string, bool> matches, MethodScope scope)
     {
-        string? Named(IOperation o) => o.ConstantValue.Value is string s && matches(s) ? s : null;
+        string? Named(IOperation o) => o.Type?.SpecialType != SpecialType.System_String ? null
+            : scope.Flow.Values(o).Select(v => v.Constant).FirstOrDefault(t => t is not null && matches(t));
         var supposed = condition.DescendantsAndSelf().Select(o => o switch
         {
             IBinaryOperation b when Named(b.RightOperand) is { } text => (ValueFlow.Unwrap(b.LeftOperand), text),
@@ -465,19 +475,16 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The unwatched model call whose streamed body the loop reads lines or server-sent events of, else
     /// null.</summary>
-    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.DescendantsAndSelf()
-        .SelectMany(o => o switch
-        {
-            IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync", Instance: { } reader } read
-                when Namespace(read.TargetMethod) == "System.IO" => Given(reader, scope).Select(made => ValueFlow
-                    .Unwrap(made) is IObjectCreationOperation { Arguments.Length: > 0 } at ? at.Arguments[0].Value
-                    : made),
-            IForEachLoopOperation each => each.Collection.DescendantsAndSelf().SelectMany(v => Given(v, scope))
-                .SelectMany(v => v.DescendantsAndSelf()).OfType<IInvocationOperation>()
-                .Where(c => c.TargetMethod is { Name: "Create", ContainingType.Name: "SseParser" })
-                .Select(c => c.Arguments[0].Value),
-            _ => Empty,
-        }).Select(stream => Relayed(stream, scope)).FirstOrDefault(sent => sent is not null);
+    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.Descendants()
+        .SelectMany(o => o is IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync" } read
+            && Namespace(read.TargetMethod) == "System.IO" && read.Instance is { } reader && Around(read) == loop
+            ? Given(reader, scope).Select(made => ValueFlow.Unwrap(made) is IObjectCreationOperation
+                { Arguments.Length: > 0 } at ? at.Arguments[0].Value : made) : Empty)
+        .Concat(loop is IForEachLoopOperation each ? each.Collection.DescendantsAndSelf()
+            .SelectMany(v => Given(v, scope)).SelectMany(v => v.DescendantsAndSelf()).OfType<IInvocationOperation>()
+            .Where(c => c.TargetMethod is { Name: "Create", ContainingType.Name: "SseParser" })
+            .Select(c => c.Arguments[0].Value) : Empty)
+        .Select(stream => Relayed(stream, scope)).FirstOrDefault(sent => sent is not null);
 
     /// <summary>The loop or switch section around the statement in its function: what runs next hangs on it.</summary>
     private static IOperation? Around(IOperation statement) => ValueFlow.AncestorsInFunction(statement)
