@@ -177,21 +177,10 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             var whileHandling = new Dictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
 
             // Every call of the method is made in a catch's handler, or in the own run of a method of which that holds.
-            bool WhileHandling(ISymbol method)
-            {
-                if (whileHandling.TryGetValue(method, out var known))
-                {
-                    return known;
-                }
-
-                whileHandling[method] = false;
-                var sites = CallsOf(method);
-                var result = sites.Count > 0 && !_facts.IsRoot(method, cancellationToken)
-                    && sites.All(site => site.Edge.Handling == Handling.InCatch
-                        || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller)));
-                whileHandling[method] = result;
-                return result;
-            }
+            bool WhileHandling(ISymbol method) => whileHandling.GetOrAdd(method, false, _ =>
+                CallsOf(method) is { Count: > 0 } sites && !_facts.IsRoot(method, cancellationToken)
+                && sites.All(site => site.Edge.Handling == Handling.InCatch
+                    || (site.Edge.Handling == Handling.InBody && WhileHandling(site.Caller))));
 
             var upstream = new UpstreamCallRule(_facts, _methods, graph, CallsOf, cancellationToken);
 
@@ -211,14 +200,10 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     return true;
                 }
 
-                if (modelReach.TryGetValue(method, out var known))
+                // Past the depth, no more than a reading already made.
+                if (modelReach.TryGetValue(method, out var known) || depth > 3)
                 {
                     return known;
-                }
-
-                if (depth > 3)
-                {
-                    return false;
                 }
 
                 modelReach[method] = false;

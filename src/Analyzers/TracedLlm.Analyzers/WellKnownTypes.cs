@@ -231,7 +231,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
             || (method.Name.StartsWith("Generate", StringComparison.Ordinal)
                 && IsOrImplements(declaredReceiver, EmbeddingGenerator))
             || (ordinary && IsClientModelResult(Awaited(method.ReturnType)))
-            || (ordinary && IsInNamespace(method.ContainingType, "Anthropic", "Services")
+            || (ordinary && (method.ContainingType.ContainingNamespace?.ToDisplayString() + ".")
+                    .StartsWith("Anthropic.Services.", StringComparison.Ordinal)
                 && (Same(method.ReturnType.OriginalDefinition, TaskOfT)
                     || Same(method.ReturnType.OriginalDefinition, AsyncEnumerable)));
         return upstream ? $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}"
@@ -263,18 +264,6 @@ internal sealed class WellKnownTypes(Compilation compilation)
     private bool IsClientModelResult(ITypeSymbol type) =>
         new[] { ClientResult, CollectionResult, AsyncCollectionResult, AsyncStreamingResult }
             .Any(result => result is not null && DerivesFrom(type, result));
-
-    /// <summary>The type is in <c>first.second</c> or a namespace below it.</summary>
-    private static bool IsInNamespace(ITypeSymbol type, string first, string second)
-    {
-        var names = new List<string>();
-        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
-        {
-            names.Insert(0, ns.Name);
-        }
-
-        return names.Count >= 2 && names[0] == first && names[1] == second;
-    }
 
     /// <summary>LlmCall.ExecuteAsync / StreamAsync: their operation runs inside an attempt scope.</summary>
     public bool RunsAttempts(IMethodSymbol method) =>

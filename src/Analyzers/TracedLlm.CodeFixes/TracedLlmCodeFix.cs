@@ -60,20 +60,6 @@ public abstract class TracedLlmCodeFix : CodeFixProvider
                 node => WithNamedArgument((AttributeSyntax)node, name, value)))
             : None();
 
-    /// <summary>Whether <paramref name="type"/> is <paramref name="ancestor"/> or derives from it.</summary>
-    private protected static bool DerivesFrom(ITypeSymbol? type, ITypeSymbol ancestor)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, ancestor.OriginalDefinition))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>The first line break in <paramref name="node"/>, else <paramref name="fallback"/>.</summary>
     private protected static SyntaxTrivia LineBreak(SyntaxNode node, SyntaxTrivia fallback) =>
         node.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is var found

@@ -76,28 +76,13 @@ internal sealed partial class MethodScope
         && (@event.AddMethod is not { } add || Compilation.Implementations(add, CancellationToken).Count == 0);
 
     /// <summary>A local function of this block every use of which is a library's callback.</summary>
-    private bool LocalFunctionOnlyCallback(IMethodSymbol function)
-    {
-        _callbackOnly ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-        if (_callbackOnly.TryGetValue(function, out var known))
-        {
-            return known;
-        }
-
-        // While it is read, its own calls (recursion) say nothing either way.
-        _callbackOnly[function] = true;
-        var uses = Operations
-            .Where(o => o switch
+    /// <remarks>While it is read, its own calls (recursion) say nothing either way.</remarks>
+    private bool LocalFunctionOnlyCallback(IMethodSymbol function) =>
+        (_callbackOnly ??= new Dictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default)).GetOrAdd(function,
+            true, _ => Operations.Where(o => o switch
                 {
-                    IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(
-                        reference.Method.OriginalDefinition, function),
-                    IInvocationOperation call => SymbolEqualityComparer.Default.Equals(
-                        call.TargetMethod.OriginalDefinition, function),
+                    IMethodReferenceOperation reference => Same(reference.Method.OriginalDefinition, function),
+                    IInvocationOperation call => Same(call.TargetMethod.OriginalDefinition, function),
                     _ => false,
-                })
-            .ToList();
-        var result = uses.Count > 0 && uses.All(RunsAsLibraryCallback);
-        _callbackOnly[function] = result;
-        return result;
-    }
+                }).ToList() is { Count: > 0 } uses && uses.All(RunsAsLibraryCallback));
 }

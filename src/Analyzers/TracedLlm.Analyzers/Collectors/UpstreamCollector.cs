@@ -172,17 +172,10 @@ internal sealed class UpstreamCollector : IFactCollector
     /// <summary>Whether the analyzers read <paramref name="method"/>'s body in this compilation (else its
     /// signature).</summary>
     /// <remarks>Not so for another project's source (an IDE's project reference) or generated code.</remarks>
-    internal static bool BodyAnalyzedHere(IMethodSymbol method, WellKnownTypes types)
-    {
-        method = method.PartialImplementationPart ?? method;
-        if (method.IsAbstract || method.IsExtern || !Same(method.ContainingAssembly, types.Assembly)
-            || IsGeneratedCode(method, types.GeneratedCodeAttribute))
-        {
-            return false;
-        }
-
-        return method.DeclaringSyntaxReferences.Any(reference => !GeneratedFiles.Is(reference.SyntaxTree));
-    }
+    internal static bool BodyAnalyzedHere(IMethodSymbol method, WellKnownTypes types) =>
+        (method.PartialImplementationPart ?? method) is var own && !own.IsAbstract && !own.IsExtern
+        && Same(own.ContainingAssembly, types.Assembly) && !IsGeneratedCode(own, types.GeneratedCodeAttribute)
+        && own.DeclaringSyntaxReferences.Any(reference => !GeneratedFiles.Is(reference.SyntaxTree));
 
     private static bool IsGeneratedCode(ISymbol symbol, INamedTypeSymbol? attribute) => attribute is not null
         && (HasAttribute(symbol, attribute) || (symbol.ContainingType is { } type && IsGeneratedCode(type, attribute)));

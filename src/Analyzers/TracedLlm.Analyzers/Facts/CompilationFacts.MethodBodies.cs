@@ -45,22 +45,12 @@ internal sealed partial class CompilationFacts
     /// it.</summary>
     public bool IsSpanFactory(IMethodSymbol method) => IsSpanFactory(method.OriginalDefinition, 0);
 
-    private bool IsSpanFactory(IMethodSymbol method, int depth)
-    {
-        if (!Same(method.ReturnType, Types.Activity) || !method.Locations.Any(l => l.IsInSource) || method.IsAbstract)
-        {
-            return false;
-        }
+    private bool IsSpanFactory(IMethodSymbol method, int depth) =>
+        Same(method.ReturnType, Types.Activity) && method.Locations.Any(l => l.IsInSource) && !method.IsAbstract
+        && (depth == 0 ? _spanFactories.GetOrAdd(method, m => ReturnsStarted(m, 0)) : ReturnsStarted(method, depth));
 
-        if (depth == 0 && _spanFactories.TryGetValue(method, out var known))
-        {
-            return known;
-        }
-
-        var result = depth < 4 && Body(_compilation, method) is { } body
-            && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
-        return depth == 0 ? _spanFactories.GetOrAdd(method, result) : result;
-    }
+    private bool ReturnsStarted(IMethodSymbol method, int depth) => depth < 4 && Body(_compilation, method) is { } body
+        && ValueFlow.OwnReturns(body).Any(r => r.ReturnedValue is { } value && StartsHere(value, body, depth));
 
     private bool StartsHere(IOperation value, IOperation body, int depth)
     {

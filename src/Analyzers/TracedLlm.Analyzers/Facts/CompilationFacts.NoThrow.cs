@@ -205,10 +205,7 @@ internal sealed partial class CompilationFacts
         {
             if (run.Add(implemented.OriginalDefinition))
             {
-                foreach (var implementation in Implementations(implemented, cancellationToken))
-                {
-                    run.Add(implementation.OriginalDefinition);
-                }
+                run.UnionWith(Implementations(implemented, cancellationToken).Select(i => i.OriginalDefinition));
             }
         }
 

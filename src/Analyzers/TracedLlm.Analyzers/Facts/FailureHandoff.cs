@@ -26,19 +26,12 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
     /// <summary>A source method whose every path throws or reports: calling it hands the failure on.</summary>
     public bool IsWrapper(IMethodSymbol method) => IsWrapper(method, 0);
 
-    private bool IsWrapper(IMethodSymbol method, int depth)
-    {
-        method = method.OriginalDefinition;
-        if (depth == 0 && _wrappers.TryGetValue(method, out var known))
-        {
-            return known;
-        }
+    // Only answers read from the top are kept: they do not depend on where the reading started.
+    private bool IsWrapper(IMethodSymbol method, int depth) => depth == 0
+        ? _wrappers.GetOrAdd(method.OriginalDefinition, m => Wraps(m, 0)) : Wraps(method.OriginalDefinition, depth);
 
-        var result = depth < MaxWrapperDepth && _bodyOf(method) is { } body && Always(body, depth + 1);
-
-        // Only answers read from the top are kept: they do not depend on where the reading started.
-        return depth == 0 ? _wrappers.GetOrAdd(method, result) : result;
-    }
+    private bool Wraps(IMethodSymbol method, int depth) =>
+        depth < MaxWrapperDepth && _bodyOf(method) is { } body && Always(body, depth + 1);
 
     private bool HandsOn(IInvocationOperation call, int depth)
     {

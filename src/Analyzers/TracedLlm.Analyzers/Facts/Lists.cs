@@ -16,6 +16,16 @@ internal static class Lists
         return value;
     }
 
+    /// <summary>As the other <c>GetOrAdd</c>; while <paramref name="make"/> runs, a recursive ask for the key reads
+    /// <paramref name="assumed"/>.</summary>
+    public static TValue GetOrAdd<TKey, TValue>(this Dictionary<TKey, TValue> map, TKey key, TValue assumed,
+        Func<TKey, TValue> make)
+        where TKey : notnull => map.GetOrAdd(key, k =>
+        {
+            map[k] = assumed;
+            return make(k);
+        });
+
     /// <summary>The list <paramref name="key"/> holds, made the first time it is asked.</summary>
     public static List<TValue> For<TKey, TValue>(this Dictionary<TKey, List<TValue>> lists, TKey key)
         where TKey : notnull => lists.GetOrAdd(key, _ => new List<TValue>());

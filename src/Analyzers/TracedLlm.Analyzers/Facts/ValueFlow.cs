@@ -57,15 +57,7 @@ internal sealed partial class ValueFlow(
             .TakeWhile(current => current is not (IAnonymousFunctionOperation or ILocalFunctionOperation));
 
     /// <summary>The outermost operation of the tree <paramref name="operation"/> is in.</summary>
-    public static IOperation Root(IOperation operation)
-    {
-        while (operation.Parent is not null)
-        {
-            operation = operation.Parent;
-        }
-
-        return operation;
-    }
+    public static IOperation Root(IOperation operation) => Ancestors(operation).LastOrDefault() ?? operation;
 
     /// <summary>The value as what holds it sees it: through conversions, parentheses, a delegate's creation.</summary>
     public static IOperation Outer(IOperation value) =>
@@ -117,10 +109,8 @@ internal sealed partial class ValueFlow(
             IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } add
                 when add.Type?.SpecialType == SpecialType.System_String => Concatenate(
                 new[] { ValuesOf(add.LeftOperand, nesting + 1), ValuesOf(add.RightOperand, nesting + 1) }),
-            IConditionalOperation { WhenFalse: { } whenFalse } conditional => BranchValues(
-                    conditional.WhenTrue,
-                    nesting)
-                .Concat(BranchValues(whenFalse, nesting)),
+            IConditionalOperation { WhenFalse: { } whenFalse } conditional =>
+                BranchValues(conditional.WhenTrue, nesting).Concat(BranchValues(whenFalse, nesting)),
             ICoalesceOperation coalesce => ValuesOf(coalesce.Value, nesting + 1)
                 .Concat(BranchValues(coalesce.WhenNull, nesting)),
             ISwitchExpressionOperation @switch => @switch.Arms.SelectMany(arm => BranchValues(arm.Value, nesting))
@@ -128,9 +118,8 @@ internal sealed partial class ValueFlow(
             ILocalReferenceOperation local => LocalValues(local, nesting),
             // Awaiting a call of an async method gives what the method returns.
             IAwaitOperation { Operation: var awaited }
-                when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call => InvocationValues(
-                call,
-                nesting),
+                when Unwrap(awaited) is IInvocationOperation { TargetMethod.IsAsync: true } call =>
+                InvocationValues(call, nesting),
             // Only met as the write of a local given as an out or ref argument (see Writes).
             IArgumentOperation argument => ArgumentWrites(argument, nesting),
             // Only met as the write of a pattern's variable (see Writes): the value tested, when it matched.

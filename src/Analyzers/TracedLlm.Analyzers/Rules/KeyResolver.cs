@@ -89,15 +89,12 @@ internal sealed class KeyResolver
             : (ImmutableHashSet<string>.Empty, true);
     }
 
-    private (ImmutableHashSet<string>, bool) ResolveReference(KeyValue value, int depth)
-    {
-        var key = (value.Symbol!, value.Kind);
-        if (_memo.TryGetValue(key, out var known))
-        {
-            return known;
-        }
+    // A cycle resolves to "anything".
+    private (ImmutableHashSet<string>, bool) ResolveReference(KeyValue value, int depth) =>
+        _memo.GetOrAdd((value.Symbol!, value.Kind), (ImmutableHashSet<string>.Empty, true), _ => Read(value, depth));
 
-        _memo[key] = (ImmutableHashSet<string>.Empty, true); // a cycle resolves to "anything"
+    private (ImmutableHashSet<string>, bool) Read(KeyValue value, int depth)
+    {
         var sources = new List<KeyValue>();
         var found = false;
         void From(ISymbol? symbol, bool delegateReturns)
@@ -143,9 +140,7 @@ internal sealed class KeyResolver
                 break;
         }
 
-        var result = found ? Resolve(sources, depth + 1) : (ImmutableHashSet<string>.Empty, true);
-        _memo[key] = result;
-        return result;
+        return found ? Resolve(sources, depth + 1) : (ImmutableHashSet<string>.Empty, true);
     }
 
     private void FindKeyParameters()
