@@ -620,11 +620,10 @@ public sealed class UnthrownFailureTests
     private static readonly string NoMarker = Message("The upstream stream can end without its end marker",
         "it is turned into the stream's end for the caller");
 
-    /// <summary>A streaming helper that reads a model call's server-sent lines and leaves on <c>[DONE]</c>, or reads
-    /// on past it, its stream then ending alike when the upstream cuts it: the caller relays a cut answer as
-    /// complete.</summary>
-    /// <remarks>Not reported: a helper that throws when the marker never came, and one whose marker branch yields
-    /// a closing chunk the caller can tell from a cut.</remarks>
+    /// <summary>A streaming helper that leaves on a model stream's <c>[DONE]</c>, or reads on past it, ends alike on a
+    /// cut.</summary>
+    /// <remarks>Its caller relays a cut answer as complete. Not reported: a helper that throws when the marker never
+    /// came, and one whose marker branch yields a closing chunk the caller can tell from a cut.</remarks>
     [Fact]
     public Task AStreamsEndMarkerTheCallerCannotTellFromACutIsReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -668,9 +667,10 @@ public sealed class UnthrownFailureTests
                 using var reader = new System.IO.StreamReader(stream);
                 string? line;
                 var open = false;
+                var end = "data: [DONE]";
                 while ((line = await reader.ReadLineAsync()) != null)
                 {
-                    if ({|#1:!string.IsNullOrEmpty(line) && line != "data: [DONE]"|})
+                    if ({|#1:!string.IsNullOrEmpty(line) && line != end|})
                     {
                         open = true;
                         yield return line;
@@ -731,8 +731,81 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 2, Message("The upstream stream can end without its end marker",
             "its text is returned as the answer") + Through("TextAsync", "Upstream")));
 
-    /// <summary>A model call's stream read by lines or server-sent events whose error event is turned into a chunk
-    /// or leaves the loop for a success: the failure is dropped for the caller.</summary>
+    /// <summary>The nearest sound forms of a stream's end read, not reported.</summary>
+    /// <remarks>Review 6: a relay that leaves on a typed end and throws without it, a registered client's stream read
+    /// on past <c>[DONE]</c> (the run time fails that attempt), an iterator that relays the marker line itself, and an
+    /// error event kept for after the loop, thrown there.</remarks>
+    [Fact]
+    public Task AStreamsEndReadOrWatchedIsNotReported() => AnalyzerAsync(Registering + """
+                var llm = factory.CreateClient("llm");
+                using var watched = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                using (var lines = new System.IO.StreamReader(await watched.Content.ReadAsStreamAsync()))
+                {
+                    var done = false;
+                    while (await lines.ReadLineAsync() is { } line)
+                    {
+                        var chunk = JsonSerializer.Deserialize<Chunk>(line)!;
+                        if (chunk.Done) { done = true; break; }
+                        await ctx.Response.WriteAsync(chunk.Text + "\n");
+                    }
+
+                    if (!done) { throw new UpstreamException(502, "The stream ended without its end."); }
+                }
+
+                using var registered = await llm.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead);
+                using var reader = new System.IO.StreamReader(await registered.Content.ReadAsStreamAsync());
+                var text = new System.Text.StringBuilder();
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line == "data: [DONE]") { continue; }
+                    text.Append(line);
+                }
+
+                await foreach (var line in Upstream.LinesAsync(http)) { text.Append(line); }
+                return Results.Ok(new Reply { Text = text.ToString() + await Upstream.KeptAsync(http) });
+            }
+        }
+
+        internal sealed record Chunk(string Text, bool Done);
+
+        internal static class Upstream
+        {
+            public static async IAsyncEnumerable<string> LinesAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    yield return line;
+                    if (line == "data: [DONE]") { yield break; }
+                }
+            }
+
+            public static async Task<string> KeptAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                var text = new System.Text.StringBuilder();
+                string? failure = null;
+                var done = false;
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    if (line.StartsWith("event: error")) { failure = line; continue; }
+                    if (line == "data: [DONE]") { done = true; break; }
+                    text.Append(line);
+                }
+
+                if (failure is not null || !done) { throw new UpstreamException(502, failure ?? "Cut."); }
+                return text.ToString();
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries);
+
+    /// <summary>A model stream's error event turned into a chunk, or left for a success, drops the failure.</summary>
     /// <remarks>Not reported: an error event thrown, and one recorded before the chunk.</remarks>
     [Fact]
     public Task AStreamsErrorEventTurnedIntoDataIsReported() => AnalyzerAsync(Header + """

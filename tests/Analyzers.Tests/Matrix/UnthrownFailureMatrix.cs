@@ -305,7 +305,7 @@ internal static class UnthrownFailureMatrix
                     }
                 }
                 """), "@A", "", ".AddTracedLlmAttempts()"),
-        Pair("a stream's end marker its iterator's caller cannot tell from a cut, either client",
+        Pair("an iterator's end marker a cut looks like, either client",
             Registered("""
                 var text = new System.Text.StringBuilder();
                 await foreach (var line in Lines.ReadAsync(llm, url)) { text.Append(line); }

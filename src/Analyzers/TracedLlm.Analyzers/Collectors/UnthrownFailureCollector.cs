@@ -97,22 +97,32 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 var stream = StreamOf(loop, scope);
                 var iterator = ValueFlow.AncestorsInFunction(loop).LastOrDefault()?.Descendants()
                     .Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true;
-                var ends = iterator && Around(loop) is null && stream is not null && !FailureHandoff.Following(loop)
-                    .Any(scope.Compilation.Handoff.Anywhere) ? $"{TurnedInto}the stream's end for the caller" : null;
+                // An iterator that yields the line it tests before the test, or on the marker, relays the marker.
+                var read = test.Condition.Descendants().OfType<ILocalReferenceOperation>().Select(l => l.Local);
+                var relayed = loop.Descendants().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn,
+                    ReturnedValue: var yielded } && ValueFlow.Unwrap(yielded!) is ILocalReferenceOperation line
+                    && read.Contains(line.Local, SymbolEqualityComparer.Default)
+                    && (o.Syntax.SpanStart < test.Syntax.SpanStart
+                        || branch?.Syntax.Span.Contains(o.Syntax.Span) == true));
+                var ends = iterator && Around(loop) is null && stream is not null && !relayed && !FailureHandoff
+                    .Following(loop).Any(scope.Compilation.Handoff.Anywhere)
+                    ? $"{TurnedInto}the stream's end for the caller" : null;
                 if (ends is not null || (!iterator && (stream is not null || Leaves(branch))))
                 {
                     Add(scope, condition, "The upstream stream can end without its end marker", Empty, loop,
-                        answer: ends, sent: stream);
+                        answer: ends, sent: stream, streamed: true);
                 }
             }
 
             // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
             else if (Around(test) is ILoopOperation read && Supposing(condition, s => s.Contains("error"), scope) is
-                { } failed && StreamOf(read, scope) is { } stream)
+                { } failed && StreamOf(read, scope) is { } stream
+                && (failed ? test.WhenTrue : test.WhenFalse) is { } dropped && !CompilationFacts.Statements(dropped)
+                    .Any(s => s is IBranchOperation { BranchKind: BranchKind.Continue }))
             {
-                var dropped = failed ? test.WhenTrue : test.WhenFalse;
+                // A branch that reads on (continue, nothing) may keep the error for after the loop: not read.
                 Add(scope, condition, "The model call's stream carried an error event",
-                    dropped is null ? Empty : CompilationFacts.Statements(dropped), test, failed, sent: stream);
+                    CompilationFacts.Statements(dropped), test, failed, sent: stream, streamed: true);
             }
 
             return;
@@ -157,14 +167,15 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// nothing returned, the loop's next try) is one too, kept with the clients a registration may make attempts.
     /// </remarks>
     private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
-        IOperation after, bool whenTrue = false, string? answer = null, UpstreamCallSite? sent = null)
+        IOperation after, bool whenTrue = false, string? answer = null, UpstreamCallSite? sent = null,
+        bool streamed = false)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
         var intent = scope.Compilation.Intent;
         var path = branch.Concat(FailureHandoff.Following(after));
         var functions = function is null ? Enumerable.Empty<IMethodSymbol>() : new[] { function };
         var how = answer is null ? AnswerAfter(path, Around(after) is null, function, scope, false) : null;
-        sent = how is null || sent is { Evident: false } ? sent : null;
+        sent = how is null || sent is { Evident: false } || streamed ? sent : null;
         how ??= answer ?? (sent is null ? null : AnswerAfter(path, Around(after) is null, function, scope, true));
         if (intent.HandledByDesign(scope.Owner, functions) || how is null
             || (scope.Owner is IMethodSymbol owner && intent.RecordsFailures(owner, after.Syntax.SyntaxTree)))
@@ -377,7 +388,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
     /// <remarks>A copy, or a loop that reads the body (bytes, lines or events) and writes the response with nothing
-    /// that names the end marker or an error.</remarks>
+    /// that names the end marker or an error; a loop of lines or events that may leave before the stream's end, or
+    /// hands a failure on after it, reads its end some way of its own.</remarks>
     private static UpstreamCallSite? Copied(IOperation copy, MethodScope scope) => copy switch
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
@@ -385,7 +397,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
             && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
             IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
-            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null) ?? StreamOf(loop, scope),
+            ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null) ?? (loop.Descendants().Any(o =>
+                o is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break } && Around(o) == loop)
+                || FailureHandoff.Following(loop).Any(scope.Compilation.Handoff.Anywhere) ? null
+                : StreamOf(loop, scope)),
         _ => null,
     } is { } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : null;
 
@@ -455,27 +470,26 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 .All(s => s is IBranchOperation { BranchKind: BranchKind.Continue } || Logs(s)));
     }
 
-    /// <summary>Whether the condition holds when what it compares with a text <paramref name="matches"/> takes is that
-    /// text, and a test given such a text (<c>TryGetProperty("error", out _)</c>, <c>Contains("[DONE]")</c>) holds.
-    /// </summary>
-    /// <remarks>The texts are read through the value flow: a local, a field or a helper may hold them.</remarks>
+    /// <summary>Whether the condition holds when a value compared with a matching text is that text.</summary>
+    /// <remarks>A test given such a text (<c>TryGetProperty("error", out _)</c>, <c>Contains("[DONE]")</c>) holds. The
+    /// texts are read through the value flow: a local, a field or a helper may hold them.</remarks>
     private static bool? Supposing(IOperation condition, Func<string, bool> matches, MethodScope scope)
     {
         string? Named(IOperation o) => o.Type?.SpecialType != SpecialType.System_String ? null
             : TextsOf(o, scope).FirstOrDefault(t => t is not null && matches(t));
         // A value compared with a constant is not read further, nor a static test's arguments (IsNullOrEmpty).
-        var supposed = condition.DescendantsAndSelf().Select(o => o switch
+        var supposed = condition.DescendantsAndSelf().SelectMany(o => o switch
         {
-            IBinaryOperation b when Named(b.RightOperand) is { } text => (ValueFlow.Unwrap(b.LeftOperand), text),
-            IBinaryOperation b when !b.RightOperand.ConstantValue.HasValue && Named(b.LeftOperand) is { } text =>
-                (ValueFlow.Unwrap(b.RightOperand), text),
+            IBinaryOperation b when (Named(b.RightOperand) ?? (b.RightOperand.ConstantValue.HasValue ? null
+                : Named(b.LeftOperand))) is { } text => new[] { (ValueFlow.Unwrap(b.LeftOperand), (object)text),
+                    (ValueFlow.Unwrap(b.RightOperand), text) },
             IIsPatternOperation i when i.Pattern.Descendants().Select(Named).FirstOrDefault(t => t is not null) is
-                { } text => (ValueFlow.Unwrap(i.Value), text),
+                { } text => new[] { (ValueFlow.Unwrap(i.Value), (object)text) },
             IInvocationOperation { Type.SpecialType: SpecialType.System_Boolean } call when call.Arguments.Any(a =>
                 (a.Value.ConstantValue.HasValue || !call.TargetMethod.IsStatic) && Named(a.Value) is not null) =>
-                (ValueFlow.Unwrap(o), (object)true),
-            _ => ((IOperation?)null, (object?)null),
-        }).Where(pair => pair.Item1 is not null).ToList();
+                new[] { (ValueFlow.Unwrap(o), (object)true) },
+            _ => Array.Empty<(IOperation, object)>(),
+        }).ToList();
         return supposed.Count == 0 ? null : Conditions.Holds(condition,
             o => supposed.FirstOrDefault(c => c.Item1 == o).Item2 ?? Conditions.Unknown);
     }
