@@ -652,6 +652,7 @@ public sealed class UnthrownFailureTests
                 {
                     var line = await reader.ReadLineAsync();
                     if (line is null || !line.StartsWith("data: ")) { continue; }
+                    if (line.StartsWith(": ping")) { yield return line; continue; }
                     var data = line["data: ".Length..].Trim();
                     if ({|#0:data == "[DONE]"|}) { break; }
                     yield return data;
@@ -820,6 +821,7 @@ public sealed class UnthrownFailureTests
                 await foreach (var chunk in Upstream.ChunksAsync(http)) { text.Append(chunk.Text); }
                 await foreach (var chunk in Upstream.ThrownAsync(http)) { text.Append(chunk.Text); }
                 await foreach (var chunk in Upstream.RecordedAsync(http, call)) { text.Append(chunk.Text); }
+                text.Append(await Upstream.SkippedAsync(http));
                 return Results.Ok(new Reply { Text = text.ToString() + await Upstream.EventsAsync(http) });
             }
         }
@@ -887,12 +889,28 @@ public sealed class UnthrownFailureTests
 
                 return text.ToString();
             }
+
+            public static async Task<string> SkippedAsync(HttpClient http)
+            {
+                using var response = await SendAsync(http, Llm.Url);
+                var text = new System.Text.StringBuilder();
+                var events = System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync());
+                await foreach (var item in events.EnumerateAsync())
+                {
+                    if ({|#2:item.EventType == "error"|}) { Console.Error.WriteLine(item.Data); continue; }
+                    text.Append(item.Data);
+                }
+
+                return text.ToString();
+            }
         }
         """, UnthrownFailureMatrix.Libraries,
         Diagnostic("TLLM2008", 0, Message("The model call's stream carried an error event",
             "it is turned into a chunk of the stream for the caller") + Through("ChunksAsync", "Upstream")),
         Diagnostic("TLLM2008", 1, Message("The model call's stream carried an error event",
-            "its text is returned as the answer") + Through("EventsAsync", "Upstream")));
+            "its text is returned as the answer") + Through("EventsAsync", "Upstream")),
+        Diagnostic("TLLM2008", 2, Message("The model call's stream carried an error event",
+            "its text is returned as the answer") + Through("SkippedAsync", "Upstream")));
 
     /// <summary>A failing status turned into null is not reported where every caller throws on the null.</summary>
     /// <remarks>A caller that tries its next model on the null leaves the failure unrecorded: reported above.</remarks>
@@ -1429,11 +1447,19 @@ public sealed class UnthrownFailureTests
                     await ctx.Response.WriteAsync(line + "\n\n");
                 }
 
+                {|#4:while|} (true)
+                {
+                    var line = await reader.ReadLineAsync();
+                    if (line is null || ctx.RequestAborted.IsCancellationRequested) { break; }
+                    await ctx.Response.WriteAsync(line + "\n\n");
+                }
+
                 return Results.Empty;
             }
         }
         """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay),
-        Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay), Diagnostic("TLLM2008", 3, RawRelay));
+        Diagnostic("TLLM2008", 1, RawRelay), Diagnostic("TLLM2008", 2, RawRelay), Diagnostic("TLLM2008", 3, RawRelay),
+        Diagnostic("TLLM2008", 4, RawRelay));
 
     /// <summary>The usual streaming relay, its status set from the model call's and its stream copied, is reported
     /// once: as the raw relay.</summary>

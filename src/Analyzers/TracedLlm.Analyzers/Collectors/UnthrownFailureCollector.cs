@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>TLLM2008's facts: an upstream failure no exception carries, answered without the failure path.</summary>
@@ -18,11 +16,6 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
 
     private static readonly IOperation[] Empty = Array.Empty<IOperation>();
-
-    /// <summary>Each loop's stream and each local's texts, read once: every test in a loop asks.</summary>
-    private static readonly ConditionalWeakTable<ILoopOperation, StrongBox<UpstreamCallSite?>> Streams = new();
-
-    private static readonly ConditionalWeakTable<ValueFlow, Dictionary<ILocalSymbol, string?[]>> Texts = new();
 
     private const string TurnedInto = "it is turned into ";
     private const string AttemptFix = " (or make the send an attempt: a client with AddTracedLlmAttempts())";
@@ -97,12 +90,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 var stream = StreamOf(loop, scope);
                 var iterator = ValueFlow.AncestorsInFunction(loop).LastOrDefault()?.Descendants()
                     .Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true;
-                // An iterator that yields the line it tests before the test, or on the marker, relays the marker.
+                // An iterator that yields the line it tests on every turn before the test, or on the marker, relays it.
                 var read = test.Condition.Descendants().OfType<ILocalReferenceOperation>().Select(l => l.Local);
                 var relayed = loop.Descendants().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn,
                     ReturnedValue: var yielded } && ValueFlow.Unwrap(yielded!) is ILocalReferenceOperation line
                     && read.Contains(line.Local, SymbolEqualityComparer.Default)
-                    && (o.Syntax.SpanStart < test.Syntax.SpanStart
+                    && ((o.Syntax.SpanStart < test.Syntax.SpanStart && o.Parent?.Parent == loop)
                         || branch?.Syntax.Span.Contains(o.Syntax.Span) == true));
                 var ends = iterator && Around(loop) is null && stream is not null && !relayed && !FailureHandoff
                     .Following(loop).Any(scope.Compilation.Handoff.Anywhere)
@@ -117,12 +110,19 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             // An error event of a model call's stream, read and not handed on: the stream's failure is dropped.
             else if (Around(test) is ILoopOperation read && Supposing(condition, s => s.Contains("error"), scope) is
                 { } failed && StreamOf(read, scope) is { } stream
-                && (failed ? test.WhenTrue : test.WhenFalse) is { } dropped && !CompilationFacts.Statements(dropped)
-                    .Any(s => s is IBranchOperation { BranchKind: BranchKind.Continue }))
+                && (failed ? test.WhenTrue : test.WhenFalse) is { } dropped)
             {
-                // A branch that reads on (continue, nothing) may keep the error for after the loop: not read.
-                Add(scope, condition, "The model call's stream carried an error event",
-                    CompilationFacts.Statements(dropped), test, failed, sent: stream, streamed: true);
+                // A branch that reads on past the error is read to the loop's end, unless it keeps the error there.
+                var statements = CompilationFacts.Statements(dropped);
+                var on = statements.Any(s => s is IBranchOperation { BranchKind: BranchKind.Continue });
+                var answer = !on ? null : statements.Any(s => s.Descendants().Any(o => o is IAssignmentOperation))
+                    ? null : AnswerAfter(Flat(FailureHandoff.Following(read)), Around(read) is null,
+                        ValueFlow.NestedFunction(read) ?? scope.Owner as IMethodSymbol, scope, false);
+                if (!on || answer is not null)
+                {
+                    Add(scope, condition, "The model call's stream carried an error event", statements, test, failed,
+                        answer, stream, true);
+                }
             }
 
             return;
@@ -387,9 +387,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     }
 
     /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
-    /// <remarks>A copy, or a loop that reads the body (bytes, lines or events) and writes the response with nothing
-    /// that names the end marker or an error; a loop of lines or events that may leave before the stream's end, or
-    /// hands a failure on after it, reads its end some way of its own.</remarks>
+    /// <remarks>A copy, or a loop that reads the body (bytes, lines, events) and writes the response, naming no end
+    /// marker or error; a loop of lines or events that leaves on a check of its own, or throws after, reads its
+    /// end.</remarks>
     private static UpstreamCallSite? Copied(IOperation copy, MethodScope scope) => copy switch
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
@@ -398,11 +398,26 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
             IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
             ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null) ?? (loop.Descendants().Any(o =>
-                o is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break } && Around(o) == loop)
-                || FailureHandoff.Following(loop).Any(scope.Compilation.Handoff.Anywhere) ? null
+                o is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break } && Around(o) == loop
+                && !RunsOut(ValueFlow.AncestorsInFunction(o).OfType<IConditionalOperation>().FirstOrDefault()
+                    ?.Condition)) || FailureHandoff.Following(loop).Any(scope.Compilation.Handoff.Anywhere) ? null
                 : StreamOf(loop, scope)),
         _ => null,
     } is { } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : null;
+
+    /// <summary>The test holds when the read runs out (a null or empty line) or the request is cancelled.</summary>
+    private static bool RunsOut(IOperation? test) => (test is null ? null : ValueFlow.Unwrap(test)) switch
+    {
+        IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } either =>
+            RunsOut(either.LeftOperand) && RunsOut(either.RightOperand),
+        IIsPatternOperation { Pattern: IConstantPatternOperation { Value: var none } } => Null(none),
+        IBinaryOperation { RightOperand: var none } => Null(none),
+        IInvocationOperation { TargetMethod.Name: var name } => name is "IsNullOrEmpty" or "IsNullOrWhiteSpace",
+        IPropertyReferenceOperation { Property.Name: var name } => name == "IsCancellationRequested",
+        _ => false,
+    };
+
+    private static bool Null(IOperation value) => value.ConstantValue is { HasValue: true, Value: null };
 
     /// <summary>The unwatched model call whose streamed body (sent with <c>ResponseHeadersRead</c>, or read as a
     /// stream) <paramref name="stream"/> is, else null.</summary>
@@ -476,7 +491,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool? Supposing(IOperation condition, Func<string, bool> matches, MethodScope scope)
     {
         string? Named(IOperation o) => o.Type?.SpecialType != SpecialType.System_String ? null
-            : TextsOf(o, scope).FirstOrDefault(t => t is not null && matches(t));
+            : (o.ConstantValue.HasValue ? new[] { o.ConstantValue.Value as string }
+                : scope.Flow.Values(o).Select(v => v.Constant)).FirstOrDefault(t => t is not null && matches(t));
         // A value compared with a constant is not read further, nor a static test's arguments (IsNullOrEmpty).
         var supposed = condition.DescendantsAndSelf().SelectMany(o => o switch
         {
@@ -494,25 +510,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             o => supposed.FirstOrDefault(c => c.Item1 == o).Item2 ?? Conditions.Unknown);
     }
 
-    /// <summary>The texts a value may hold, as the value flow reads them; a local's read once a method.</summary>
-    private static string?[] TextsOf(IOperation value, MethodScope scope)
-    {
-        string?[] Read() => scope.Flow.Values(value).Select(v => v.Constant).ToArray();
-        return value.ConstantValue.HasValue ? new[] { value.ConstantValue.Value as string }
-            : ValueFlow.Unwrap(value) is ILocalReferenceOperation { Local: var local }
-                ? Texts.GetValue(scope.Flow, _ => new(SymbolEqualityComparer.Default)).GetOrAdd(local, _ => Read())
-                : Read();
-    }
-
     private static bool Logs(IOperation statement) => statement is IExpressionStatementOperation
         { Operation: IInvocationOperation call } && call.TargetMethod.Name.StartsWith("Log", StringComparison.Ordinal);
 
     /// <summary>The unwatched model call whose streamed body the loop reads lines or server-sent events of, else
     /// null.</summary>
-    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => Streams.GetValue(loop,
-        _ => new(ReadStream(loop, scope))).Value;
-
-    private static UpstreamCallSite? ReadStream(ILoopOperation loop, MethodScope scope) => loop.Descendants()
+    private static UpstreamCallSite? StreamOf(ILoopOperation loop, MethodScope scope) => loop.Descendants()
         .SelectMany(o => o is IInvocationOperation { TargetMethod.Name: "ReadLine" or "ReadLineAsync" } read
             && Namespace(read.TargetMethod) == "System.IO" && read.Instance is { } reader && Around(read) == loop
             ? Given(reader, scope).Select(made => ValueFlow.Unwrap(made) is IObjectCreationOperation
