@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
 using System.Threading.Tasks;
 using static TracedLlm.Analyzers.Tests.Verify;
 
@@ -11,6 +13,12 @@ namespace TracedLlm.Analyzers.Tests;
 /// </summary>
 public sealed class SwallowedExceptionMeasuredTests
 {
+    /// <summary>A shape a team must hear: TLLM2004 reported as a warning, where the rule's default is a
+    /// suggestion.</summary>
+    private static DiagnosticResult Heard(int location, string type) =>
+        Diagnostic("TLLM2004", location, SwallowedExceptionTests.Message(type))
+            .WithSeverity(DiagnosticSeverity.Warning);
+
     private const string Usings = "using System.Linq;\nusing Microsoft.Extensions.Logging;\n";
 
     /// <summary>A store's own exceptions and a failure record the team declares.</summary>
@@ -206,7 +214,7 @@ public sealed class SwallowedExceptionMeasuredTests
                     using var answer = await http.GetAsync("http://moderation.internal/check", ct);
                     return answer.IsSuccessStatusCode ? GuardrailVerdict.Allow : GuardrailVerdict.Block("flagged");
                 }
-                {|TLLM2004:catch|} (HttpRequestException)
+                {|#0:catch|} (HttpRequestException)
                 {
                     return GuardrailVerdict.Allow;
                 }
@@ -238,7 +246,40 @@ public sealed class SwallowedExceptionMeasuredTests
             [TracedLlmRoute("POST", "/v1/chat/completions")]
             public static Reply Chat(ChatRequest request) => new() { Text = request.Model };
         }
-        """);
+        """,
+        Heard(0, "System.Net.Http.HttpRequestException"));
+
+    /// <summary>A shape a team must hear takes the severity a team sets for TLLM2004, as the rest of the rule
+    /// does.</summary>
+    /// <remarks>Set to <c>error</c>, a build fails on it (checked with <c>dotnet build</c>); the testing framework
+    /// shows such a diagnostic as a warning made an error, so that row is not here.</remarks>
+    [Theory]
+    [InlineData("suggestion", DiagnosticSeverity.Info)]
+    [InlineData("none", null)]
+    public Task AShapeAWarningByDefaultTakesTheSeverityATeamSets(string set, DiagnosticSeverity? shown) =>
+        DeclaredAsync(Corpus.Header + """
+        internal sealed class Moderation(HttpClient http) : ILlmGuardrail
+        {
+            public string Name => "moderation";
+
+            public GuardrailMode Modes => GuardrailMode.PreCall;
+
+            public async ValueTask<GuardrailVerdict> CheckAsync(GuardrailContext context, CancellationToken ct)
+            {
+                try { return (await http.GetAsync("http://moderation.internal/check", ct)).IsSuccessStatusCode
+                    ? GuardrailVerdict.Allow : GuardrailVerdict.Block("flagged"); }
+                {|#0:catch|} (HttpRequestException) { return GuardrailVerdict.Allow; }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new() { Text = request.Model };
+        }
+        """, $"dotnet_diagnostic.TLLM2004.severity = {set}", shown is { } severity
+            ? new[] { Heard(0, "System.Net.Http.HttpRequestException").WithSeverity(severity) }
+            : System.Array.Empty<DiagnosticResult>());
 
     /// <summary>
     /// A relay helper whose catch turns a failure mid-body into <c>false</c>, after which the request ends as a
@@ -257,7 +298,7 @@ public sealed class SwallowedExceptionMeasuredTests
                 await Relay.CopyAsync(upstream, context);
                 var text = "";
                 try { text = await System.IO.File.ReadAllTextAsync(request.Model!); }
-                {|TLLM2004:catch|} (System.IO.IOException e) { if (e.HResult == 32) { throw; } text = "busy"; }
+                {|#0:catch|} (System.IO.IOException e) { if (e.HResult == 32) { throw; } text = "busy"; }
                 try { text += await System.IO.File.ReadAllTextAsync(request.Model + ".2"); }
                 {|TLLM2007:catch|} (Exception e) { if (e is OperationCanceledException) { throw; } text += "none"; }
                 try { text += await http.GetStringAsync("http://files.internal/" + text); }
@@ -278,13 +319,16 @@ public sealed class SwallowedExceptionMeasuredTests
                     await upstream.Content.CopyToAsync(context.Response.Body);
                     return true;
                 }
-                {|TLLM2004:catch|} (System.IO.IOException)
+                {|#1:catch|} (System.IO.IOException)
                 {
                     return false;
                 }
             }
         }
-        """);
+        """,
+        Heard(0, "System.IO.IOException"), Heard(1, "System.IO.IOException")
+            .WithMessage(SwallowedExceptionTests.Message("System.IO.IOException")
+                + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Relay.CopyAsync)"));
 
     /// <summary>
     /// The client going away: a cancellation filtered on the request's own token (a root's parameter, or a private
@@ -335,6 +379,103 @@ public sealed class SwallowedExceptionMeasuredTests
             }
         }
         """);
+
+    /// <summary>
+    /// The client going away, unfiltered (fresh sets 11, 21 and 23): a cancellation caught where every token the try
+    /// hands a call was given to its method (a route's, a helper's parameter through a local, a linked source made but
+    /// never handed on) and no <c>HttpClient</c> send is reached is not reported; where a timed source's token reaches
+    /// the send, where the send is an <c>HttpClient</c>'s (its own <c>Timeout</c> cancels it too), where a relay reads
+    /// the upstream's body, or where no token reaches a call, it is.
+    /// </summary>
+    [Fact]
+    public Task AnUnfilteredCancellationOfAGivenTokenIsNotReportedATimedOrAbsentOneIs() => AnalyzerAsync(
+        "using Microsoft.Extensions.AI;\n" + Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, IChatClient chat, HttpContext context)
+            {
+                try { return Results.Ok(await Ask.StreamAsync(chat, context.Response, context.RequestAborted)); }
+                catch (OperationCanceledException) { return Results.StatusCode(499); }
+            }
+
+            [TracedLlmRoute("POST", "/v1/completions")]
+            public static async Task<IResult> Complete(ChatRequest request, HttpClient http, HttpContext context,
+                CancellationToken ct)
+            {
+                await Relay.SendAsync(http, request, ct);
+                await Relay.TimedAsync(http, request, ct);
+                await Relay.UntimedAsync(http, request);
+                using var upstream = await http.GetAsync("https://api.openai.com/v1/models", ct);
+                await Relay.CopyAsync(upstream, context.Response, ct);
+                return Results.Ok();
+            }
+        }
+
+        internal static class Ask
+        {
+            public static async Task<string> StreamAsync(IChatClient chat, HttpResponse response, CancellationToken ct)
+            {
+                try
+                {
+                    var token = ct;
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+                    idle.CancelAfter(TimeSpan.FromSeconds(30));
+                    await foreach (var update in {|TLLM2006:chat.GetStreamingResponseAsync("hello")|}
+                        .WithCancellation(token))
+                    {
+                        await response.WriteAsync(update.Text, token);
+                    }
+
+                    return "done";
+                }
+                catch (OperationCanceledException) { return ""; }
+            }
+        }
+
+        internal static class Relay
+        {
+            private const string Api = "https://api.openai.com/v1/chat/completions";
+
+            public static async Task<HttpResponseMessage?> SendAsync(HttpClient http, ChatRequest request,
+                CancellationToken ct)
+            {
+                try { return await {|TLLM2006:http.PostAsJsonAsync(Api, request, ct)|}; }
+                {|#1:catch|} (OperationCanceledException) { return null; }
+            }
+
+            public static async Task<HttpResponseMessage?> TimedAsync(HttpClient http, ChatRequest request,
+                CancellationToken ct)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                idle.CancelAfter(TimeSpan.FromSeconds(30));
+                try { return await {|TLLM2006:http.PostAsJsonAsync(Api, request, idle.Token)|}; }
+                {|#0:catch|} (OperationCanceledException) { return null; }
+            }
+
+            public static async Task<HttpResponseMessage?> UntimedAsync(HttpClient http, ChatRequest request)
+            {
+                try { return await {|TLLM2006:http.PostAsJsonAsync(Api, request)|}; }
+                {|TLLM2004:catch|} (TaskCanceledException) { return null; }
+            }
+
+            // A relay's read of the upstream's body: a cancellation there leaves the client a cut answer.
+            public static async Task<bool> CopyAsync(HttpResponseMessage upstream, HttpResponse response,
+                CancellationToken ct)
+            {
+                try
+                {
+                    await upstream.Content.CopyToAsync(response.Body, ct);
+                    return true;
+                }
+                {|TLLM2007:catch|} (OperationCanceledException) { return false; }
+            }
+        }
+        """,
+        Diagnostic("TLLM2004", 0, SwallowedExceptionTests.Message("System.OperationCanceledException")
+            + " (reached from route 'POST /v1/completions' through Routes.Complete → Relay.TimedAsync)"),
+        Diagnostic("TLLM2004", 1, SwallowedExceptionTests.Message("System.OperationCanceledException")
+            + " (reached from route 'POST /v1/completions' through Routes.Complete → Relay.SendAsync)"));
 
     /// <summary>
     /// A catch only a programming error reaches: the try reads and updates in-memory state through services of

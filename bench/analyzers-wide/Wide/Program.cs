@@ -195,7 +195,7 @@ foreach (var arg in args.Where(a => a is not ("--adopted" or "--reach-only")))
         var binds = finding.Location.SourceTree is { } t && !broken.Contains(t);
         // The tier the finding was decided in (the route's own handler, through calls, through dispatch), and its path in the message.
         var tier = finding.Properties.TryGetValue("Tier", out var decided) ? decided : "?";
-        Console.WriteLine($"   {finding.Id} [{tier}] {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
+        Console.WriteLine($"   {finding.Id} [{tier}]{(finding.Id == "TLLM2004" && !NotAWarningByDefault(finding) ? " (warning)" : "")} {Path.GetRelativePath(Path.GetDirectoryName(folder.Split(',')[0])!, span.Path)}:{span.StartLinePosition.Line + 1}{(binds ? "" : " (file has compile errors)")}: {finding.GetMessage()}");
         if (binds)
         {
             tiers[(finding.Id, tier!)] = tiers.GetValueOrDefault((finding.Id, tier!)) + 1;
@@ -246,8 +246,9 @@ if (!reachOnly && total.Findings == 0 && constructs > 0)
     Console.WriteLine($"   0 findings over {constructs} constructs: a rule fires on at most {100 * (1 - Math.Pow(0.05, 1.0 / constructs)):0.00} % of them (95 %, Clopper-Pearson; rule of three {300.0 / constructs:0.00} %)");
 }
 
-// A finding a build does not report as a warning unless the team asks: TLLM2007 (off by default) and TLLM2004 (a suggestion).
-static bool NotAWarningByDefault(Diagnostic finding) => !finding.Descriptor.IsEnabledByDefault || finding.DefaultSeverity < DiagnosticSeverity.Warning;
+// A finding a build does not report as a warning unless the team asks: TLLM2007 (off by default) and TLLM2004 (a suggestion,
+// but for the shapes a team must hear, which it reports as warnings).
+static bool NotAWarningByDefault(Diagnostic finding) => !finding.Descriptor.IsEnabledByDefault || finding.Severity < DiagnosticSeverity.Warning;
 
 /// <summary>Lines and the constructs the TLLM rules follow, counted per syntax tree.</summary>
 internal sealed class Totals

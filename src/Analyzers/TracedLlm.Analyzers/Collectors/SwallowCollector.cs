@@ -185,10 +185,17 @@ internal sealed partial class SwallowCollector : IFactCollector
         ValueFlow.Steps(operation, root).Select(step => step.Parent is IConditionalOperation conditional
             && conditional.Condition != step.Child ? conditional.Condition : null).OfType<IOperation>();
 
+    /// <summary>The client's going away: a cancellation filtered on the request's token, or caught unfiltered where
+    /// every token the try hands a call is one its method was given and it exchanges nothing over HTTP.</summary>
     private static bool ClientGoesAway(ICatchClauseOperation @catch, MethodScope scope) =>
-        IsCancellation(@catch.ExceptionType, scope.Types) && @catch.Filter is { } filter
-        && ValueFlow.Unwrap(filter) is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } test
-        && test.Instance is { } token && scope.Compilation.IsRequestToken(token, scope.CancellationToken);
+        IsCancellation(@catch.ExceptionType, scope.Types) && (@catch.Filter is { } filter
+            ? ValueFlow.Unwrap(filter) is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } test
+                && test.Instance is { } token && scope.Compilation.IsRequestToken(token, scope.CancellationToken)
+            : @catch.Parent is ITryOperation @try && @try.Body.Descendants().OfType<IArgumentOperation>()
+                .Where(a => a.ArgumentKind == ArgumentKind.Explicit && a.Parameter?.Type.Name == "CancellationToken")
+                .ToList() is { Count: > 0 } tokens && tokens.All(a =>
+                    scope.Compilation.IsRequestToken(a.Value, scope.CancellationToken, given: true))
+                && !scope.Compilation.ExchangesOverHttp(@try.Body));
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);

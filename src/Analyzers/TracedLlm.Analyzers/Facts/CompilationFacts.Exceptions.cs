@@ -97,17 +97,28 @@ internal sealed partial class CompilationFacts
         };
     }
 
+    /// <summary>A send on an <c>HttpClient</c> or a read of a response's content, in <paramref name="operation"/> or a
+    /// method of source it calls (three calls deep): more than its caller may cancel it.</summary>
+    /// <remarks>The client's own <c>Timeout</c>, or a relay cut mid-body, ends it as a cancellation too.</remarks>
+    public bool ExchangesOverHttp(IOperation operation, int depth = 0) => operation.Descendants()
+        .OfType<IInvocationOperation>().Any(call => Collectors.UpstreamCollector.IsHttpSend(call.TargetMethod, Types)
+            || (Types.HttpContent is { } content && call.Instance?.Type is { } type && DerivesFrom(type, content))
+            || (depth < 3 && Body(_compilation, call.TargetMethod) is { } body && ExchangesOverHttp(body, depth + 1)));
+
     /// <summary>The request's own token: <c>RequestAborted</c>, the call's, a root's parameter, or a local or private
     /// method's parameter every write or call gives one (never a linked or timed source's).</summary>
-    public bool IsRequestToken(IOperation token, CancellationToken cancellationToken, int depth = 0) =>
-        ValueFlow.Unwrap(token) switch
+    /// <remarks>With <paramref name="given"/>, any method's parameter: the token its caller hands on.</remarks>
+    public bool IsRequestToken(IOperation token, CancellationToken cancellationToken, int depth = 0,
+        bool given = false) => ValueFlow.Unwrap(token) switch
         {
             IPropertyReferenceOperation { Property: var p } => (p.Name == "CancellationToken" && Same(p.ContainingType,
                 Types.LlmCall)) || p.ToDisplayString() == "Microsoft.AspNetCore.Http.HttpContext.RequestAborted",
             ILocalReferenceOperation local => ValueFlow.Assigned(local.Local, ValueFlow.Root(token).Descendants())
-                .ToList() is { Count: > 0 } values && values.All(v => IsRequestToken(v, cancellationToken, depth)),
+                .ToList() is { Count: > 0 } values
+                && values.All(v => IsRequestToken(v, cancellationToken, depth, given)),
             IParameterReferenceOperation { Parameter: { RefKind: 0, ContainingSymbol: IMethodSymbol m } p } =>
-                IsRoot(m, cancellationToken) || (depth < 3 && m.DeclaredAccessibility == Accessibility.Private
+                (given && m.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction)
+                || IsRoot(m, cancellationToken) || (depth < 3 && m.DeclaredAccessibility == Accessibility.Private
                     && m.ContainingType.GetMembers().OfType<IMethodSymbol>().Select(c => Body(_compilation, c))
                         .OfType<IOperation>().SelectMany(body => body.Descendants()).Where(o =>
                             ((o as IInvocationOperation)?.TargetMethod ?? (o as IMethodReferenceOperation)?.Method)

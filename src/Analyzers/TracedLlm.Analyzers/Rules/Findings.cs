@@ -9,7 +9,15 @@ internal static class Findings
 {
     public static Diagnostic Create(DiagnosticDescriptor descriptor, Location location, FindingPath? path,
         IEnumerable<Location>? additional, ImmutableDictionary<string, string?>? properties, params object[] arguments)
+        => Create((descriptor, descriptor.DefaultSeverity), location, path, additional, properties, arguments);
+
+    /// <summary>A finding shown at <paramref name="rule"/>'s severity, above its descriptor's default where a shape of
+    /// the rule must be heard.</summary>
+    public static Diagnostic Create((DiagnosticDescriptor Descriptor, DiagnosticSeverity Severity) rule,
+        Location location, FindingPath? path, IEnumerable<Location>? additional,
+        ImmutableDictionary<string, string?>? properties, params object[] arguments)
     {
+        var descriptor = rule.Descriptor;
         properties = (properties ?? ImmutableDictionary<string, string?>.Empty).SetItem(DiagnosticIds.TierProperty,
             path?.Tier ?? DiagnosticIds.TierHandler);
         if (path is { Calls.Count: > 0 })
@@ -22,6 +30,7 @@ internal static class Findings
             : path.Describe();
         var locations = (additional ?? Enumerable.Empty<Location>()).Concat(
             path?.Calls ?? Enumerable.Empty<Location>());
-        return Diagnostic.Create(descriptor, location, locations, properties, arguments.Append(suffix).ToArray());
+        return Diagnostic.Create(descriptor, location, rule.Severity, locations, properties,
+            arguments.Append(suffix).ToArray());
     }
 }

@@ -46,8 +46,10 @@ internal static class LocalRules
             var answered =
                 (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
+            // A shape a team must hear is a warning where the rest of TLLM2004 is a suggestion.
             var descriptor = model || answered || swallow.Heard ? swallowed : handled!;
-            report(Findings.Create(descriptor, swallow.Location, path, null, null, swallow.CaughtType));
+            var severity = swallow.Heard ? DiagnosticSeverity.Warning : descriptor.DefaultSeverity;
+            report(Findings.Create((descriptor, severity), swallow.Location, path, null, null, swallow.CaughtType));
         }
     }
 
