@@ -192,33 +192,18 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             bool ReachesModel(IMethodSymbol method, int depth)
             {
                 method = (method.ReducedFrom ?? method).OriginalDefinition;
-                if ((
-                        _facts.Types.UpstreamCall(method) is not null
-                        && !UpstreamCollector.IsHttpSend(method, _facts.Types)
-                    ) || _facts.Types.ModelSdkCall(method))
-                {
-                    return true;
-                }
-
-                // Past the depth, no more than a reading already made.
-                if (modelReach.TryGetValue(method, out var known) || depth > 3)
-                {
-                    return known;
-                }
-
-                modelReach[method] = false;
-                var reaches = false;
-                foreach (var target in _facts.Implementations(method, cancellationToken).Prepend(method))
-                {
-                    reaches |= _methods.TryGetValue(target, out var reached)
-                        && (reached.AttemptClients.Count > 0
-                            || reached.UnscopedUpstreamCalls.Any(site => upstream.IsModelCall(target, site))
-                            || reached.Calls.Any(call =>
-                                call.Callee is IMethodSymbol callee && ReachesModel(callee, depth + 1)));
-                }
-
-                modelReach[method] = reaches;
-                return reaches;
+                // Past the depth, no more than a reading already made; every implementation is read (|, not ||).
+                return (_facts.Types.UpstreamCall(method) is not null
+                        && !UpstreamCollector.IsHttpSend(method, _facts.Types)) || _facts.Types.ModelSdkCall(method)
+                    || (depth > 3 ? modelReach.TryGetValue(method, out var known) && known
+                        : modelReach.GetOrAdd(method, false, _ => _facts.Implementations(method, cancellationToken)
+                            .Prepend(method).Aggregate(false, (reaches, target) => reaches
+                                | (_methods.TryGetValue(target, out var reached)
+                                    && (reached.AttemptClients.Count > 0
+                                        || reached.UnscopedUpstreamCalls.Any(site =>
+                                            upstream.IsModelCall(target, site))
+                                        || reached.Calls.Any(call => call.Callee is IMethodSymbol callee
+                                            && ReachesModel(callee, depth + 1)))))));
             }
 
             bool GivesUpModel(SwallowSite swallow) => swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)

@@ -230,7 +230,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
                 && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
             || (method.Name.StartsWith("Generate", StringComparison.Ordinal)
                 && IsOrImplements(declaredReceiver, EmbeddingGenerator))
-            || (ordinary && IsClientModelResult(Awaited(method.ReturnType)))
+            || (ordinary && new[] { ClientResult, CollectionResult, AsyncCollectionResult, AsyncStreamingResult }
+                .Any(result => result is not null && DerivesFrom(Awaited(method.ReturnType), result)))
             || (ordinary && (method.ContainingType.ContainingNamespace?.ToDisplayString() + ".")
                     .StartsWith("Anthropic.Services.", StringComparison.Ordinal)
                 && (Same(method.ReturnType.OriginalDefinition, TaskOfT)
@@ -255,15 +256,12 @@ internal sealed class WellKnownTypes(Compilation compilation)
     }
 
     /// <summary>T of a <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>, else the type itself.</summary>
-    public ITypeSymbol Awaited(ITypeSymbol type) =>
-        type is INamedTypeSymbol { TypeArguments.Length: 1 } named
-        && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))
-            ? named.TypeArguments[0]
-            : type;
+    public ITypeSymbol Awaited(ITypeSymbol type) => TaskResult(type) ?? type;
 
-    private bool IsClientModelResult(ITypeSymbol type) =>
-        new[] { ClientResult, CollectionResult, AsyncCollectionResult, AsyncStreamingResult }
-            .Any(result => result is not null && DerivesFrom(type, result));
+    /// <summary>T of a <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>, else null.</summary>
+    public ITypeSymbol? TaskResult(ITypeSymbol type) => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
+        && (Same(named.OriginalDefinition, TaskOfT) || Same(named.OriginalDefinition, ValueTaskOfT))
+            ? named.TypeArguments[0] : null;
 
     /// <summary>LlmCall.ExecuteAsync / StreamAsync: their operation runs inside an attempt scope.</summary>
     public bool RunsAttempts(IMethodSymbol method) =>

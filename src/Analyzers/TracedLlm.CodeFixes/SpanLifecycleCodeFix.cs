@@ -58,7 +58,8 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
             }
 
             var name = LocalName(model, statement, Scope(statement), cancellationToken);
-            return Edit(statement, node => UsingLocal((ExpressionStatementSyntax)node, name));
+            return Edit(statement, node =>
+                UsingDeclaration(Started(((ExpressionStatementSyntax)node).Expression), name).WithTriviaFrom(node));
         }
 
         // void Record() => source.StartActivity(...);: a new scope, for a body whose Activity is dropped.
@@ -196,9 +197,6 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
     private static ExpressionSyntax Started(ExpressionSyntax expression) =>
         expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } discard
             ? discard.Right : expression;
-
-    private static LocalDeclarationStatementSyntax UsingLocal(ExpressionStatementSyntax statement, string name) =>
-        UsingDeclaration(Started(statement.Expression), name).WithTriviaFrom(statement);
 
     /// <summary>The member with a block body holding the using local, laid out with the file's line breaks.</summary>
     private static SyntaxNode WithBlockBody(SyntaxNode member, string name, SyntaxTrivia lineBreak)

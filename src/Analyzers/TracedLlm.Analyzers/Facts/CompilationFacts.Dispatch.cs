@@ -39,12 +39,9 @@ internal sealed partial class CompilationFacts
             Dictionary<IMethodSymbol, List<IMethodSymbol>> map)
         {
             var inverted = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-            foreach (var pair in map)
+            foreach (var (declared, implementation) in map.SelectMany(pair => pair.Value, (pair, i) => (pair.Key, i)))
             {
-                foreach (var implementation in pair.Value)
-                {
-                    Add(inverted, implementation, pair.Key);
-                }
+                Add(inverted, implementation, declared);
             }
 
             return inverted;
@@ -93,13 +90,8 @@ internal sealed partial class CompilationFacts
             Dictionary<IMethodSymbol, List<IMethodSymbol>> implementations,
             Dictionary<IMethodSymbol, List<IMethodSymbol>> inherited)
         {
-            foreach (var member in type.GetMembers())
+            foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
             {
-                if (member is not IMethodSymbol method)
-                {
-                    continue;
-                }
-
                 for (var overridden = method.OverriddenMethod;
                     overridden is not null;
                     overridden = overridden.OverriddenMethod)
@@ -116,11 +108,9 @@ internal sealed partial class CompilationFacts
             foreach (var @interface in type.AllInterfaces)
             {
                 var isPolicy = Same(@interface, types.Authenticator) || Same(@interface, types.Guardrail);
-                foreach (var interfaceMember in @interface.GetMembers())
+                foreach (var interfaceMethod in @interface.GetMembers().OfType<IMethodSymbol>())
                 {
-                    if (interfaceMember is not IMethodSymbol interfaceMethod
-                        || type.FindImplementationForInterfaceMember(interfaceMethod)
-                            is not IMethodSymbol implementation)
+                    if (type.FindImplementationForInterfaceMember(interfaceMethod) is not IMethodSymbol implementation)
                     {
                         continue;
                     }

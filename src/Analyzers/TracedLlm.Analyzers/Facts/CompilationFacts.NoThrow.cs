@@ -487,7 +487,7 @@ internal sealed partial class CompilationFacts
             or IInstanceReferenceOperation => true,
             ILiteralOperation literal => literal.ConstantValue is { HasValue: true, Value: not null },
             IInvocationOperation call => call.TargetMethod.ReturnNullableAnnotation == NullableAnnotation.NotAnnotated,
-            IAwaitOperation { Operation: IInvocationOperation call } => TaskResult(call.TargetMethod.ReturnType)
+            IAwaitOperation { Operation: IInvocationOperation call } => Types.TaskResult(call.TargetMethod.ReturnType)
                 is { NullableAnnotation: NullableAnnotation.NotAnnotated },
             IPropertyReferenceOperation property => property.Property.NullableAnnotation
                 == NullableAnnotation.NotAnnotated,
@@ -523,10 +523,6 @@ internal sealed partial class CompilationFacts
         _ => value,
     };
 
-    private ITypeSymbol? TaskResult(ITypeSymbol type) => type is INamedTypeSymbol { TypeArguments.Length: 1 } named
-        && (Same(named.OriginalDefinition, Types.TaskOfT) || Same(named.OriginalDefinition, Types.ValueTaskOfT))
-            ? named.TypeArguments[0] : null;
-
     private bool IsTask(ITypeSymbol type) =>
-        TaskResult(type) is not null || Same(type, Types.Task) || Same(type, Types.ValueTask);
+        Types.TaskResult(type) is not null || Same(type, Types.Task) || Same(type, Types.ValueTask);
 }

@@ -93,16 +93,10 @@ internal sealed partial class CompilationFacts
         _slotNames.Get(() => DefaultSlots.Union(Routes(cancellationToken).Select(route => route.Slot)));
 
     /// <summary>Whether the compilation has a route at all, read without the route table.</summary>
-    public bool HasRoutes(CancellationToken cancellationToken)
-    {
-        if (_declared.Known is { } declared)
-        {
-            return !declared.Routes.IsEmpty;
-        }
-
-        return Decided(ref _hasRoutes,
+    public bool HasRoutes(CancellationToken cancellationToken) => _declared.Known is { } declared
+        ? !declared.Routes.IsEmpty
+        : Decided(ref _hasRoutes,
             () => _candidates.NeedsWholeWalk ? !Routes(cancellationToken).IsEmpty : FindRoute(cancellationToken));
-    }
 
     /// <summary>A yes or no of the whole compilation, by the first caller that asks: <paramref name="known"/> is 0
     /// until then, 1 yes, -1 no.</summary>
@@ -120,22 +114,11 @@ internal sealed partial class CompilationFacts
 
     /// <summary>Whether a method is a root of traced code.</summary>
     /// <remarks>A handler's own attributes; for a policy, which serves every route, whether there is a route.</remarks>
-    public bool IsRoot(ISymbol symbol, CancellationToken cancellationToken)
-    {
-        if (symbol is not IMethodSymbol method)
-        {
-            return false;
-        }
-
-        method = method.OriginalDefinition;
-        if (_roots.TryGetValue(method, out var known))
-        {
-            return !known.IsDefault;
-        }
-
-        return method.PartialDefinitionPart is null && IsPolicy(method, Types) ? HasRoutes(cancellationToken)
-            : !RoutesOfRoot(method, cancellationToken).IsDefault;
-    }
+    public bool IsRoot(ISymbol symbol, CancellationToken cancellationToken) =>
+        symbol is IMethodSymbol { OriginalDefinition: var method }
+        && (_roots.TryGetValue(method, out var known) ? !known.IsDefault
+            : method.PartialDefinitionPart is null && IsPolicy(method, Types) ? HasRoutes(cancellationToken)
+            : !RoutesOfRoot(method, cancellationToken).IsDefault);
 
     /// <summary>The routes a root of traced code serves, or default when the method is no root.</summary>
     public ImmutableArray<TracedRoute> RoutesOfRoot(ISymbol symbol, CancellationToken cancellationToken) =>
@@ -168,25 +151,17 @@ internal sealed partial class CompilationFacts
         return own.Count == 0 ? default : own.OrderBy(r => r.Display, StringComparer.Ordinal).ToImmutableArray();
     }
 
-    private bool FindRoute(CancellationToken cancellationToken)
+    private bool FindRoute(CancellationToken cancellationToken) => _candidates.RouteTrees.Any(tree =>
     {
-        foreach (var tree in _candidates.RouteTrees)
-        {
 // Only the declarations of possible routes are bound, until the first real one: it tells whether a guardrail is traced.
 #pragma warning disable RS1030
-            var model = _compilation.GetSemanticModel(tree);
+        var model = _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-            if (DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken).Any(declaration =>
-                    model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
-                    && (method.PartialDefinitionPart ?? method).GetAttributes()
-                        .Any(a => Same(a.AttributeClass, Types.RouteAttribute))))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        return DeclarationIndex.MethodsWith(tree, _candidates.RouteAttributes, cancellationToken).Any(declaration =>
+            model.GetDeclaredSymbol(declaration, cancellationToken) is IMethodSymbol method
+            && (method.PartialDefinitionPart ?? method).GetAttributes()
+                .Any(a => Same(a.AttributeClass, Types.RouteAttribute)));
+    });
 
     private static bool IsPolicy(IMethodSymbol method, WellKnownTypes types)
     {

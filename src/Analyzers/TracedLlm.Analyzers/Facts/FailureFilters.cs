@@ -28,11 +28,8 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
         IEnumerable<IMethodSymbol> filterMethods, CancellationToken cancellationToken)
     {
         var table = new FailureFilters(compilation, types);
-        var names = new SortedSet<string>(StringComparer.Ordinal) { "LogFailureAsync" };
-        foreach (var method in filterMethods)
-        {
-            names.Add(method.Name);
-        }
+        var names = new SortedSet<string>(filterMethods.Select(m => m.Name).Append("LogFailureAsync"),
+            StringComparer.Ordinal);
 
         var key = string.Join(",", names);
         var filters = new List<FailureFilter>();
@@ -113,26 +110,12 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
     /// <summary>The condition under which a method accepts its exception.</summary>
     /// <remarks>A bool method returns true; any other reaches a failure logger. The filters it calls stay
     /// <see cref="TypePredicate.Call"/>, so a cycle needs no guard.</remarks>
-    public TypePredicate? PredicateOf(IMethodSymbol method)
-    {
-        method = method.OriginalDefinition;
-        if (_predicates.TryGetValue(method, out var known))
-        {
-            return known;
-        }
-
-        TypePredicate? result = null;
-        var exception = method.Parameters.FirstOrDefault(p =>
-            _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
-        if (Body(method) is { } body && exception is not null)
-        {
-            var goal = method.ReturnType.SpecialType == SpecialType.System_Boolean ? FilterGoal.ReturnsTrue
-                : CallsLogger(body) ? FilterGoal.ReachesLogger : FilterGoal.RunsOn;
-            result = new FilterReader(_types, exception, goal).Read(body);
-        }
-
-        return _predicates.GetOrAdd(method, result);
-    }
+    public TypePredicate? PredicateOf(IMethodSymbol method) => _predicates.GetOrAdd(method.OriginalDefinition, m =>
+        m.Parameters.FirstOrDefault(p => _types.Exception is not null && DerivesFrom(p.Type, _types.Exception))
+            is { } exception && Body(m) is { } body
+            ? new FilterReader(_types, exception, m.ReturnType.SpecialType == SpecialType.System_Boolean
+                ? FilterGoal.ReturnsTrue : CallsLogger(body) ? FilterGoal.ReachesLogger : FilterGoal.RunsOn).Read(body)
+            : null);
 
     private TypePredicate CatchPredicate(ICatchClauseOperation @catch)
     {

@@ -73,22 +73,18 @@ internal sealed class SendFlow(MethodScope scope)
             return null;
         }
 
-        if (!_results.TryGetValue(at.Graph, out var result))
+        var result = _results.GetOrAdd(at.Graph, graph =>
         {
-            var compilation = at.Graph.OriginalOperation.SemanticModel!.Compilation;
-            var rule = DiagnosticDescriptors.UnscopedUpstreamCall;
-            var configuration = InterproceduralAnalysisConfiguration.Create(scope.Options, rule, at.Graph, compilation,
+            var compilation = graph.OriginalOperation.SemanticModel!.Compilation;
+            var configuration = InterproceduralAnalysisConfiguration.Create(scope.Options,
+                DiagnosticDescriptors.UnscopedUpstreamCall, graph, compilation,
                 InterproceduralAnalysisKind.ContextSensitive, MaxCallChain, MaxCallChain);
             // Only a helper that returns a client, a request or an address is worth following into.
-            bool Skip(IMethodSymbol method) => !Follows(
-                method.ReturnType is INamedTypeSymbol { Name: "Task" or "ValueTask", TypeArguments.Length: 1 } task
-                    ? task.TypeArguments[0]
-                    : method.ReturnType,
-                scope.Types);
-            _results[at.Graph] = result = PointsToAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, scope.Options,
+            bool Skip(IMethodSymbol method) => !Follows(scope.Types.Awaited(method.ReturnType), scope.Types);
+            return PointsToAnalysis.TryGetOrComputeResult(graph, at.Owner, scope.Options,
                 WellKnownTypeProvider.GetOrCreate(compilation), PointsToAnalysisKind.Complete, configuration,
                 new InterproceduralAnalysisPredicate(Skip, Skip, null), pessimisticAnalysis: false);
-        }
+        });
 
         var values = result is null ? null : at.Operations.Select(o => result[o]).ToList();
         return values is null || values.Any(v => v.Kind != PointsToAbstractValueKind.KnownLocations)

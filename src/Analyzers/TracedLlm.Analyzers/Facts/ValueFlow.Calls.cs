@@ -115,10 +115,9 @@ internal sealed partial class ValueFlow
         target = Unwrap(target);
         switch (target)
         {
-            case IFieldReferenceOperation field when IsInSource(field.Field):
-                return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, field.Field.OriginalDefinition) };
-            case IPropertyReferenceOperation property when IsInSource(property.Property):
-                return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, property.Property.OriginalDefinition) };
+            case IMemberReferenceOperation { Member: IFieldSymbol or IPropertySymbol } member
+                when IsInSource(member.Member):
+                return new[] { new KeyValue(KeyValueKind.DelegateReturn, null, member.Member.OriginalDefinition) };
             case ILocalReferenceOperation delegateLocal:
                 var writes = Writes(delegateLocal.Local);
                 return writes.Count == 0 || writes.Any(w => w is null) || nesting > MaxNesting
