@@ -130,8 +130,15 @@ public sealed class NoThrowReviewTests
     // ----- Controls: the matrix's cells.
     [Fact] public Task Control_OneQuietImplementation() => Silent(Controller(), Impl());
 
+    // A second implementation runs only where the app makes it: each cell that needs one names it (Registered).
     [Fact] public Task Control_SecondImplementationThrows() => Reports(Controller(), Impl(),
+        Impl("await Task.Yield(); throw new IOException(id);", name: "Mirror", more: MirrorRegistered));
+
+    [Fact] public Task Control_SecondImplementationTheAppNeverMakesIsNotFollowed() => Silent(Controller(), Impl(),
         Impl("await Task.Yield(); throw new IOException(id);", name: "Mirror"));
+
+    private const string MirrorRegistered =
+        "internal static class Registered { public static readonly IDownloads Other = new Mirror(); }";
 
     // ----- (1) Dispatch: implementations that can throw.
     [Fact]
@@ -192,6 +199,7 @@ public sealed class NoThrowReviewTests
                 "await Task.Yield(); throw new IOException(id);",
                 modifiers: "async",
                 name: "Mirror",
+                more: MirrorRegistered,
                 signature: "Task<Result> IDownloads.PauseAsync(string id)"));
 
     [Fact]
@@ -217,7 +225,8 @@ public sealed class NoThrowReviewTests
                 + "internal sealed class Cache<T> : IStore<T> { public async Task<T?> LoadAsync(string id) { try { "
                 + "await Task.Yield(); return default; } catch (Exception) { return default; } } }\n"
                 + "internal sealed class Files : IStore<string> { public async Task<string?> LoadAsync(string id) "
-                + "=> await File.ReadAllTextAsync(id); }");
+                + "=> await File.ReadAllTextAsync(id); }\n"
+                + "internal static class Registered { public static readonly IStore<string> Other = new Files(); }");
 
     [Fact]
     public Task Default_InterfaceMethodThrows() =>
@@ -256,7 +265,8 @@ public sealed class NoThrowReviewTests
             Impl(),
             Usings
                 + "internal sealed class Loud : IMeter { public int Measure(string id) => "
-                + "File.ReadAllText(id).Length; }");
+                + "File.ReadAllText(id).Length; }\n"
+                + "internal static class Registered { public static readonly IMeter Other = new Loud(); }");
 
     // ----- (1) Dispatch: implementations the compilation may not hold.
     [Fact]

@@ -281,4 +281,60 @@ public sealed class UnscopedUpstreamFlowTests
         Diagnostic("TLLM2006", 5, Message("IChatClient.GetStreamingResponseAsync")),
         Diagnostic("TLLM2006", 6, Message("IEmbeddingGenerator.GenerateVectorAsync")),
         Diagnostic("TLLM2006", 7, Message("IMessageService.CountTokens")));
+
+    /// <summary>
+    /// Of an interface's implementations, those the app never names outside their own declaration (an SDK's other
+    /// adapter) are not followed where it names some (creates or registers them); where it names none (an assembly
+    /// scan), every one is.
+    /// </summary>
+    [Fact]
+    public Task AnImplementationTheAppNeverNamesIsNotFollowedWhereItNamesAnother() => AnalyzerAsync(
+        Corpus.Header + """
+        internal interface IChat { Task<string> AskAsync(HttpClient http, string prompt); }
+
+        internal interface IScanned { Task<string> AskAsync(HttpClient http, string prompt); }
+
+        internal static class Routes
+        {
+            private static readonly IChat Chat = new CompletionsChat();
+
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<Reply> Ask(ChatRequest request, HttpClient http, IScanned scanned) =>
+                new() { Text = await Chat.AskAsync(http, request.Model!) + await scanned.AskAsync(http, "") };
+        }
+
+        internal sealed class CompletionsChat : IChat
+        {
+            public async Task<string> AskAsync(HttpClient http, string prompt) =>
+                await (await {|#0:http.PostAsync("https://api.openai.com/v1/chat/completions",
+                    new StringContent(prompt))|}).Content.ReadAsStringAsync();
+        }
+
+        internal sealed class ResponsesChat : IChat
+        {
+            public async Task<string> AskAsync(HttpClient http, string prompt) =>
+                await (await http.PostAsync("https://api.openai.com/v1/responses",
+                    new StringContent(prompt))).Content.ReadAsStringAsync();
+        }
+
+        internal sealed class ScannedCompletions : IScanned
+        {
+            public async Task<string> AskAsync(HttpClient http, string prompt) =>
+                await (await {|#1:http.PostAsync("https://api.openai.com/v1/chat/completions",
+                    new StringContent(prompt))|}).Content.ReadAsStringAsync();
+        }
+
+        internal sealed class ScannedResponses : IScanned
+        {
+            public async Task<string> AskAsync(HttpClient http, string prompt) =>
+                await (await {|#2:http.PostAsync("https://api.openai.com/v1/responses",
+                    new StringContent(prompt))|}).Content.ReadAsStringAsync();
+        }
+        """,
+        Diagnostic("TLLM2006", 0,
+            Message("HttpClient.PostAsync", "Routes.Ask → IChat.AskAsync → CompletionsChat.AskAsync")),
+        Diagnostic("TLLM2006", 1,
+            Message("HttpClient.PostAsync", "Routes.Ask → IScanned.AskAsync → ScannedCompletions.AskAsync")),
+        Diagnostic("TLLM2006", 2,
+            Message("HttpClient.PostAsync", "Routes.Ask → IScanned.AskAsync → ScannedResponses.AskAsync")));
 }

@@ -1164,7 +1164,9 @@ internal static class SwallowedExceptionMatrix
             "a catch-all around an awaited interface call whose one implementation catches everything itself, "
             + "a second implementation that throws, and none", Dispatched(more: "@H"), "@H",
             "internal sealed class Mirror : IDownloads { public async Task<Result> PauseAsync(string id) "
-            + "{ await Task.Yield(); throw new NotSupportedException(id); } }", "") with { Sources = Downloads },
+            + "{ await Task.Yield(); throw new NotSupportedException(id); } } "
+            + "internal static class Registered { public static readonly IDownloads Other = new Mirror(); }", "")
+            with { Sources = Downloads },
         Pair(
             "a catch-all around an awaited interface call whose one implementation catches everything itself, "
             + "the action answering Problem() (it reads services), and Ok(result)", Dispatched(answer: "@H"), "@H",

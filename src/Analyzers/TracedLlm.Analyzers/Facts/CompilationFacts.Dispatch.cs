@@ -4,8 +4,30 @@ namespace TracedLlm.Analyzers.Facts;
 internal sealed partial class CompilationFacts
 {
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
-    public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken) =>
-        Of(Dispatched(cancellationToken).Implementations, method);
+    /// <remarks>Of several, where the code names some outside their own declarations (creates or registers them), the
+    /// ones it never names are left out: nothing in the app makes them (an SDK's other adapter).</remarks>
+    public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var all = Of(Dispatched(cancellationToken).Implementations, method);
+        return all.Count > 1 && all.Where(m => Named(m.ContainingType)).ToList() is { Count: > 0 } named
+            && named.Count < all.Count ? named : all;
+    }
+
+    /// <summary>The code names <paramref name="type"/> outside its own declarations.</summary>
+    /// <remarks>One count of every simple name in the compilation, made once, against the type's own
+    /// declarations.</remarks>
+    private bool Named(INamedTypeSymbol type) => _named.GetOrAdd(type, t => _names.Get(() =>
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var name in _compilation.SyntaxTrees.SelectMany(tree => tree.GetRoot().DescendantNodes())
+            .OfType<SimpleNameSyntax>().Select(name => name.Identifier.ValueText))
+        {
+            counts[name] = counts.TryGetValue(name, out var seen) ? seen + 1 : 1;
+        }
+
+        return counts;
+    }).TryGetValue(t.Name, out var all) && all > t.DeclaringSyntaxReferences.Sum(declared => declared.GetSyntax()
+        .DescendantNodes().OfType<SimpleNameSyntax>().Count(name => name.Identifier.ValueText == t.Name)));
 
     /// <summary>The methods a type runs for an interface's <paramref name="method"/> that it inherits from a base not
     /// declaring the interface.</summary>

@@ -38,6 +38,8 @@ internal sealed partial class CompilationFacts
         SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _valueHolders = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _quietMethods = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _named = new(SymbolEqualityComparer.Default);
+    private readonly Once<Dictionary<string, int>> _names = new();
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
