@@ -329,7 +329,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
     }
 
     /// <summary>The type is <paramref name="interface"/> (any construction of it) or implements it.</summary>
-    private static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface) => @interface is not null
+    internal static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface) => @interface is not null
         && (Same(type.OriginalDefinition, @interface) || Implements(type, @interface));
 
     public static bool Implements(ITypeSymbol? type, INamedTypeSymbol @interface) =>

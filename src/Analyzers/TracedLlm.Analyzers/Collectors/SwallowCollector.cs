@@ -185,8 +185,8 @@ internal sealed partial class SwallowCollector : IFactCollector
         ValueFlow.Steps(operation, root).Select(step => step.Parent is IConditionalOperation conditional
             && conditional.Condition != step.Child ? conditional.Condition : null).OfType<IOperation>();
 
-    /// <summary>The client's going away: a cancellation filtered on the request's token, or caught unfiltered where
-    /// every token the try hands a call is one its method was given and it exchanges nothing over HTTP.</summary>
+    /// <summary>The client's going away: a cancellation filtered on the request's token, or unfiltered where only
+    /// given tokens reach calls and nothing is exchanged over HTTP.</summary>
     private static bool ClientGoesAway(ICatchClauseOperation @catch, MethodScope scope) =>
         IsCancellation(@catch.ExceptionType, scope.Types) && (@catch.Filter is { } filter
             ? ValueFlow.Unwrap(filter) is IPropertyReferenceOperation { Property.Name: "IsCancellationRequested" } test
@@ -195,7 +195,7 @@ internal sealed partial class SwallowCollector : IFactCollector
                 .Where(a => a.ArgumentKind == ArgumentKind.Explicit && a.Parameter?.Type.Name == "CancellationToken")
                 .ToList() is { Count: > 0 } tokens && tokens.All(a =>
                     scope.Compilation.IsRequestToken(a.Value, scope.CancellationToken, given: true))
-                && !scope.Compilation.ExchangesOverHttp(@try.Body));
+                && !scope.Compilation.ExchangesOverHttp(@try.Body, scope.CancellationToken));
 
     private static bool IsCancellation(ITypeSymbol type, WellKnownTypes types) =>
         types.OperationCanceledException is { } cancelled && DerivesFrom(type, cancelled);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TracedLlm.Analyzers.Facts;
 
 // Interface and virtual dispatch, and the policies: one walk of every type, at the end of the compilation.
@@ -5,29 +7,44 @@ internal sealed partial class CompilationFacts
 {
     /// <summary>The source implementations and overrides a call to <paramref name="method"/> may dispatch to.</summary>
     /// <remarks>Of several, where the code names some outside their own declarations (creates or registers them), the
-    /// ones it never names are left out: nothing in the app makes them (an SDK's other adapter).</remarks>
+    /// ones it never names are left out: nothing in the app makes them (an SDK's other adapter). Not where the app
+    /// makes types by reflection (an assembly scan, a type activated by name) or a named one wraps another (a
+    /// decorator).</remarks>
     public IReadOnlyList<IMethodSymbol> Implementations(IMethodSymbol method, CancellationToken cancellationToken)
     {
         var all = Of(Dispatched(cancellationToken).Implementations, method);
         return all.Count > 1 && all.Where(m => Named(m.ContainingType)).ToList() is { Count: > 0 } named
-            && named.Count < all.Count ? named : all;
+            && named.Count < all.Count && !Decided(ref _reflective, () => Reflective.Any(name => Mentions(name) > 0))
+            && !named.Any(m => m.ContainingType.InstanceConstructors.SelectMany(c => c.Parameters)
+                .Any(p => Same(p.Type.OriginalDefinition, method.ContainingType.OriginalDefinition))) ? named : all;
     }
 
+    // What an assembly scan or an activation by name calls (reflection, Scrutor).
+    private static readonly string[] Reflective =
+    {
+        "CreateInstance", "GetTypes", "GetExportedTypes", "ExportedTypes", "DefinedTypes", "AddClasses",
+    };
+
+    private static readonly ConditionalWeakTable<SyntaxTree, Dictionary<string, int>> TreeNames = new();
+
     /// <summary>The code names <paramref name="type"/> outside its own declarations.</summary>
-    /// <remarks>One count of every simple name in the compilation, made once, against the type's own
-    /// declarations.</remarks>
-    private bool Named(INamedTypeSymbol type) => _named.GetOrAdd(type, t => _names.Get(() =>
+    private bool Named(INamedTypeSymbol type) => _named.GetOrAdd(type, t => Mentions(t.Name)
+        > t.DeclaringSyntaxReferences.Sum(declared => declared.GetSyntax().DescendantNodes().OfType<SimpleNameSyntax>()
+            .Count(name => name.Identifier.ValueText == t.Name)));
+
+    /// <summary>How many simple names in the compilation are <paramref name="name"/>, counted once per tree (an edit
+    /// counts its own tree again).</summary>
+    private int Mentions(string name) => _compilation.SyntaxTrees.Sum(tree => TreeNames.GetValue(tree, static tree =>
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var name in _compilation.SyntaxTrees.SelectMany(tree => tree.GetRoot().DescendantNodes())
-            .OfType<SimpleNameSyntax>().Select(name => name.Identifier.ValueText))
+        foreach (var text in tree.GetRoot().DescendantNodes().OfType<SimpleNameSyntax>()
+            .Select(simple => simple.Identifier.ValueText))
         {
-            counts[name] = counts.TryGetValue(name, out var seen) ? seen + 1 : 1;
+            counts[text] = counts.TryGetValue(text, out var seen) ? seen + 1 : 1;
         }
 
         return counts;
-    }).TryGetValue(t.Name, out var all) && all > t.DeclaringSyntaxReferences.Sum(declared => declared.GetSyntax()
-        .DescendantNodes().OfType<SimpleNameSyntax>().Count(name => name.Identifier.ValueText == t.Name)));
+    }).TryGetValue(name, out var count) ? count : 0);
 
     /// <summary>The methods a type runs for an interface's <paramref name="method"/> that it inherits from a base not
     /// declaring the interface.</summary>

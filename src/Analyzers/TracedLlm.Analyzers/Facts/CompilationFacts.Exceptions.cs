@@ -97,13 +97,23 @@ internal sealed partial class CompilationFacts
         };
     }
 
-    /// <summary>A send on an <c>HttpClient</c> or a read of a response's content, in <paramref name="operation"/> or a
-    /// method of source it calls (three calls deep): more than its caller may cancel it.</summary>
-    /// <remarks>The client's own <c>Timeout</c>, or a relay cut mid-body, ends it as a cancellation too.</remarks>
-    public bool ExchangesOverHttp(IOperation operation, int depth = 0) => operation.Descendants()
-        .OfType<IInvocationOperation>().Any(call => Collectors.UpstreamCollector.IsHttpSend(call.TargetMethod, Types)
-            || (Types.HttpContent is { } content && call.Instance?.Type is { } type && DerivesFrom(type, content))
-            || (depth < 3 && Body(_compilation, call.TargetMethod) is { } body && ExchangesOverHttp(body, depth + 1)));
+    /// <summary>A send over HTTP with a timeout of its own, or a read of a response's content, in
+    /// <paramref name="operation"/> or what it calls (three calls deep).</summary>
+    /// <remarks>
+    /// Through methods of source, method groups and implementations. An <c>HttpClient</c>'s <c>Timeout</c> and an SDK
+    /// pipeline's network timeout (OpenAI's, Anthropic's) end a send as a cancellation too, as a relay cut mid-body
+    /// does a read; <c>IChatClient</c> is left to what it wraps.
+    /// </remarks>
+    public bool ExchangesOverHttp(IOperation operation, CancellationToken cancellationToken, int depth = 0) =>
+        operation.Descendants().Select(o => (o as IInvocationOperation)?.TargetMethod
+                ?? (o as IMethodReferenceOperation)?.Method).OfType<IMethodSymbol>()
+            .Any(method => Collectors.UpstreamCollector.IsHttpSend(method, Types)
+                || (Types.HttpContent is { } content && DerivesFrom(DeclaredReceiver(method), content))
+                || (Types.UpstreamCall(method) is not null && !new[] { Types.ChatClient, Types.EmbeddingGenerator }
+                    .Any(model => IsOrImplements(DeclaredReceiver(method), model)))
+                || (depth < 3 && (Body(_compilation, method) is { } body ? new[] { body }
+                    : Implementations(method, cancellationToken).Select(i => Body(_compilation, i)))
+                    .OfType<IOperation>().Any(called => ExchangesOverHttp(called, cancellationToken, depth + 1))));
 
     /// <summary>The request's own token: <c>RequestAborted</c>, the call's, a root's parameter, or a local or private
     /// method's parameter every write or call gives one (never a linked or timed source's).</summary>

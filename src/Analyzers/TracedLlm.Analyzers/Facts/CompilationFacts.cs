@@ -39,13 +39,13 @@ internal sealed partial class CompilationFacts
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _valueHolders = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _quietMethods = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _named = new(SymbolEqualityComparer.Default);
-    private readonly Once<Dictionary<string, int>> _names = new();
     private readonly Once<DeclaredRoutes> _declared = new();
     private readonly Once<DeclaredRoutes> _declaredFilters = new();
     private readonly Once<Dispatch> _dispatch = new();
     private int _messageOverridden; // 0 not known yet, 1 a source exception overrides Message, -1 none
     private readonly Once<ImmutableHashSet<string>> _slotNames = new();
     private int _hasRoutes; // 0 not known yet, 1 yes, -1 no
+    private int _reflective; // the same: the code makes types by reflection
 
     private CompilationFacts(Compilation compilation, WellKnownTypes types, DeclaredCandidates candidates,
         Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider? options)
