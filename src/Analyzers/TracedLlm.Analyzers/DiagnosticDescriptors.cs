@@ -32,7 +32,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SpanLifecycleThroughCalls = AtEnd(SpanLifecycle);
 
-    /// <summary>TLLM2004, a suggestion: its measured rate (on docs/diagnostics/TLLM2004.md) is above 10 %.</summary>
+    /// <summary>TLLM2004, a suggestion as measured (above 10 %); its shapes a team must hear are warnings.</summary>
     public static readonly DiagnosticDescriptor SwallowedException = Live(
         DiagnosticIds.SwallowedException, "Exception swallowed in traced code",
         "This catch swallows '{0}' in traced code: rethrow it, throw, or hand it to the failure path "
