@@ -305,28 +305,12 @@ internal sealed class WellKnownTypes(Compilation compilation)
         method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type : method.ContainingType;
 
     /// <summary>A method and every method a call may name to reach it: what it overrides and implements.</summary>
-    public static IEnumerable<IMethodSymbol> SelfAndDeclared(IMethodSymbol method)
-    {
-        yield return method;
-        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
-        {
-            yield return overridden;
-        }
-
-        foreach (var explicitly in method.ExplicitInterfaceImplementations)
-        {
-            yield return explicitly;
-        }
-
-        var type = method.ContainingType;
-        foreach (var member in (type?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
-            .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
-            .Where(m => Same(type!.FindImplementationForInterfaceMember(m)?.OriginalDefinition,
-                method.OriginalDefinition)))
-        {
-            yield return member;
-        }
-    }
+    public static IEnumerable<IMethodSymbol> SelfAndDeclared(IMethodSymbol method) =>
+        Lists.Chain(method, m => m.OverriddenMethod).Concat(method.ExplicitInterfaceImplementations)
+            .Concat((method.ContainingType?.AllInterfaces ?? ImmutableArray<INamedTypeSymbol>.Empty)
+                .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
+                .Where(m => Same(method.ContainingType!.FindImplementationForInterfaceMember(m)?.OriginalDefinition,
+                    method.OriginalDefinition)));
 
     /// <summary>The type is <paramref name="interface"/> (any construction of it) or implements it.</summary>
     internal static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface) => @interface is not null
@@ -350,13 +334,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
     }
 
     /// <summary>The type and its base types, nearest first; none for null.</summary>
-    public static IEnumerable<ITypeSymbol> AndBases(ITypeSymbol? type)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            yield return current;
-        }
-    }
+    public static IEnumerable<ITypeSymbol> AndBases(ITypeSymbol? type) => Lists.Chain(type, t => t.BaseType);
 
     private static INamedTypeSymbol? Get(Compilation compilation, string name) =>
         compilation.GetTypeByMetadataName(name);

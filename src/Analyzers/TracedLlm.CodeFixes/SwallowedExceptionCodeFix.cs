@@ -61,12 +61,8 @@ public sealed class SwallowedExceptionCodeFix()
         }
 
         // A field's initializer has no member to carry the declaration.
-        if (@catch.Ancestors()
-                .FirstOrDefault(n => n
-                        is LocalFunctionStatementSyntax or AccessorDeclarationSyntax or BaseMethodDeclarationSyntax
-                            or PropertyDeclarationSyntax
-                ) is
-            { } member)
+        if (@catch.Ancestors().FirstOrDefault(n => n is LocalFunctionStatementSyntax or AccessorDeclarationSyntax
+                or BaseMethodDeclarationSyntax or PropertyDeclarationSyntax) is { } member)
         {
             edits.Add(new SyntaxEdit("Declare the failure handled by design ([FailureHandledByDesign])", DeclareKey,
                     document.Id, member, Declare));
@@ -138,10 +134,8 @@ public sealed class SwallowedExceptionCodeFix()
                 ILocalSymbol local => (local.Type, 0,
                     Captured(local.ContainingSymbol) && DeclaredBefore(local) && AssignedOnEntry(local)),
                 IParameterSymbol parameter
-                    when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) => (
-                    parameter.Type,
-                    0,
-                    Captured(parameter.ContainingSymbol)),
+                    when functions.Contains(parameter.ContainingSymbol, SymbolEqualityComparer.Default) =>
+                    (parameter.Type, 0, Captured(parameter.ContainingSymbol)),
                 IParameterSymbol parameter => (parameter.Type, 2, instance
                         && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol.ContainingType,
                             member?.ContainingType)

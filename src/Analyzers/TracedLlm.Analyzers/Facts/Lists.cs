@@ -1,8 +1,20 @@
 namespace TracedLlm.Analyzers.Facts;
 
-/// <summary>Dictionaries whose values are made the first time a key is asked, as the indexes here keep them.</summary>
+/// <summary>Dictionaries whose values are made the first time a key is asked, as the indexes here keep them, and
+/// chains of parents.</summary>
 internal static class Lists
 {
+    /// <summary><paramref name="first"/> and each item <paramref name="next"/> gives after it (a parent, a base), up
+    /// to the first null.</summary>
+    public static IEnumerable<T> Chain<T>(T? first, Func<T, T?> next)
+        where T : class
+    {
+        for (var current = first; current is not null; current = next(current))
+        {
+            yield return current;
+        }
+    }
+
     /// <summary>The value <paramref name="key"/> holds, made by <paramref name="make"/> the first time it is
     /// asked.</summary>
     public static TValue GetOrAdd<TKey, TValue>(this Dictionary<TKey, TValue> map, TKey key, Func<TKey, TValue> make)

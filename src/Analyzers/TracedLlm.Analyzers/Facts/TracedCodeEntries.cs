@@ -21,11 +21,8 @@ internal static class TracedCodeEntries
         }
 
         var own = Mark(type, attribute);
-        var mark = own ?? assemblyMark;
-        for (var outer = type.ContainingType; mark is null && outer is not null; outer = outer.ContainingType)
-        {
-            mark = Mark(outer, attribute);
-        }
+        var mark = own ?? assemblyMark ?? Lists.Chain(type.ContainingType, outer => outer.ContainingType)
+            .Select(outer => Mark(outer, attribute)).FirstOrDefault(outerMark => outerMark is not null);
 
         var hosted = types.HostedService is { } service && WellKnownTypes.Implements(type, service);
         foreach (var member in type.GetMembers())

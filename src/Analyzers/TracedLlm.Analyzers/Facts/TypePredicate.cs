@@ -24,8 +24,9 @@ internal abstract class TypePredicate
     public abstract Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
         int depth);
 
-    /// <summary>The types the filter names as accepted, for the message and the code fix.</summary>
-    public abstract IEnumerable<ITypeSymbol> AcceptedTypes();
+    /// <summary>The types the filter names as accepted, for the message and the code fix: none unless it tests
+    /// types.</summary>
+    public virtual IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 
     public abstract string Describe();
 
@@ -64,8 +65,6 @@ internal abstract class TypePredicate
 
         public override Truth Evaluate(ITypeSymbol thrown, bool exact, Func<IMethodSymbol, TypePredicate?> filterOf,
             int depth) => Value;
-
-        public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 
         public override string Describe() => Value switch
         {
@@ -117,8 +116,6 @@ internal abstract class TypePredicate
                 Truth.False => Truth.True,
                 _ => Truth.Maybe,
             };
-
-        public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 
         public override string Describe() => "any type but " + Operand.Describe();
     }
@@ -189,8 +186,6 @@ internal abstract class TypePredicate
             int depth) =>
             depth < TracedCodeAnalyzer.MaxDepth && filterOf(_filter) is { } predicate
                 ? predicate.Evaluate(thrown, exact, filterOf, depth + 1) : Truth.Maybe;
-
-        public override IEnumerable<ITypeSymbol> AcceptedTypes() => Enumerable.Empty<ITypeSymbol>();
 
         public override string Describe() => $"what '{_filter.Name}' accepts";
     }

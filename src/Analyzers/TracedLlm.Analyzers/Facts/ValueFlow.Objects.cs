@@ -65,16 +65,7 @@ internal sealed partial class ValueFlow
 
         // A named element (pair.Key) and ItemN name the same position, ItemN's.
         var name = (element.Field.CorrespondingTupleField ?? element.Field).Name;
-        var index = -1;
-        for (var i = 0; i < type.TupleElements.Length; i++)
-        {
-            if ((type.TupleElements[i].CorrespondingTupleField ?? type.TupleElements[i]).Name == name)
-            {
-                index = i;
-                break;
-            }
-        }
-
+        var index = type.TupleElements.Select(e => (e.CorrespondingTupleField ?? e).Name).ToList().IndexOf(name);
         return index >= 0 && index < literal.Elements.Length ? literal.Elements[index] : null;
     }
 
@@ -157,27 +148,15 @@ internal sealed partial class ValueFlow
             return null;
         }
 
-        foreach (var use in Operations.OfType<ILocalReferenceOperation>())
-        {
-            if (!Same(use.Local, local.Local))
-            {
-                continue;
-            }
-
-            var read = use.Parent switch
+        var onlyRead = Operations.OfType<ILocalReferenceOperation>().Where(use => Same(use.Local, local.Local))
+            .All(use => use.Parent switch
             {
                 IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use
                     && !IsWritten(indexer),
                 IArrayElementReferenceOperation element => element.ArrayReference == use && !IsWritten(element),
                 _ => false,
-            };
-            if (!read)
-            {
-                return null;
-            }
-        }
-
-        return elements;
+            });
+        return onlyRead ? elements : null;
     }
 
     private static bool IsListOrDictionary(ITypeSymbol? type) =>

@@ -31,13 +31,8 @@ internal sealed partial class ValueFlow(
     public ImmutableArray<KeyValue> Returns(IOperation body) => Cap(ReturnsOf(body, 0));
 
     /// <summary>The operations <paramref name="operation"/> is in, innermost first.</summary>
-    public static IEnumerable<IOperation> Ancestors(IOperation operation)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            yield return current;
-        }
-    }
+    public static IEnumerable<IOperation> Ancestors(IOperation operation) =>
+        Lists.Chain(operation.Parent, parent => parent.Parent);
 
     /// <summary>Each step up the tree from <paramref name="operation"/> to <paramref name="root"/> (or the top): the
     /// operation left and its parent.</summary>

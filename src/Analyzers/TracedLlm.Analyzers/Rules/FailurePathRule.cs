@@ -14,15 +14,10 @@ internal static class FailurePathRule
         var position = filter.Location.GetLineSpan();
         var (line, column) = (position.StartLinePosition.Line + 1, position.StartLinePosition.Character + 1);
         var where = $"the failure filter at {System.IO.Path.GetFileName(position.Path)}({line},{column})";
-        var properties = ImmutableDictionary<string, string?>.Empty;
-        if (filter.Accepts.AcceptedTypes()
-                .FirstOrDefault(t =>
-                    t is INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false, SpecialType: SpecialType.None }
-                ) is
-            { } accepted)
-        {
-            properties = properties.Add(DiagnosticIds.AcceptedTypeProperty, accepted.ToDisplayString());
-        }
+        var accepted = filter.Accepts.AcceptedTypes().FirstOrDefault(t =>
+            t is INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false, SpecialType: SpecialType.None });
+        var properties = accepted is null ? null : ImmutableDictionary<string, string?>.Empty
+            .Add(DiagnosticIds.AcceptedTypeProperty, accepted.ToDisplayString());
 
         report(Findings.Create(descriptor, thrown.Location, path, new[] { filter.Location }, properties,
                 thrown.Type.ToDisplayString(), where, filter.Accepts.Describe()));

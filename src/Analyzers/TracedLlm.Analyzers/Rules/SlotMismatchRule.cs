@@ -31,11 +31,9 @@ internal static class SlotMismatchRule
         }
 
         // A mechanical fix exists only when every route reaching this code has one slot.
-        var properties = ImmutableDictionary<string, string?>.Empty;
-        if (routes.Select(r => r.Slot).Distinct().Count() == 1 && disagreeing[0].SlotConstant is not null)
-        {
-            properties = properties.Add(DiagnosticIds.SlotConstantProperty, disagreeing[0].SlotConstant);
-        }
+        var properties = routes.Select(r => r.Slot).Distinct().Count() == 1
+            && disagreeing[0].SlotConstant is { } constant
+                ? ImmutableDictionary<string, string?>.Empty.Add(DiagnosticIds.SlotConstantProperty, constant) : null;
 
         var described = string.Join(", ", disagreeing.Take(3).Select(r => $"{r.Named} (slot '{r.Slot}')"))
             + (disagreeing.Count > 3 ? $" and {disagreeing.Count - 3} more" : string.Empty);

@@ -61,13 +61,8 @@ internal sealed partial class SpanAnalysis
                         && (r.ExceptionType is null || r.ExceptionType.SpecialType == SpecialType.System_Object
                             || Same(r.ExceptionType, ExceptionNamedType))));
 
-        private static IEnumerable<ControlFlowRegion> Regions(BasicBlock block)
-        {
-            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
-            {
-                yield return region;
-            }
-        }
+        private static IEnumerable<ControlFlowRegion> Regions(BasicBlock block) =>
+            Lists.Chain(block.EnclosingRegion, region => region.EnclosingRegion);
 
         /// <summary>A call that may throw on its way out: an awaited call, a call of source code with a throw, a
         /// delegate.</summary>
