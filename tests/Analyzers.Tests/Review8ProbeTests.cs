@@ -35,9 +35,9 @@ public sealed class Review8ProbeTests
             {
                 try
                 {
-                    var completion = await {|TLLM2006:openAi.CompleteChatAsync(
+                    var completion = await {|TLLM2006:{|#0:openAi.CompleteChatAsync(
                         new OpenAI.Chat.ChatMessage[] { OpenAI.Chat.ChatMessage.CreateUserMessage(request.Model!) },
-                        cancellationToken: ct)|};
+                        cancellationToken: ct)|}|};
                     return Results.Ok(completion.Value.Content[0].Text);
                 }
                 {|TLLM2004:catch|} (OperationCanceledException)
@@ -47,7 +47,8 @@ public sealed class Review8ProbeTests
             }
         }
         """,
-        new[] { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly });
+        new[] { typeof(OpenAI.Chat.ChatClient).Assembly, typeof(System.ClientModel.ClientResult).Assembly },
+        Unfinished(0));
 
     /// <summary>
     /// A helper catching a cancellation of the token it is given, where its only caller hands it a linked source's
@@ -77,7 +78,7 @@ public sealed class Review8ProbeTests
             {
                 try
                 {
-                    return (await {|TLLM2006:chat.GetResponseAsync(prompt, cancellationToken: ct)|}).Text;
+                    return (await {|TLLM2006:{|#0:chat.GetResponseAsync(prompt, cancellationToken: ct)|}|}).Text;
                 }
                 catch (OperationCanceledException)
                 {
@@ -85,7 +86,7 @@ public sealed class Review8ProbeTests
                 }
             }
         }
-        """);
+        """, Unfinished(0, " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Ask.OrEmptyAsync)"));
 
     /// <summary>
     /// A resilience helper (Polly's <c>ExecuteAsync(callback, token)</c> shape) given a method group whose body sends

@@ -81,6 +81,86 @@ public sealed class SwallowedExceptionFlowTests
         """, Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException") + " (reached from route 'POST "
             + "/v1/chat/completions' through Routes.Chat → Upstream.Quiet)"));
 
+    /// <summary>A forwarder helper handed the client and path by its routes gives up a model call where one route
+    /// hands it a model's path: its catch is TLLM2004's; the same helper only ever handed other paths is
+    /// TLLM2007's.</summary>
+    /// <remarks>Fresh set 27's shared forwarder: model and model-management paths through one helper.</remarks>
+    [Fact]
+    public Task ACatchInAHelperSharedWithAModelsPathGivesUpTheModelCall() => DeclaredAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/api/chat")]
+            public static async Task<IResult> Chat(HttpContext ctx, IHttpClientFactory factory)
+            {
+                await Forwarder.ForwardAsync(ctx, factory.CreateClient("ollama"), "/api/chat");
+                return Results.Empty;
+            }
+
+            [TracedLlmRoute("DELETE", "/api/delete")]
+            public static async Task<IResult> Delete(HttpContext ctx, IHttpClientFactory factory)
+            {
+                await Forwarder.ForwardAsync(ctx, factory.CreateClient("ollama"), "/api/delete");
+                return Results.Empty;
+            }
+
+            [TracedLlmRoute("GET", "/api/tags")]
+            public static async Task<IResult> Tags(HttpContext ctx, IHttpClientFactory factory)
+            {
+                await Registry.ForwardAsync(ctx, factory.CreateClient("ollama"), "/api/tags");
+                return Results.Empty;
+            }
+        }
+
+        internal static class Forwarder
+        {
+            public static async Task ForwardAsync(HttpContext ctx, HttpClient client, string path)
+            {
+                string text;
+                try
+                {
+                    using var response = await {|#2:client.PostAsync(path, new StringContent("{}"))|};
+                    response.EnsureSuccessStatusCode();
+                    text = await response.Content.ReadAsStringAsync();
+                }
+                {|#0:catch|} (HttpRequestException)
+                {
+                    ctx.Response.StatusCode = 503;
+                    return;
+                }
+
+                await ctx.Response.WriteAsync(text);
+            }
+        }
+
+        internal static class Registry
+        {
+            public static async Task ForwardAsync(HttpContext ctx, HttpClient client, string path)
+            {
+                string text;
+                try
+                {
+                    using var response = await client.PostAsync(path, new StringContent("{}"));
+                    response.EnsureSuccessStatusCode();
+                    text = await response.Content.ReadAsStringAsync();
+                }
+                {|#1:catch|} (HttpRequestException)
+                {
+                    ctx.Response.StatusCode = 503;
+                    return;
+                }
+
+                await ctx.Response.WriteAsync(text);
+            }
+        }
+        """,
+        "dotnet_code_quality.TLLM2006.model_urls = /api/generate|/api/chat",
+        Diagnostic("TLLM2006", 2, UnscopedUpstreamCallTests.Message("HttpClient.PostAsync")
+            + " (reached from route 'POST /api/chat' through Routes.Chat → Forwarder.ForwardAsync)"),
+        Diagnostic("TLLM2004", 0, Message("System.Net.Http.HttpRequestException")
+            + " (reached from route 'DELETE /api/delete' through Routes.Delete → Forwarder.ForwardAsync)"),
+        Diagnostic("TLLM2007", 1, HandledMessage("System.Net.Http.HttpRequestException")
+            + " (reached from route 'GET /api/tags' through Routes.Tags → Registry.ForwardAsync)"));
+
     /// <summary>
     /// A parse probe's catch answers no error and gives up on no model call: no swallow (TLLM2004). The probe reading
     /// that kept it from TLLM2007 too went with issue 68 (bench/analyzers-wide/readings-2026-11-28.md): a parse whose

@@ -46,6 +46,8 @@ public sealed class UnscopedUpstreamCallTests
         Diagnostic("TLLM2006", 2, Message("HttpClient.PostAsJsonAsync")),
         Diagnostic("TLLM2006", 3, Message("IChatClient.GetResponseAsync")
             + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync → "
+            + "Upstream.AskCoreAsync)"),
+        Unfinished(3, " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Upstream.AskAsync → "
             + "Upstream.AskCoreAsync)"));
 
     [Fact]
@@ -160,6 +162,7 @@ public sealed class UnscopedUpstreamCallTests
         Diagnostic("TLLM2006", 0, Message("HttpMessageInvoker.SendAsync")),
         Diagnostic("TLLM2006", 1, Message("IHttpForwarder.SendAsync")),
         Diagnostic("TLLM2006", 2, Message("ChatClient.CompleteChatAsync")),
+        Unfinished(2),
         Diagnostic("TLLM2006", 3, Message("EmbeddingClient.GenerateEmbeddingAsync")),
         Diagnostic("TLLM2006", 4, Message("IMessageService.Create")),
         Diagnostic("TLLM2006", 5, Message("IMessageService.CreateStreaming")),

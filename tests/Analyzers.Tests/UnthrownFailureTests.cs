@@ -381,13 +381,14 @@ public sealed class UnthrownFailureTests
             private static async IAsyncEnumerable<Chunk> InnerAsync()
             {
                 var chat = new OpenAI.Chat.ChatClient("gpt-4o", "key");
-                await foreach (var update in {|TLLM2006:chat.CompleteChatStreamingAsync("hi")|})
+                await foreach (var update in {|TLLM2006:{|#0:chat.CompleteChatStreamingAsync("hi")|}|})
                 {
                     yield return new Chunk { Text = update.ContentUpdate.Count.ToString() };
                 }
             }
         }
-        """), UnthrownFailureMatrix.Libraries);
+        """), UnthrownFailureMatrix.Libraries,
+        Unfinished(0, Through("InnerAsync", "Sdk").Replace("Routes.Chat → ", "Routes.Chat → Sdk.OuterAsync → ")));
 
     private static readonly string HandAnswered = Message(
         "A content-safety check decides the answer outside an ILlmGuardrail",
@@ -912,6 +913,178 @@ public sealed class UnthrownFailureTests
         Diagnostic("TLLM2008", 2, Message("The model call's stream carried an error event",
             "its text is returned as the answer") + Through("SkippedAsync", "Upstream")));
 
+    /// <summary>A model call's success whose body is empty, turned into null for the caller or answered as a success,
+    /// leaves no trace of the failure.</summary>
+    /// <remarks>Fresh set 28's SDK: the status checked, then an empty body answered as null with an error message kept
+    /// aside. Not reported: an empty body thrown on, a blank text that is not a model call's body (a file service's,
+    /// the request's), and a helper every caller throws on the null of.</remarks>
+    [Fact]
+    public Task AModelCallsEmptyBodyTurnedIntoNothingIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpClient http)
+            {
+                if (string.IsNullOrEmpty(request.Model)) { return Results.BadRequest(); }
+                var reply = await Upstream.ChatAsync(http);
+                var thrown = await Upstream.ThrownAsync(http) + await Upstream.FileAsync(http);
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                response.EnsureSuccessStatusCode();
+                var text = await response.Content.ReadAsStringAsync();
+                if ({|#1:string.IsNullOrEmpty(text)|}) { return Results.Ok(new Reply()); }
+                return Results.Ok(new Reply { Text = text + reply?.Text + thrown });
+            }
+        }
+
+        internal static class Upstream
+        {
+            public static string? Error { get; private set; }
+
+            public static async Task<Reply?> ChatAsync(HttpClient http)
+            {
+                var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                if (!response.IsSuccessStatusCode) { throw new UpstreamException((int)response.StatusCode, "failed"); }
+                var content = await response.Content.ReadAsStringAsync();
+                if ({|#0:string.IsNullOrWhiteSpace(content)|})
+                {
+                    Error = "empty response";
+                    return null;
+                }
+
+                return JsonSerializer.Deserialize<Reply>(content);
+            }
+
+            public static async Task<string> ThrownAsync(HttpClient http)
+            {
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                response.EnsureSuccessStatusCode();
+                var content = await response.Content.ReadAsStringAsync();
+                if (string.IsNullOrWhiteSpace(content)) { throw new UpstreamException(502, "The model answered nothing."); }
+                return content;
+            }
+
+            public static async Task<string?> FileAsync(HttpClient http)
+            {
+                using var response = await http.PostAsync("http://files.internal/report", new StringContent("{}"));
+                response.EnsureSuccessStatusCode();
+                var content = await response.Content.ReadAsStringAsync();
+                return string.IsNullOrEmpty(content) ? null : content;
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The model call answered an empty body",
+            "it is turned into null for the caller") + Through("ChatAsync", "Upstream")),
+        Diagnostic("TLLM2008", 1, Message("The model call answered an empty body", "a success is answered")));
+
+    /// <summary>A translating gateway's mapping of finish reasons that turns the provider's content filter into a
+    /// success stop: the client reads a filtered answer as complete.</summary>
+    /// <remarks>Fresh sets 16 and 26 (OpenAI's <c>content_filter</c> mapped to Anthropic's <c>end_turn</c>); a switch
+    /// expression, an SDK enum's case, an or-pattern. Not reported: the filter mapped to a stop that says so
+    /// (<c>refusal</c>), passed through, or a success stop mapped from success reasons only.</remarks>
+    [Fact]
+    public Task AContentFilterMappedToASuccessStopIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request) => new Reply
+            {
+                Text = Stops.ToAnthropic(request.Model) + Stops.FromSdk(default) + Stops.Either(request.Model)
+                    + Stops.Refused(request.Model) + Stops.Passed(request.Model),
+            };
+        }
+
+        internal static class Stops
+        {
+            public static string? ToAnthropic(string? reason) => reason switch
+            {
+                "stop" => "end_turn",
+                "length" => "max_tokens",
+                {|#0:"content_filter" => "end_turn"|},
+                _ => null,
+            };
+
+            public static string FromSdk(OpenAI.Chat.ChatFinishReason reason)
+            {
+                switch (reason)
+                {
+                    case OpenAI.Chat.ChatFinishReason.Length: return "length";
+                    {|#1:case OpenAI.Chat.ChatFinishReason.ContentFilter:|} return "stop";
+                    default: return "stop";
+                }
+            }
+
+            public static string Either(string? reason) => reason switch
+            {
+                {|#2:"stop" or "content_filter" => "stop"|},
+                _ => "length",
+            };
+
+            public static string? Refused(string? reason) => reason switch
+            {
+                "content_filter" => "refusal",
+                "stop" => "end_turn",
+                _ => reason,
+            };
+
+            public static string? Passed(string? reason) => reason switch
+            {
+                "end_turn" => "stop",
+                _ => reason,
+            };
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The model's 'content_filter' stop is mapped to 'end_turn'", Filtered)
+            + Through("ToAnthropic", "Stops")),
+        Diagnostic("TLLM2008", 1, Message("The model's 'content_filter' stop is mapped to 'stop'", Filtered)
+            + Through("FromSdk", "Stops")),
+        Diagnostic("TLLM2008", 2, Message("The model's 'content_filter' stop is mapped to 'stop'", Filtered)
+            + Through("Either", "Stops")));
+
+    private const string Filtered = "a filtered answer reaches the client as complete";
+
+    /// <summary>An SDK's chat call outside an attempt whose text is answered with its finish reason read nowhere: a
+    /// suggestion, since a filtered or cut answer reaches the client and the trace as complete.</summary>
+    /// <remarks>Fresh sets 8, 9, 17 and 28 (the answer built from the text alone). Not reported: the finish reason read,
+    /// the response handed on whole (its caller may read it), a call in an attempt (whose span records why it
+    /// stopped).</remarks>
+    [Fact]
+    public Task AModelCallsFinishReasonNeverReadIsASuggestion() => AnalyzerAsync(
+        "using Microsoft.Extensions.AI;\n" + Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, IChatClient chat,
+                OpenAI.Chat.ChatClient openAi)
+            {
+                var response = await {|TLLM2006:{|#0:chat.GetResponseAsync("hello")|}|};
+                var inside = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (attempt, ct) =>
+                    (await chat.GetResponseAsync("hello", cancellationToken: ct)).Text);
+                var whole = await Whole.AskAsync(chat);
+                return Results.Ok(new Reply { Text = response.Text + inside + await Checked.AskAsync(openAi)
+                    + whole.Messages.Count });
+            }
+        }
+
+        internal static class Checked
+        {
+            public static async Task<string> AskAsync(OpenAI.Chat.ChatClient client)
+            {
+                var completion = (await {|TLLM2006:client.CompleteChatAsync("hello")|}).Value;
+                if (completion.FinishReason == OpenAI.Chat.ChatFinishReason.ContentFilter)
+                {
+                    throw new UpstreamException(502, "The answer was filtered.");
+                }
+
+                return completion.Content[0].Text;
+            }
+        }
+
+        internal static class Whole
+        {
+            public static Task<ChatResponse> AskAsync(IChatClient chat) => {|TLLM2006:chat.GetResponseAsync("hi")|};
+        }
+        """, UnthrownFailureMatrix.Libraries, Unfinished(0));
+
     /// <summary>A failing status turned into null is not reported where every caller throws on the null.</summary>
     /// <remarks>A caller that tries its next model on the null leaves the failure unrecorded: reported above.</remarks>
     [Fact]
@@ -1145,8 +1318,8 @@ public sealed class UnthrownFailureTests
     private static string Failing(string how) => Message("The model call answered a failing status", how);
 
     /// <summary>The nearest sound forms of a helper handed its client are not reported.</summary>
-    /// <remarks>A client registered with <c>AddTracedLlmAttempts()</c>, a helper run only in an attempt, one a caller
-    /// also hands an address no model serves, one that throws on the failing status; a model's address in the helper
+    /// <remarks>A client registered with <c>AddTracedLlmAttempts()</c>, a helper run only in an attempt, one only
+    /// handed an address no model serves, one that throws on the failing status; a model's address in the helper
     /// sent through a registered client it is handed, its failure dropped; a response a helper GETs.</remarks>
     [Fact]
     public Task AFailureInAHelperHandedAnAttemptOrNoModelIsNotReported() => AnalyzerAsync(
@@ -1157,8 +1330,7 @@ public sealed class UnthrownFailureTests
                     await Inside.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
                     return 0;
                 });
-                await Mixed.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
-                await Mixed.AnswerAsync(ctx, http, new(HttpMethod.Post, "http://files.internal/report"));
+                await Files.AnswerAsync(ctx, http, new(HttpMethod.Post, "http://files.internal/report"));
                 await Thrown.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
                 await Registered.TryAsync(factory.CreateClient("llm"));
                 using var profile = await Returning.GetAsync(http, Llm.Url);
@@ -1181,10 +1353,45 @@ public sealed class UnthrownFailureTests
             }
             """)
         + Answering("Inside", "client.SendAsync(message)", "ctx.Response.StatusCode = 502; return;")
-        + Answering("Mixed", "{|TLLM2006:client.SendAsync(message)|}", "ctx.Response.StatusCode = 502; return;")
+        + Answering("Files", "client.SendAsync(message)", "ctx.Response.StatusCode = 502; return;")
         + Answering("Thrown", "{|TLLM2006:client.SendAsync(message)|}",
             "throw new UpstreamException((int)response.StatusCode, \"The model failed.\");"),
         UnthrownFailureMatrix.Libraries);
+
+    /// <summary>A helper handed a model's address by one route and a file service's by another answers the model
+    /// call's failure by hand on the first: reported, with the way the model's address came.</summary>
+    /// <remarks>Fresh set 27's shared forwarder (model and model-management paths through one helper): every caller
+    /// need not send to a model, as TLLM2006 reads the same helper.</remarks>
+    [Fact]
+    public Task AFailureInAHelperSharedWithPathsNoModelServesIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                await Mixed.AnswerAsync(ctx, http, new(HttpMethod.Post, Llm.Url));
+                return Results.Empty;
+            }
+
+            [TracedLlmRoute("POST", "/v1/files")]
+            public static async Task<IResult> Files(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                await Mixed.AnswerAsync(ctx, http, new(HttpMethod.Post, "http://files.internal/report"));
+                return Results.Empty;
+            }
+        }
+
+        internal static class Mixed
+        {
+            public static async Task AnswerAsync(HttpContext ctx, HttpClient client, HttpRequestMessage message)
+            {
+                using var response = await {|TLLM2006:client.SendAsync(message)|};
+                if ({|#0:!response.IsSuccessStatusCode|}) { ctx.Response.StatusCode = 502; return; }
+                await ctx.Response.WriteAsync(await response.Content.ReadAsStringAsync());
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Failing("the response is written by hand") + Through("AnswerAsync", "Mixed")));
 
     /// <summary>A helper that sends with the client and request it is handed, and answers a failing status with
     /// <paramref name="failed"/>.</summary>

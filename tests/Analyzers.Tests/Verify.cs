@@ -205,6 +205,15 @@ internal static class Verify
     private static MetadataReference Reference(Assembly library) =>
         LibraryReferences.GetOrAdd(library, static assembly => MetadataReference.CreateFromFile(assembly.Location));
 
+    /// <summary>TLLM2008's suggestion at an SDK's model call (markup location <c>{|#n:...|}</c>) whose finish reason
+    /// its method never reads, with the route's path (<paramref name="path"/>, as the message ends).</summary>
+    public static DiagnosticResult Unfinished(int location, string path = "") =>
+        new DiagnosticResult("TLLM2008", DiagnosticSeverity.Info).WithLocation(location).WithMessage(
+            "The model call's finish reason is never read, and a filtered or cut answer (content_filter, length) "
+            + "reaches the client and the trace as complete (or make the call an attempt, whose span records why it "
+            + "stopped): no exception carries the failure, so no span, failure logger or error format sees it; throw "
+            + "(an UpstreamException) or record it (LlmCall.RecordHandledFailure)" + path);
+
     /// <summary>A diagnostic at markup location <c>{|#n:...|}</c> with its full message.</summary>
     public static DiagnosticResult Diagnostic(string id, int location, string message) =>
         new DiagnosticResult(id, DefaultSeverity(id)).WithLocation(location).WithMessage(message);

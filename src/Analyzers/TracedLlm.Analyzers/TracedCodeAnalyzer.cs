@@ -206,8 +206,10 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                                             && ReachesModel(callee, depth + 1)))))));
             }
 
-            bool GivesUpModel(SwallowSite swallow) => swallow.GivenUpClients.Any(upstream.AttemptClients.Contains)
-                || swallow.GivenUp.Any(method => ReachesModel(method, 1));
+            // A send whose callers hand it its client or address gives up a model call where one way up is one.
+            bool GivesUpModel(ISymbol at, SwallowSite swallow) => swallow.GivenUpClients
+                .Any(upstream.AttemptClients.Contains) || swallow.GivenUp.Any(method => ReachesModel(method, 1))
+                || (swallow.Waiting is { } waiting && upstream.Unwatched(at, waiting));
 
             // The exception types of source that code creates, for the catches of types only source can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);
@@ -264,7 +266,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     // dispatch.
                     LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
                         DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created, rootAtEnd: true,
-                        answers: Answers, givesUpModel: GivesUpModel,
+                        answers: Answers, givesUpModel: swallow => GivesUpModel(symbol, swallow),
                         holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken));
                     upstream.Report(symbol, facts, root: true, DiagnosticDescriptors.UnscopedUpstreamCallThroughCalls,
                         report);
@@ -295,7 +297,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                     Callers(symbol, use => use.TurnsIntoFailure != false), Callers(symbol, use => use.Detached),
                     facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
-                    givesUpModel: GivesUpModel,
+                    givesUpModel: swallow => GivesUpModel(symbol, swallow),
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
                     intent: _facts.Intent);
                 if (!Callers(symbol, use => use.Detached))

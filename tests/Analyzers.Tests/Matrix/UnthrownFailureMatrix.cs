@@ -345,7 +345,23 @@ internal static class UnthrownFailureMatrix
                 }
 
                 return Results.Empty;
-                """), "@A", "", ".AddTracedLlmAttempts()"));
+                """), "@A", "", ".AddTracedLlmAttempts()"),
+        Pair("a model call's body text tested blank, answered 200 empty, and thrown",
+            Posted("var body = await response.Content.ReadAsStringAsync();\n"
+                + "if ({|TLLM2008:string.IsNullOrWhiteSpace(body)|}) { @H }"),
+            "@H", "return Results.Ok(new Reply());", Throw),
+        Pair("the content filter's finish reason mapped by a switch arm to end_turn, and to refusal",
+            Route("return Results.Ok(new Reply { Text = Stops.Map(request.Model) });", """
+                internal static class Stops
+                {
+                    public static string? Map(string? reason) => reason switch
+                    {
+                        "stop" => "end_turn",
+                        {|TLLM2008:"content_filter" => "@S"|},
+                        _ => reason,
+                    };
+                }
+                """), "@S", "end_turn", "refusal"));
 
     private static IReadOnlyDictionary<string, MatrixCell> WithLibraries(params MatrixCell[] cells) =>
         ByName(cells.Select(cell => cell with { Libraries = Libraries }).ToArray());

@@ -100,7 +100,9 @@ internal sealed partial class SwallowCollector : IFactCollector
                 given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
                 sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
                 handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,
-                FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope)));
+                FailsOpen(@catch, scope) || Relays(@catch, @try, scope) || RethrowsSome(@catch, @try, scope),
+                sends.Where(s => !s.Evident && !(s.Inputs.Parameters.IsEmpty && s.Inputs.Names.IsEmpty)).Select(s =>
+                    (UpstreamCallSite?)new UpstreamCallSite(s.Name, location, false, s.Inputs)).FirstOrDefault()));
     }
 
     /// <summary>What follows the try hands the failure on before anything leaves.</summary>

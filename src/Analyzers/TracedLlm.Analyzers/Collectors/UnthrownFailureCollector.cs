@@ -50,6 +50,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, marker, "The upstream stream can end without its end marker", Empty, loop, false,
                     "the gateway writes one itself after the loop");
                 break;
+            case ISwitchExpressionArmOperation or ISwitchCaseOperation when Filtered(operation) is { } stop:
+                Add(scope, operation is ISwitchCaseOperation c ? c.Clauses[0] : operation,
+                    $"The model's 'content_filter' stop is mapped to '{stop}'", Empty, operation, false,
+                    "a filtered answer reaches the client as complete");
+                break;
             // One finding a send: where its stream is relayed raw, that says more than its status passed on.
             case ISimpleAssignmentOperation or IArgumentOperation when Passed(operation, scope) is { } response
                 && Unwatched(new[] { response }, scope) is { } sent && !scope.Operations.Any(o =>
@@ -65,6 +70,13 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, operation, "The model call's body is relayed with its status unread", Empty, operation,
                     false, OwnAnswer, sent);
                 break;
+            // A judgement more than a statement of the code: a suggestion.
+            case IInvocationOperation call when !scope.InAttemptScope(call) && Unfinished(call, scope) is { } model:
+                Add(scope, call, "The model call's finish reason is never read", Empty, call, false,
+                    "a filtered or cut answer (content_filter, length) reaches the client and the trace as complete "
+                    + "(or make the call an attempt, whose span records why it stopped)",
+                    UpstreamCollector.Site(call, model, scope), suggested: true);
+                break;
         }
     }
 
@@ -72,7 +84,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         var condition = test.Condition;
         var subject = Subject(condition, scope);
-        if (subject is null)
+        var blank = subject is null ? Blank(condition, scope) : null;
+        if (subject is null && blank is null)
         {
             if (Moderated(condition, scope) && (Refuses(test.WhenTrue, scope) || Refuses(test.WhenFalse, scope))
                 && !Implements(scope.Owner.ContainingType, scope.Types.Guardrail!)
@@ -134,21 +147,24 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             "run" => (FailedRuns, "completed"),
             "http" => (FailedStatuses, 200),
             "feature" => (new[] { NotNull }, null),
+            null => (new object[] { "" }, "{}"),
             _ => (new object[] { 1 }, 0),
         };
-        var responses = condition.DescendantsAndSelf().Where(o => Read(o) == "http")
-            .Select(o => ((IPropertyReferenceOperation)o).Instance!).ToList();
-        var sent = subject == "http" ? Unwatched(responses, scope) : null;
-        foreach (var failure in suppose.Failures.Where(_ => sent is not null || subject != "http"
+        var responses = blank is { } text ? new List<IOperation> { text.Response } : condition.DescendantsAndSelf()
+            .Where(o => Read(o) == "http").Select(o => ((IPropertyReferenceOperation)o).Instance!).ToList();
+        var sent = subject is "http" or null ? Unwatched(responses, scope) : null;
+        foreach (var failure in suppose.Failures.Where(_ => sent is not null || subject is not ("http" or null)
             || responses.Any(response => FromModelCall(response, scope, waits: false))))
         {
-            if (Holds(condition, failure) is { } failed && Holds(condition, suppose.Success) is { } ok && failed != ok)
+            if (Holds(condition, failure, blank?.Text) is { } failed
+                && Holds(condition, suppose.Success, blank?.Text) is { } ok && failed != ok)
             {
                 var what = subject switch
                 {
                     "forwarder" => "YARP's forwarder failed (a ForwarderError other than None)",
                     "feature" => "YARP's forwarder failed (IForwarderErrorFeature set)",
                     "http" => "The model call answered a failing status",
+                    null => "The model call answered an empty body",
                     _ => $"The run or response ended '{failure}'",
                 };
                 var branch = failed ? test.WhenTrue : test.WhenFalse;
@@ -168,7 +184,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     /// </remarks>
     private static void Add(MethodScope scope, IOperation tested, string what, IReadOnlyList<IOperation> branch,
         IOperation after, bool whenTrue = false, string? answer = null, UpstreamCallSite? sent = null,
-        bool streamed = false)
+        bool streamed = false, bool suggested = false)
     {
         var function = ValueFlow.NestedFunction(after) ?? scope.Owner as IMethodSymbol;
         var intent = scope.Compilation.Intent;
@@ -187,7 +203,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             ForEachStatementSyntax each ? each.ForEachKeyword : tested.Syntax.GetFirstToken()).GetLocation();
         var fix = after is IConditionalOperation test && branch.Count > 0 ? Fix(test, branch, scope) : null;
         scope.Facts.UnthrownFailures.Add(new UnthrownFailureSite(
-            location, what, how, fix is null ? null : whenTrue, fix?.From, fix?.Thrown, sent));
+            location, what, how, fix is null ? null : whenTrue, fix?.From, fix?.Thrown, sent, suggested));
     }
 
     /// <summary>How the failure's path answers, or null where it hands the failure on or cannot be read.</summary>
@@ -253,6 +269,44 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         function is { ReturnsVoid: true } || (function?.ReturnType is INamedTypeSymbol { IsGenericType: false } task
             && (DerivesFrom(task, scope.Types.Task!) || Same(task, scope.Types.ValueTask)))
             ? "the method ends as if it succeeded" : null;
+
+    /// <summary>A model call's response whose body text the condition tests for emptiness
+    /// (<c>string.IsNullOrWhiteSpace(text)</c>), and the text it reads.</summary>
+    private static (IOperation Response, IOperation Text)? Blank(IOperation condition, MethodScope scope) =>
+        condition.DescendantsAndSelf().OfType<IInvocationOperation>().Where(call => call.Arguments.Length == 1
+            && call.TargetMethod is { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace" } tests
+            && tests.ContainingType.SpecialType == SpecialType.System_String)
+        .Select(call => ValueFlow.Unwrap(call.Arguments[0].Value)).Select(text => Given(text, scope).Select(Sent)
+            .FirstOrDefault() is { TargetMethod.Name: "ReadAsStringAsync", Instance: IPropertyReferenceOperation
+                { Property.Name: "Content", Instance: { } response } } && FromModelCall(response, scope)
+            ? (response, text) : ((IOperation, IOperation)?)null).FirstOrDefault(found => found is not null);
+
+    /// <summary>An SDK's model call whose result has a finish reason (M.E.AI's <c>ChatResponse</c>, OpenAI's
+    /// <c>ChatCompletion</c>, Anthropic's <c>Message</c>, their streamed updates), in a method that reads that result's
+    /// text and no finish reason.</summary>
+    private static ModelCallSite? Unfinished(IInvocationOperation call, MethodScope scope) =>
+        !call.TargetMethod.Locations.Any(l => l.IsInSource) && UpstreamCollector.ModelCall(call, scope) is
+            { Evident: true } model && Finishing(call.Type) is { } result
+        && !scope.Operations.Any(o => o is IMemberReferenceOperation { Member.Name: "FinishReason" or "StopReason" })
+        && scope.Operations.Any(o => o is IPropertyReferenceOperation
+            { Property.Name: "Text" or "Content" or "ContentUpdate", Instance.Type: var type } && Same(type, result))
+            ? model : null;
+
+    /// <summary>A type with a finish reason, or the one a task, result or stream is of.</summary>
+    private static ITypeSymbol? Finishing(ITypeSymbol? type) => type is not INamedTypeSymbol named ? null
+        : named.GetMembers().Any(m => m.Name is "FinishReason" or "StopReason") ? named
+        : named.TypeArguments.Length == 1 ? Finishing(named.TypeArguments[0]) : null;
+
+    /// <summary>The success stop a finish reason's mapping gives the provider's content filter
+    /// (<c>"content_filter" => "end_turn"</c>, <c>case ChatFinishReason.ContentFilter: return "stop";</c>).</summary>
+    private static string? Filtered(IOperation mapping) => (mapping switch
+    {
+        ISwitchExpressionArmOperation arm => (arm.Pattern, arm.Value),
+        ISwitchCaseOperation { Body: { Length: > 0 } body } => (mapping, (body[0] as IReturnOperation)?.ReturnedValue),
+        _ => (mapping, null),
+    }) is (var on, { ConstantValue.Value: string stop }) && stop.ToLowerInvariant() is "stop" or "end_turn"
+        && on.DescendantsAndSelf().Any(o => o.ConstantValue.Value is "content_filter"
+            || o is IMemberReferenceOperation { Member.Name: "ContentFilter" }) ? stop : null;
 
     /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>
     private static string? Subject(IOperation condition, MethodScope scope) => condition.DescendantsAndSelf()
@@ -453,9 +507,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         _ => null,
     };
 
-    /// <summary>Whether the condition holds when the upstream's subject is <paramref name="value"/>.</summary>
-    private static bool? Holds(IOperation condition, object? value) => Conditions.Holds(condition, o => o switch
+    /// <summary>Whether the condition holds when the upstream's subject (or <paramref name="text"/>) is
+    /// <paramref name="value"/>.</summary>
+    private static bool? Holds(IOperation condition, object? value, IOperation? text = null) =>
+        Conditions.Holds(condition, o => o switch
     {
+        _ when o == text => value,
         IMemberReferenceOperation { Member: { IsStatic: true } member }
             when Namespace(member)?.StartsWith("OpenAI.", StringComparison.Ordinal) == true =>
             member.Name.ToLowerInvariant(),

@@ -49,13 +49,16 @@ internal sealed class UpstreamCollector : IFactCollector
         }
         else if (!scope.RunsAsLibraryCallback(invocation))
         {
-            // A container's client: where it comes from decides whether UseTracedLlm() made its calls attempts.
-            var inputs = ServiceClients.Service(call.Receiver, scope.Types) is not null
-                && MethodScope.Receiver(invocation) is { } client ? scope.Sends.Inputs(client) : call.Inputs;
-            var location = invocation.Syntax.GetLocation();
-            scope.Facts.UnscopedUpstreamCalls.Add(new UpstreamCallSite(call.Name, location, call.Evident, inputs));
+            scope.Facts.UnscopedUpstreamCalls.Add(Site(invocation, call, scope));
         }
     }
+
+    /// <summary>The model call as the end of the compilation reads it.</summary>
+    /// <remarks>A container's client: where it comes from decides whether <c>UseTracedLlm()</c> made its calls
+    /// attempts.</remarks>
+    internal static UpstreamCallSite Site(IInvocationOperation invocation, ModelCallSite call, MethodScope scope) =>
+        new(call.Name, invocation.Syntax.GetLocation(), call.Evident, ServiceClients.Service(call.Receiver, scope.Types)
+            is not null && MethodScope.Receiver(invocation) is { } client ? scope.Sends.Inputs(client) : call.Inputs);
 
     /// <summary>A call that may be a model call, named as it is made; null for any other.</summary>
     /// <remarks>An SDK's or a declared one (<see cref="ModelCallSite.Evident"/>), or an HTTP send its inputs may show

@@ -30,7 +30,12 @@ internal static class Conditions
                 return Matches(pattern.Pattern, Value(pattern.Value, valueOf), valueOf);
             case IInvocationOperation { TargetMethod: { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace" } blank } call
                 when blank.ContainingType.SpecialType == SpecialType.System_String && call.Arguments.Length == 1:
-                return Value(call.Arguments[0].Value, valueOf) is null ? true : null;
+                return Value(call.Arguments[0].Value, valueOf) switch
+                {
+                    null => true,
+                    string text => text.Length == 0 || (blank.Name == "IsNullOrWhiteSpace" && text.Trim().Length == 0),
+                    _ => null,
+                };
             case var other:
                 return Value(other, valueOf) as bool?;
         }

@@ -94,21 +94,22 @@ internal readonly record struct SpanProblem(Location Location, string Message, s
 /// <summary>A catch that neither throws nor reports, with what the end of the compilation decides of it.</summary>
 /// <remarks>
 /// <paramref name="Unthrown"/>: the exception types only source creates it waits on; <paramref name="QuietIfHeld"/>:
-/// the dispatched calls it waits on; <paramref name="Heard"/>: a shape a team must hear wherever it is.
+/// the dispatched calls it waits on; <paramref name="Heard"/>: a shape a team must hear wherever it is;
+/// <paramref name="Waiting"/>: a send given up whose callers decide whether it is a model call.
 /// </remarks>
 internal readonly record struct SwallowSite(
     Location Location, string CaughtType, bool ReturnsResult, bool AnswersError, bool GivesUpModel,
     ImmutableArray<IMethodSymbol> AnswerCalls, ImmutableArray<IMethodSymbol> GivenUp,
     ImmutableArray<string> GivenUpClients, bool InBody = false, ImmutableArray<ITypeSymbol> Unthrown = default,
-    ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false);
+    ImmutableArray<IMethodSymbol> QuietIfHeld = default, bool Heard = false, UpstreamCallSite? Waiting = null);
 
 /// <summary>An upstream failure no exception carries, answered on its path the way <paramref name="How"/>
 /// says.</summary>
 /// <remarks>For the code fix: the branch it is in, the first statement a throw replaces, what it throws.
 /// <paramref name="Sent"/>: where the failure is dropped or its send waits for its callers, the send no attempt is
-/// known to watch.</remarks>
-internal readonly record struct UnthrownFailureSite(
-    Location Location, string What, string How, bool? WhenTrue, int? From, string? Thrown, UpstreamCallSite? Sent);
+/// known to watch; <paramref name="Suggested"/>: a judgement reported as a suggestion.</remarks>
+internal readonly record struct UnthrownFailureSite(Location Location, string What, string How, bool? WhenTrue,
+    int? From, string? Thrown, UpstreamCallSite? Sent, bool Suggested = false);
 
 /// <summary>A call whose result the caller uses.</summary>
 /// <remarks>

@@ -66,7 +66,8 @@ internal static class LocalRules
                 .Add(DiagnosticIds.FailureBranchProperty, site.WhenTrue == true ? "true" : "false")
                 .Add(DiagnosticIds.ThrowFromProperty, site.From?.ToString(CultureInfo.InvariantCulture))
                 .Add(DiagnosticIds.ThrownProperty, site.Thrown);
-            report(Findings.Create(descriptor, site.Location, path, null, properties, site.What, site.How));
+            report(Findings.Create((descriptor, site.Suggested ? DiagnosticSeverity.Info : descriptor.DefaultSeverity),
+                site.Location, path, null, properties, site.What, site.How));
         }
     }
 }

@@ -70,10 +70,11 @@ internal sealed class UpstreamCallRule
         }
     }
 
-    /// <summary>TLLM2008's reading of a send: no attempt runs it, and every way up makes it a model call through no
-    /// client registered as attempts.</summary>
+    /// <summary>TLLM2008's reading of a send: no attempt runs it, a way up makes it a model call (a helper shared
+    /// with other paths fails the model's callers too), and none hands it a client registered as attempts.</summary>
     public bool Unwatched(ISymbol method, UpstreamCallSite site) => !_graph.ReachedInsideAttempts(method)
-        && Chains(method, site.Inputs, 0).Take(MaxChains).All(chain => ModelCall(method, site, chain) == true);
+        && Chains(method, site.Inputs, 0).Take(MaxChains).Select(chain => ModelCall(method, site, chain)).ToList()
+            is var ways && ways.Contains(true) && !ways.Contains(null);
 
     /// <summary>Whether the send is a model call given what <paramref name="chain"/> hands it; null where a client
     /// it may use is registered as attempts.</summary>
