@@ -93,18 +93,8 @@ internal sealed class FailureFilters(Compilation compilation, WellKnownTypes typ
         var marked = _types.IsFailureFilterMethod(method);
         var exception = method.Parameters.FirstOrDefault(p =>
             _types.Exception is not null && DerivesFrom(p.Type, _types.Exception));
-        if (!marked && exception is null)
-        {
-            return null;
-        }
-
-        var body = Body(method);
-        if (body is null || (!marked && !CallsLogger(body)))
-        {
-            return null;
-        }
-
-        return PredicateOf(method);
+        return (!marked && exception is null) || Body(method) is not { } body || (!marked && !CallsLogger(body))
+            ? null : PredicateOf(method);
     }
 
     /// <summary>The condition under which a method accepts its exception.</summary>
