@@ -198,6 +198,60 @@ public sealed class SwallowedExceptionMeasuredTests
         }
         """);
 
+    /// <summary>The catches of a method only a <c>Task.Run</c> lambda calls, its task kept in a field or discarded: no
+    /// request waits for them. The same method awaited by a route is reported.</summary>
+    /// <remarks>Fresh set 29 (tuning evidence): a location service's background embedding job, started when the
+    /// catalog loads, reached from a route through the service's interface.</remarks>
+    [Fact]
+    public Task CatchesOfAMethodOnlyABackgroundTaskRunsAreNotReported() => AnalyzerAsync(Corpus.Header + """
+        internal interface ICatalog { Task LoadAsync(string path); Task IndexAsync(string path); }
+
+        internal sealed class Catalog : ICatalog
+        {
+            private Task? _job;
+
+            public Task LoadAsync(string path)
+            {
+                _job = Task.Run(() => BuildAsync(path));
+                _ = Task.Run(async () => await RefreshAsync(path));
+                return Task.CompletedTask;
+            }
+
+            public Task IndexAsync(string path) => AwaitedAsync(path);
+
+            private static async Task BuildAsync(string path)
+            {
+                try { await System.IO.File.WriteAllTextAsync(path, "index"); }
+                catch (System.IO.IOException) { }
+            }
+
+            private static async Task RefreshAsync(string path)
+            {
+                try { await System.IO.File.WriteAllTextAsync(path, "refresh"); }
+                catch (System.IO.IOException) { }
+            }
+
+            private static async Task AwaitedAsync(string path)
+            {
+                try { await System.IO.File.WriteAllTextAsync(path, "awaited"); }
+                {|#0:catch|} (System.IO.IOException) { }
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, ICatalog catalog)
+            {
+                await catalog.LoadAsync(request.Model!);
+                await catalog.IndexAsync(request.Model!);
+                return Results.Text("loaded");
+            }
+        }
+        """, Diagnostic("TLLM2007", 0, SwallowedExceptionTests.HandledMessage("System.IO.IOException")
+            + " (reached from route 'POST /v1/chat/completions' through Routes.Chat → ICatalog.IndexAsync → "
+            + "Catalog.IndexAsync → Catalog.AwaitedAsync)"));
+
     /// <summary>A guardrail whose check fails and that allows the request: the trace says it passed.</summary>
     [Fact]
     public Task AGuardrailThatFailsOpenIsReported() => AnalyzerAsync(Corpus.Header + """

@@ -28,7 +28,7 @@ internal sealed partial class SwallowCollector : IFactCollector
                 when invocation.TargetMethod.Locations.Any(l => l.IsInSource) && !invocation.TargetMethod.ReturnsVoid:
                 scope.Facts.ResultUses.Add(
                     new ResultUse(invocation.TargetMethod.OriginalDefinition, TurnsIntoFailure(invocation, scope),
-                        IsDiscardedTask(invocation, scope.Types)));
+                        IsDiscardedTask(invocation, scope.Types) || InDetachedTask(invocation, scope.Types)));
                 break;
         }
     }
