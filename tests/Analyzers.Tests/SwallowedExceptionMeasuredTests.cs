@@ -198,8 +198,8 @@ public sealed class SwallowedExceptionMeasuredTests
         }
         """);
 
-    /// <summary>The catches of a method only a <c>Task.Run</c> lambda calls, its task kept in a field or discarded: no
-    /// request waits for them. The same method awaited by a route is reported.</summary>
+    /// <summary>The catches of a method only a <c>Task.Run</c> lambda calls, its task kept in a field or discarded,
+    /// and of the methods it awaits: no request waits for them. A method a route awaits is reported.</summary>
     /// <remarks>Fresh set 29 (tuning evidence): a location service's background embedding job, started when the
     /// catalog loads, reached from a route through the service's interface.</remarks>
     [Fact]
@@ -222,6 +222,13 @@ public sealed class SwallowedExceptionMeasuredTests
             private static async Task BuildAsync(string path)
             {
                 try { await System.IO.File.WriteAllTextAsync(path, "index"); }
+                catch (System.IO.IOException) { }
+                await BatchAsync(path);
+            }
+
+            private static async Task BatchAsync(string path)
+            {
+                try { await System.IO.File.WriteAllTextAsync(path, "batch"); }
                 catch (System.IO.IOException) { }
             }
 

@@ -164,6 +164,10 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             List<(ISymbol Caller, CallEdge Edge)> CallsOf(ISymbol method) =>
                 Declarations(method, cancellationToken).SelectMany(declared => callSites.Value[declared]).ToList();
 
+            // No request waits: every caller discards the task, or is itself run only so (two calls up).
+            bool Detached(ISymbol method, int depth) => Callers(method, use => use.Detached) || (depth < 2
+                && CallsOf(method) is { Count: > 0 } calls && calls.All(call => Detached(call.Caller, depth + 1)));
+
             // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
             // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that
             // holds, a few calls up. A root of traced code never holds.
@@ -295,12 +299,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
 
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
                     DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
-                    Callers(symbol, use => use.TurnsIntoFailure != false), Callers(symbol, use => use.Detached),
+                    Callers(symbol, use => use.TurnsIntoFailure != false), Detached(symbol, 0),
                     facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
                     givesUpModel: swallow => GivesUpModel(symbol, swallow),
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
                     intent: _facts.Intent);
-                if (!Callers(symbol, use => use.Detached))
+                if (!Detached(symbol, 0))
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
                         site => site.Sent is not { } sent || (graph.ReachedOutsideAttempts(symbol)
