@@ -297,14 +297,15 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
+                var detached = (facts.Swallows.Count > 0 || facts.UnthrownFailures.Count > 0) && Detached(symbol, 0);
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
                     DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
-                    Callers(symbol, use => use.TurnsIntoFailure != false), Detached(symbol, 0),
+                    Callers(symbol, use => use.TurnsIntoFailure != false), detached,
                     facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
                     givesUpModel: swallow => GivesUpModel(symbol, swallow),
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
                     intent: _facts.Intent);
-                if (!Detached(symbol, 0))
+                if (!detached)
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
                         site => site.Sent is not { } sent || (graph.ReachedOutsideAttempts(symbol)

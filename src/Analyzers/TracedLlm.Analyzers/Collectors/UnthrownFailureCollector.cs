@@ -71,7 +71,7 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     false, OwnAnswer, sent);
                 break;
             // A judgement more than a statement of the code: a suggestion.
-            case IInvocationOperation call when !scope.InAttemptScope(call) && Unfinished(call, scope) is { } model:
+            case IInvocationOperation call when Unfinished(call, scope) is { } model && !scope.InAttemptScope(call):
                 Add(scope, call, "The model call's finish reason is never read", Empty, call, false,
                     "a filtered or cut answer (content_filter, length) reaches the client and the trace as complete "
                     + "(or make the call an attempt, whose span records why it stopped)",
