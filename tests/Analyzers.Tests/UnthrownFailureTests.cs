@@ -959,7 +959,7 @@ public sealed class UnthrownFailureTests
                 using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
                 response.EnsureSuccessStatusCode();
                 var content = await response.Content.ReadAsStringAsync();
-                if (string.IsNullOrWhiteSpace(content)) { throw new UpstreamException(502, "The model answered nothing."); }
+                if (string.IsNullOrWhiteSpace(content)) { throw new UpstreamException(502, "Nothing answered."); }
                 return content;
             }
 
@@ -1044,8 +1044,8 @@ public sealed class UnthrownFailureTests
 
     /// <summary>An SDK's chat call outside an attempt whose text is answered with its finish reason read nowhere: a
     /// suggestion, since a filtered or cut answer reaches the client and the trace as complete.</summary>
-    /// <remarks>Fresh sets 8, 9, 17 and 28 (the answer built from the text alone). Not reported: the finish reason read,
-    /// the response handed on whole (its caller may read it), a call in an attempt (whose span records why it
+    /// <remarks>Fresh sets 8, 9, 17 and 28 (the answer built from the text alone). Not reported: the finish reason
+    /// read, the response handed on whole (its caller may read it), a call in an attempt (whose span records why it
     /// stopped).</remarks>
     [Fact]
     public Task AModelCallsFinishReasonNeverReadIsASuggestion() => AnalyzerAsync(

@@ -281,9 +281,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 { Property.Name: "Content", Instance: { } response } } && FromModelCall(response, scope)
             ? (response, text) : ((IOperation, IOperation)?)null).FirstOrDefault(found => found is not null);
 
-    /// <summary>An SDK's model call whose result has a finish reason (M.E.AI's <c>ChatResponse</c>, OpenAI's
-    /// <c>ChatCompletion</c>, Anthropic's <c>Message</c>, their streamed updates), in a method that reads that result's
-    /// text and no finish reason.</summary>
+    /// <summary>An SDK's model call whose result's text the method reads, and no finish reason.</summary>
+    /// <remarks>M.E.AI's <c>ChatResponse</c>, OpenAI's <c>ChatCompletion</c>, Anthropic's <c>Message</c>, their
+    /// streamed updates.</remarks>
     private static ModelCallSite? Unfinished(IInvocationOperation call, MethodScope scope) =>
         !call.TargetMethod.Locations.Any(l => l.IsInSource) && UpstreamCollector.ModelCall(call, scope) is
             { Evident: true } model && Finishing(call.Type) is { } result

@@ -70,8 +70,9 @@ internal sealed class UpstreamCallRule
         }
     }
 
-    /// <summary>TLLM2008's reading of a send: no attempt runs it, a way up makes it a model call (a helper shared
-    /// with other paths fails the model's callers too), and none hands it a client registered as attempts.</summary>
+    /// <summary>TLLM2008's reading of a send: no attempt runs it, a way up makes it a model call, and none hands it
+    /// a client registered as attempts.</summary>
+    /// <remarks>A helper shared with other paths fails the model's callers too.</remarks>
     public bool Unwatched(ISymbol method, UpstreamCallSite site) => !_graph.ReachedInsideAttempts(method)
         && Chains(method, site.Inputs, 0).Take(MaxChains).Select(chain => ModelCall(method, site, chain)).ToList()
             is var ways && ways.Contains(true) && !ways.Contains(null);
