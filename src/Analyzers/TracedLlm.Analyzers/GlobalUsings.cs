@@ -15,3 +15,5 @@ global using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow;
 global using Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.PointsToAnalysis;
 global using SpanData = Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.DictionaryAnalysisData<
     Microsoft.CodeAnalysis.FlowAnalysis.DataFlow.AbstractLocation, TracedLlm.Analyzers.Facts.SpanFlow.SpanState>;
+global using System.Collections.Concurrent;
+global using Microsoft.CodeAnalysis.Diagnostics;

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.CodeAnalysis.Diagnostics;
 using TracedLlm.Analyzers.Collectors;
 using TracedLlm.Analyzers.Rules;
 

@@ -9,3 +9,4 @@ global using Microsoft.CodeAnalysis.CodeFixes;
 global using Microsoft.CodeAnalysis.CSharp;
 global using Microsoft.CodeAnalysis.CSharp.Syntax;
 global using static TracedLlm.Analyzers.WellKnownTypes;
+global using System.Composition;

@@ -1,5 +1,3 @@
-using System.Composition;
-
 namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2005: moves the route's gateway metadata to the <c>litellm_metadata</c> slot.</summary>

@@ -1,5 +1,3 @@
-using System.Composition;
-
 namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2001: replaces the hard-coded slot key with the generated constant of the route that reaches

@@ -1,5 +1,3 @@
-using System.Composition;
-
 namespace TracedLlm.CodeFixes;
 
 /// <summary>TLLM2009: answers a body asking for a stream with the handler's JSON (<c>IgnoreStream =

@@ -1,4 +1,3 @@
-using System.Composition;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 

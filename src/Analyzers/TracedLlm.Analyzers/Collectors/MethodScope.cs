@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.Diagnostics;
-
 namespace TracedLlm.Analyzers.Collectors;
 
 /// <summary>One operation block being read: its owner, operations, value flow, and the facts collectors fill.</summary>

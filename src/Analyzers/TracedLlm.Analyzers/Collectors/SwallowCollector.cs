@@ -204,11 +204,23 @@ internal sealed partial class SwallowCollector : IFactCollector
 
     /// <summary>In a lambda handed to <c>Task.Run</c> whose task is discarded or kept: the request never
     /// waits.</summary>
+    /// <remarks>Unless the method awaits the kept task, or reads after the start an object the lambda was handed (a
+    /// channel it fills; not a text): the request may wait on the work.</remarks>
     private static bool InDetachedTask(IOperation operation, WellKnownTypes types) => ValueFlow.Ancestors(operation)
         .Any(current => current is IAnonymousFunctionOperation lambda && Started(lambda) is { } start
             && DerivesFrom(start.Type, types.Task!)
             && ValueFlow.Outer(start).Parent is IExpressionStatementOperation or ISimpleAssignmentOperation
-                { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation });
+                { Target: IDiscardOperation or IFieldReferenceOperation or IPropertyReferenceOperation }
+            && !ValueFlow.Ancestors(start).Last().Descendants().Any(o => o.Syntax.SpanStart > start.Syntax.Span.End
+                && (o is IAwaitOperation { Operation: IMemberReferenceOperation awaited } && Same(awaited.Member,
+                    (ValueFlow.Outer(start).Parent as ISimpleAssignmentOperation)?.Target is IMemberReferenceOperation
+                        kept ? kept.Member : null) || (Handed(o) is { } symbol
+                    && lambda.Descendants().Any(h => Same(Handed(h), symbol))))));
+
+    private static ISymbol? Handed(IOperation operation) => operation is ILocalReferenceOperation or
+        IParameterReferenceOperation && operation.Type is { IsReferenceType: true, SpecialType: not
+            SpecialType.System_String } ? (operation as ILocalReferenceOperation)?.Local
+        ?? (ISymbol?)(operation as IParameterReferenceOperation)?.Parameter : null;
 
     private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
         ValueFlow.Outer(lambda).Parent is IArgumentOperation

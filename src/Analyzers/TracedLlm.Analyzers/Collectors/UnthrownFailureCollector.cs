@@ -287,7 +287,10 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static ModelCallSite? Unfinished(IInvocationOperation call, MethodScope scope) =>
         !call.TargetMethod.Locations.Any(l => l.IsInSource) && UpstreamCollector.ModelCall(call, scope) is
             { Evident: true } model && Finishing(call.Type) is { } result
-        && !scope.Operations.Any(o => o is IMemberReferenceOperation { Member.Name: "FinishReason" or "StopReason" })
+        && !scope.Operations.Any(o => o is IMemberReferenceOperation { Member.Name: "FinishReason" or "StopReason" }
+            || (o is IArgumentOperation or IReturnOperation && Same(ValueFlow.Unwrap(o switch
+                { IArgumentOperation a => a.Value, IReturnOperation { ReturnedValue: { } r } => r, _ => o }).Type,
+                result)))
         && scope.Operations.Any(o => o is IPropertyReferenceOperation
             { Property.Name: "Text" or "Content" or "ContentUpdate", Instance.Type: var type } && Same(type, result))
             ? model : null;
@@ -305,7 +308,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         ISwitchCaseOperation { Body: { Length: > 0 } body } => (mapping, (body[0] as IReturnOperation)?.ReturnedValue),
         _ => (mapping, null),
     }) is (var on, { ConstantValue.Value: string stop }) && stop.ToLowerInvariant() is "stop" or "end_turn"
-        && on.DescendantsAndSelf().Any(o => o.ConstantValue.Value is "content_filter"
+        && !on.DescendantsAndSelf().Any(o => o is INegatedPatternOperation or IBinaryOperation
+            { OperatorKind: BinaryOperatorKind.NotEquals }) && on.DescendantsAndSelf().Any(o => o.ConstantValue.Value
+            is "content_filter"
             || o is IMemberReferenceOperation { Member.Name: "ContentFilter" }) ? stop : null;
 
     /// <summary>What the condition tests: <c>forwarder</c>, <c>feature</c>, <c>http</c>, <c>run</c>.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>The one walk of the call graph, from every root of traced code, that every cross-method rule

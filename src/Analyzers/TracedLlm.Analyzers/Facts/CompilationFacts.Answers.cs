@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace TracedLlm.Analyzers.Facts;
 
 // TLLM2004 and TLLM2007 part at a catch that answers the request with an error itself or gives up on a model call.

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace TracedLlm.Analyzers.Facts;
 
 // Code the language runs without a call written for it: an object's initializers, the Dispose a `using` runs.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers.Facts;

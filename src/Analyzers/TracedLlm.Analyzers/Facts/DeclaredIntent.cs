@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.CodeAnalysis.Diagnostics;
-
 namespace TracedLlm.Analyzers.Facts;
 
 /// <summary>What the adopting team declares where code cannot show it, the ways .NET analyzers take it.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace TracedLlm.Analyzers.Rules;
 
 /// <summary>Resolves the references in key values at the end of the compilation.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.CodeAnalysis.Diagnostics;
 using TracedLlm.Generators;
 
 namespace TracedLlm.Analyzers;

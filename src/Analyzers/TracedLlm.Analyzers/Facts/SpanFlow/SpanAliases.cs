@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
 /// <summary>Locations that are one span: a fluent call's result and its receiver, a pattern's local and its

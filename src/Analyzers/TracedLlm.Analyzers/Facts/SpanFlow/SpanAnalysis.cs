@@ -1,5 +1,4 @@
 using Analyzer.Utilities;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace TracedLlm.Analyzers.Facts.SpanFlow;
 
