@@ -86,7 +86,8 @@ public sealed class Review8ProbeTests
                 }
             }
         }
-        """, Unfinished(0, " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Ask.OrEmptyAsync)"));
+        """,
+        Unfinished(0, " (reached from route 'POST /v1/chat/completions' through Routes.Chat → Ask.OrEmptyAsync)"));
 
     /// <summary>
     /// A resilience helper (Polly's <c>ExecuteAsync(callback, token)</c> shape) given a method group whose body sends

@@ -217,10 +217,9 @@ internal sealed partial class SwallowCollector : IFactCollector
                         kept ? kept.Member : null) || (Handed(o) is { } symbol
                     && lambda.Descendants().Any(h => Same(Handed(h), symbol))))));
 
-    private static ISymbol? Handed(IOperation operation) => operation is ILocalReferenceOperation or
-        IParameterReferenceOperation && operation.Type is { IsReferenceType: true, SpecialType: not
-            SpecialType.System_String } ? (operation as ILocalReferenceOperation)?.Local
-        ?? (ISymbol?)(operation as IParameterReferenceOperation)?.Parameter : null;
+    /// <summary>A local or parameter holding an object work can fill (a channel; not a text).</summary>
+    private static ISymbol? Handed(IOperation operation) => operation.Type is
+        { IsReferenceType: true, SpecialType: not SpecialType.System_String } ? Symbol(operation) : null;
 
     private static IInvocationOperation? Started(IAnonymousFunctionOperation lambda) =>
         ValueFlow.Outer(lambda).Parent is IArgumentOperation
