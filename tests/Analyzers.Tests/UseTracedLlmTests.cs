@@ -15,13 +15,13 @@ namespace TracedLlm.Analyzers.Tests;
 public sealed class UseTracedLlmTests
 {
     /// <summary>Microsoft.Extensions.AI's builders and TracedLlm.Extensions.AI's <c>UseTracedLlm()</c>.</summary>
-    private static readonly Assembly[] Libraries =
+    internal static readonly Assembly[] Libraries =
     {
         typeof(Microsoft.Extensions.AI.ChatClientBuilder).Assembly,
         typeof(Microsoft.Extensions.AI.TracedLlmChatClientBuilderExtensions).Assembly,
     };
 
-    private const string Usings = """
+    internal const string Usings = """
         using Microsoft.Extensions.AI;
         using Microsoft.Extensions.DependencyInjection;
 
@@ -226,18 +226,6 @@ public sealed class UseTracedLlmTests
             UnscopedUpstreamCallTests.Message("IChatClient.GetResponseAsync")
             + " (reached from traced code 'ChatService.AskAsync' through ChatService.AskAsync)"),
         Unfinished(0, " (reached from traced code 'ChatService.AskAsync' through ChatService.AskAsync)"));
-
-    /// <summary>The source with its <c>@n...@</c> marks as markup (<paramref name="markup"/>) or left out.</summary>
-    private static string Marked(string source, bool markup)
-    {
-        for (var n = 0; n < 10; n++)
-        {
-            source = source.Replace($"@{n}", markup ? $"{{|#{n}:" : string.Empty, System.StringComparison.Ordinal);
-        }
-
-        return source.Replace("@;", markup ? "|};" : ";", System.StringComparison.Ordinal)
-            .Replace("@)", markup ? "|})" : ")", System.StringComparison.Ordinal);
-    }
 
     /// <summary>The library as its own project, referenced by the API project that registers the client.</summary>
     private static Task AcrossProjectsAsync(string? editorConfig, string library, params DiagnosticResult[] expected)

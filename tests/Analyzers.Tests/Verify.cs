@@ -205,6 +205,18 @@ internal static class Verify
     private static MetadataReference Reference(Assembly library) =>
         LibraryReferences.GetOrAdd(library, static assembly => MetadataReference.CreateFromFile(assembly.Location));
 
+    /// <summary>The source with its <c>@n...@</c> marks as markup (<paramref name="markup"/>) or left out.</summary>
+    public static string Marked(string source, bool markup)
+    {
+        for (var n = 0; n < 10; n++)
+        {
+            source = source.Replace($"@{n}", markup ? $"{{|#{n}:" : string.Empty, System.StringComparison.Ordinal);
+        }
+
+        return source.Replace("@;", markup ? "|};" : ";", System.StringComparison.Ordinal)
+            .Replace("@)", markup ? "|})" : ")", System.StringComparison.Ordinal);
+    }
+
     /// <summary>TLLM2008's suggestion at an SDK's model call (markup location <c>{|#n:...|}</c>) whose finish reason
     /// its method never reads, with the route's path (<paramref name="path"/>, as the message ends).</summary>
     public static DiagnosticResult Unfinished(int location, string path = "") =>

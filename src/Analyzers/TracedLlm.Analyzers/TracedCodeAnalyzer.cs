@@ -205,13 +205,14 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                                         || reached.UnscopedUpstreamCalls.Any(site =>
                                             upstream.IsModelCall(target, site))
                                         || reached.Calls.Any(call => call.Callee is IMethodSymbol callee
-                                            && ReachesModel(callee, depth + 1)))))));
+                                            && !_facts.Types.Caches(callee) && ReachesModel(callee, depth + 1)))))));
             }
 
             // A send whose callers hand it its client or address gives up a model call where one way up is one.
-            bool GivesUpModel(ISymbol at, SwallowSite swallow) => swallow.GivenUpClients
-                .Any(upstream.AttemptClients.Contains) || swallow.GivenUp.Any(method => ReachesModel(method, 1))
-                || (swallow.Waiting is { } waiting && upstream.Unwatched(at, waiting));
+            // A cache's own work, or a model call reached only through one, is a shortcut: its failure is a miss.
+            bool GivesUpModel(ISymbol at, SwallowSite swallow) => !_facts.Types.Caches(at) && (swallow.GivenUpClients
+                .Any(upstream.AttemptClients.Contains) || swallow.GivenUp.Any(method => !_facts.Types.Caches(method)
+                    && ReachesModel(method, 1)) || (swallow.Waiting is { } waiting && upstream.Unwatched(at, waiting)));
 
             // The exception types of source that code creates, for the catches of types only source can create.
             var created = SwallowCollector.CreatedWithBases(_methods.Values);

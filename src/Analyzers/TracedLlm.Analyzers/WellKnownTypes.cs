@@ -312,6 +312,12 @@ internal sealed class WellKnownTypes(Compilation compilation)
                 .Where(m => Same(method.ContainingType!.FindImplementationForInterfaceMember(m)?.OriginalDefinition,
                     method.OriginalDefinition)));
 
+    /// <summary>A cache's method: its name or its type's says cache (a shortcut whose failure is a miss), and the type
+    /// is no chat client or embedding generator.</summary>
+    public bool Caches(ISymbol? member) => member?.ContainingType is { } type
+        && (member.Name.Contains("Cach") || type.Name.Contains("Cach"))
+        && !IsOrImplements(type, ChatClient) && !IsOrImplements(type, EmbeddingGenerator);
+
     /// <summary>The type is <paramref name="interface"/> (any construction of it) or implements it.</summary>
     internal static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface) => @interface is not null
         && (Same(type.OriginalDefinition, @interface) || Implements(type, @interface));

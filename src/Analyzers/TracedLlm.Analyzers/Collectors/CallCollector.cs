@@ -141,6 +141,14 @@ internal sealed class CallCollector : IFactCollector
             // Metadata methods have no facts; keep them only when they may dispatch to source.
             if (!method.Locations.Any(l => l.IsInSource) && !(method.IsAbstract || method.IsVirtual))
             {
+                // A library's extension of an interface runs the interface's method of its name (GetResponseAsync).
+                foreach (var core in method is { IsExtensionMethod: true, Parameters.Length: > 0 }
+                    && method.Parameters[0].Type is { TypeKind: TypeKind.Interface } receiver
+                        ? receiver.OriginalDefinition.GetMembers(method.Name) : ImmutableArray<ISymbol>.Empty)
+                {
+                    Add(core, site, scope);
+                }
+
                 return;
             }
 

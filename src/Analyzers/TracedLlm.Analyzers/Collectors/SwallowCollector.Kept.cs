@@ -136,18 +136,12 @@ internal sealed partial class SwallowCollector
         };
 
     /// <summary>What a call is made on (<see cref="MethodScope.Receiver"/>), through <c>?.</c> too.</summary>
-    private static IOperation? CalledOn(IInvocationOperation call)
-    {
-        if (MethodScope.Receiver(call) is not { } instance)
-        {
-            return null;
-        }
-
-        return ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation
+    private static IOperation? CalledOn(IInvocationOperation call) => MethodScope.Receiver(call) is not { } instance
+        ? null
+        : ValueFlow.Unwrap(instance) is IConditionalAccessInstanceOperation
             && ValueFlow.Ancestors(call).OfType<IConditionalAccessOperation>().FirstOrDefault() is { } access
             ? ValueFlow.Unwrap(access.Operation)
             : ValueFlow.Unwrap(instance);
-    }
 
     /// <summary>A kept local itself, or a call on it (<c>errors.ToArray()</c>).</summary>
     private static bool Reads(IOperation value, List<ILocalSymbol> kept) => ValueFlow.Unwrap(value) switch

@@ -96,7 +96,8 @@ internal sealed partial class SwallowCollector : IFactCollector
             : given.DescendantsAndSelf().OfType<IInvocationOperation>()
                 .Select(call => UpstreamCollector.ModelCall(call, scope)).OfType<ModelCallSite>().ToList();
         scope.Facts.Swallows.Add(new SwallowSite(location, caught, ReturnsAResult(@catch, @try, scope), answersError,
-                sends.Any(send => send.Evident), CompilationFacts.AnswerCalls(@catch.Handler),
+                sends.Any(send => send.Evident) && !scope.Types.Caches(scope.Owner),
+                CompilationFacts.AnswerCalls(@catch.Handler),
                 given is null ? ImmutableArray<IMethodSymbol>.Empty : CompilationFacts.GivenUpCalls(given),
                 sends.Select(send => send.Client).OfType<string>().Distinct().ToImmutableArray(),
                 handling == Handling.InBody, OnlyCreatedHere(@catch, scope), quietIfHeld,

@@ -55,10 +55,17 @@ internal sealed class UpstreamCollector : IFactCollector
 
     /// <summary>The model call as the end of the compilation reads it.</summary>
     /// <remarks>A container's client: where it comes from decides whether <c>UseTracedLlm()</c> made its calls
-    /// attempts.</remarks>
+    /// attempts; a decorator's <c>base</c> call sends through the service it wraps.</remarks>
     internal static UpstreamCallSite Site(IInvocationOperation invocation, ModelCallSite call, MethodScope scope) =>
-        new(call.Name, invocation.Syntax.GetLocation(), call.Evident, ServiceClients.Service(call.Receiver, scope.Types)
-            is not null && MethodScope.Receiver(invocation) is { } client ? scope.Sends.Inputs(client) : call.Inputs);
+        new(call.Name, invocation.Syntax.GetLocation(), call.Evident, MethodScope.Receiver(invocation) switch
+        {
+            { } client when ServiceClients.Service(call.Receiver, scope.Types) is not null =>
+                scope.Sends.Inputs(client),
+            IInstanceReferenceOperation when call.Receiver?.AllInterfaces
+                    .Select(i => ServiceClients.Service(i, scope.Types)).FirstOrDefault(s => s is not null)
+                is { } wrapped => call.Inputs with { Clients = ImmutableArray.Create(wrapped) },
+            _ => call.Inputs,
+        });
 
     /// <summary>A call that may be a model call, named as it is made; null for any other.</summary>
     /// <remarks>An SDK's or a declared one (<see cref="ModelCallSite.Evident"/>), or an HTTP send its inputs may show

@@ -136,6 +136,14 @@ internal sealed partial class CompilationFacts
                     overridden = overridden.OverriddenMethod)
                 {
                     Add(implementations, overridden, method);
+
+                    // A library's class implements an interface with it (DelegatingChatClient): its calls reach this.
+                    foreach (var declared in overridden.Locations.Any(l => l.IsInSource) ? Enumerable.Empty<ISymbol>()
+                        : overridden.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Where(m =>
+                            Same(overridden.ContainingType.FindImplementationForInterfaceMember(m), overridden)))
+                    {
+                        Add(implementations, (IMethodSymbol)declared, method);
+                    }
                 }
 
                 if (routes is not null)

@@ -64,29 +64,16 @@ internal sealed partial class CompilationFacts
 
     /// <summary>A call that cannot throw <paramref name="caught"/> (nor a related type), by the code or the
     /// BCL.</summary>
-    public bool CannotThrow(IOperation call, ITypeSymbol caught)
-    {
-        if (CannotThrow(call))
-        {
-            return true;
-        }
-
-        return call is IInvocationOperation invocation && DocumentedFailures(invocation.TargetMethod) is { } failures
+    public bool CannotThrow(IOperation call, ITypeSymbol caught) => CannotThrow(call)
+        || (call is IInvocationOperation invocation && DocumentedFailures(invocation.TargetMethod) is { } failures
             && invocation.Arguments.All(argument => !argument.Value.DescendantsAndSelf()
-                    .Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
+                .Any(o => o is IInvocationOperation or IObjectCreationOperation or IDynamicInvocationOperation))
             && failures.All(failure =>
-                failure is not null && !DerivesFrom(failure, caught) && !DerivesFrom(caught, failure));
-    }
+                failure is not null && !DerivesFrom(failure, caught) && !DerivesFrom(caught, failure)));
 
     /// <summary>What a few BCL members document they throw (<c>Task.Delay</c>); null for any other.</summary>
-    private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method)
-    {
-        if (!Same(method.ContainingType, Types.Task))
-        {
-            return null;
-        }
-
-        return method.Name switch
+    private ITypeSymbol?[]? DocumentedFailures(IMethodSymbol method) =>
+        !Same(method.ContainingType, Types.Task) ? null : method.Name switch
         {
             "Delay" => new ITypeSymbol?[]
             {
@@ -95,7 +82,6 @@ internal sealed partial class CompilationFacts
             "Yield" or "FromResult" => Array.Empty<ITypeSymbol?>(),
             _ => null,
         };
-    }
 
     /// <summary>A send over HTTP with a timeout of its own, or a read of a response's content, in
     /// <paramref name="operation"/> or what it calls (three calls deep).</summary>

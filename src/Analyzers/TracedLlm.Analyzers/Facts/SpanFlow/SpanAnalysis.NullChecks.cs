@@ -10,8 +10,7 @@ internal sealed partial class SpanAnalysis
             var value = base.VisitIsNull(operation, argument);
             if (FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue)
             {
-                Transition(operation.Operand,
-                    current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
+                Nulled(operation.Operand);
             }
 
             return value;
@@ -20,13 +19,8 @@ internal sealed partial class SpanAnalysis
         public override SpanState VisitIsPattern(IIsPatternOperation operation, object? argument)
         {
             var value = base.VisitIsPattern(operation, argument);
-            var declared = operation.Pattern switch
-            {
-                IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local } => local,
-                IRecursivePatternOperation { DeclaredSymbol: ILocalSymbol local } => local,
-                _ => null,
-            };
-            if (declared is not null)
+            if (((operation.Pattern as IDeclarationPatternOperation)?.DeclaredSymbol
+                ?? (operation.Pattern as IRecursivePatternOperation)?.DeclaredSymbol) is ILocalSymbol declared)
             {
                 // 'span is { } open': 'open' is the span.
                 DataFlowAnalysisContext.Aliases.AddLocal(declared, operation.Value);
@@ -43,8 +37,7 @@ internal sealed partial class SpanAnalysis
             if ((testsNull && FlowBranchConditionKind == ControlFlowConditionKind.WhenTrue)
                 || (testsNotNull && FlowBranchConditionKind == ControlFlowConditionKind.WhenFalse))
             {
-                Transition(operation.Value,
-                    current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
+                Nulled(operation.Value);
             }
 
             return value;
@@ -59,14 +52,16 @@ internal sealed partial class SpanAnalysis
                 && operation.OperatorKind is BinaryOperatorKind.NotEquals or BinaryOperatorKind.ObjectValueNotEquals;
             if (nullWhenTrue || nullWhenFalse)
             {
-                var tested =
-                    GetNullAbstractValue(operation.RightOperand) == NullAbstractValue.Null ? operation.LeftOperand
+                Nulled(GetNullAbstractValue(operation.RightOperand) == NullAbstractValue.Null ? operation.LeftOperand
                     : GetNullAbstractValue(operation.LeftOperand) == NullAbstractValue.Null ? operation.RightOperand
-                    : null;
-                Transition(tested, current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
+                    : null);
             }
 
             return value;
         }
+
+        /// <summary>On this branch <paramref name="tested"/> is null: no open span.</summary>
+        private void Nulled(IOperation? tested) =>
+            Transition(tested, current => current.Kind == SpanStateKind.NotSpan ? null : SpanState.Invalid);
     }
 }
