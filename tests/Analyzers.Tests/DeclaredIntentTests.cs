@@ -349,13 +349,18 @@ public sealed class DeclaredIntentTests
             "dotnet_code_quality.TLLM2004.failure_records = T:Contoso.IChannelAdapter|M:Contoso.Outbox.Failed");
 
     /// <summary>
-    /// A helper that answers the request with an error by hand from its catch, reached through calls.
+    /// A helper that answers the request with an error by hand from its catch, reached through calls; the route keeps
+    /// its value before answering (a route that returns it as it is hands the helper its answer: TLLM2004's).
     /// </summary>
     private const string Helper = Corpus.Header + """
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<IResult> Chat(ChatRequest request) => await Answers.ReadAsync(request.Model!);
+            public static async Task<IResult> Chat(ChatRequest request)
+            {
+                var answer = await Answers.ReadAsync(request.Model!);
+                return answer;
+            }
         }
 
         internal static class Answers

@@ -411,6 +411,67 @@ public sealed class SwallowedExceptionFlowTests
         Diagnostic("TLLM2007", 4, HandledMessage("System.OperationCanceledException") + ThroughHandleAsync));
 
     /// <summary>
+    /// A route that hands its answer to a handler class (<c>=> handler.HandleAsync(id)</c>, <c>return await ...</c>):
+    /// the class's catch that answers 500 by hand answers the route (TLLM2004), as a catch in the route would, and is
+    /// no relay cut mid-body (a suggestion, not a warning) though its try reads the upstream's content: a function
+    /// returning its answer has not started the response. Where the route reads the value before it answers, the
+    /// method is a helper and its catch stays TLLM2007's (a known limit).
+    /// </summary>
+    [Fact]
+    public Task AHandlerClassTheRouteReturnsAnswersItsErrorsByHand() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("GET", "/token/{id}")]
+            public static Task<IResult> Token(TokenHandler handler, string id) => handler.HandleAsync(id);
+
+            [TracedLlmRoute("GET", "/token2/{id}")]
+            public static async Task<IResult> Token2(TokenHandler2 handler, string id)
+            {
+                return await handler.HandleAsync(id);
+            }
+
+            [TracedLlmRoute("GET", "/token3/{id}")]
+            public static async Task<IResult> Token3(TokenHandler3 handler, string id)
+            {
+                var answer = await handler.HandleAsync(id);
+                return answer;
+            }
+        }
+
+        """ + TokenHandler("TokenHandler", 0) + TokenHandler("TokenHandler2", 1) + TokenHandler("TokenHandler3", 2),
+        Diagnostic("TLLM2004", 0, Message("System.Net.Http.HttpRequestException")
+            + " (reached from route 'GET /token/{id}' through Routes.Token → TokenHandler.HandleAsync)"),
+        Diagnostic("TLLM2004", 1, Message("System.Net.Http.HttpRequestException")
+            + " (reached from route 'GET /token2/{id}' through Routes.Token2 → TokenHandler2.HandleAsync)"),
+        Diagnostic("TLLM2007", 2, HandledMessage("System.Net.Http.HttpRequestException")
+            + " (reached from route 'GET /token3/{id}' through Routes.Token3 → TokenHandler3.HandleAsync)"));
+
+    /// <summary>A handler class whose catch (markup <paramref name="mark"/>) answers 500 by hand.</summary>
+    private static string TokenHandler(string name, int mark) => $$"""
+
+        internal sealed class {{name}}(HttpClient http)
+        {
+            public async Task<IResult> HandleAsync(string id)
+            {
+                try
+                {
+                    using var response = await http.GetAsync($"http://auth/tokens/{id}");
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        return Results.Problem(await response.Content.ReadAsStringAsync(), statusCode: 502);
+                    }
+
+                    return Results.Ok(await response.Content.ReadAsStringAsync());
+                }
+                {|#{{mark}}:catch|} (HttpRequestException e)
+                {
+                    return Results.Problem(detail: e.Message, statusCode: 500);
+                }
+            }
+        }
+        """;
+
+    /// <summary>
     /// The path a finding reached through calls shows (issue 68): the helper's local functions are its own.
     /// </summary>
     private const string ThroughHandleAsync =

@@ -166,6 +166,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
             bool Detached(ISymbol method, int depth) => Callers(method, use => use.Detached) || (depth < 2
                 && CallsOf(method) is { Count: > 0 } calls && calls.All(call => Detached(call.Caller, depth + 1)));
 
+            // The route hands its answer to the method (a handler class): every call is a root's, its value returned.
+            bool AnswersRoute(ISymbol method) => CallsOf(method) is { Count: > 0 } sites && sites.All(site =>
+                _facts.IsRoot(site.Caller, cancellationToken) && site.Edge.Site?.Parent is var parent
+                && (parent is AwaitExpressionSyntax ? parent.Parent : parent)
+                    is ReturnStatementSyntax or ArrowExpressionClauseSyntax);
+
             // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
             // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that
             // holds, a few calls up. A root of traced code never holds.
@@ -303,7 +309,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     facts.Swallows.Any(s => s.InBody) && WhileHandling(symbol), answers: Answers,
                     givesUpModel: swallow => GivesUpModel(symbol, swallow),
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
-                    intent: _facts.Intent);
+                    intent: _facts.Intent, answersRoute: facts.Swallows.Count > 0 && AnswersRoute(symbol));
                 if (!detached)
                 {
                     LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,

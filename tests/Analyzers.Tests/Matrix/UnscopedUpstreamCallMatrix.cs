@@ -348,6 +348,27 @@ internal static class UnscopedUpstreamCallMatrix
             $"internal static class Helper {{ public static Task<HttpResponseMessage> SendAsync<T>(T invoker) "
             + $"where T : HttpMessageInvoker => {{|TLLM2006:invoker.SendAsync(new HttpRequestMessage(HttpMethod.Post, "
             + $"{Url}) {{ Content = {Body} }}, CancellationToken.None)|}}; }}"),
+        Call(
+            "decorator of IChatClient reached through the interface's extension",
+            "var response = await {|TLLM2006:Microsoft.Extensions.AI.ChatClientExtensions.GetResponseAsync("
+            + "Clients.Chat, \"hello\")|};\n"
+            + "_ = response.Text + response.FinishReason;",
+            """
+            internal static class Clients
+            {
+                public static Microsoft.Extensions.AI.IChatClient Chat { get; set; } = null!;
+            }
+
+            internal sealed class Caching(Microsoft.Extensions.AI.IChatClient inner)
+                : Microsoft.Extensions.AI.DelegatingChatClient(inner)
+            {
+                public override async Task<Microsoft.Extensions.AI.ChatResponse> GetResponseAsync(
+                    IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages,
+                    Microsoft.Extensions.AI.ChatOptions? options = null,
+                    CancellationToken cancellationToken = default) =>
+                    await {|TLLM2006:base.GetResponseAsync(messages, options, cancellationToken)|};
+            }
+            """),
         Call("lambda", $"Func<Task<HttpResponseMessage>> read = () => {Post()};\n_ = await read();"),
         Call("local function", $"Task<HttpResponseMessage> Read() => {Post()};\n_ = await Read();"),
         Call(

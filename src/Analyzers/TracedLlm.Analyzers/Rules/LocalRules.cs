@@ -26,7 +26,7 @@ internal static class LocalRules
         Action<Diagnostic> report, ISet<ITypeSymbol>? created, bool callersFail = false, bool detached = false,
         bool whileHandling = false, bool rootAtEnd = false, Func<SwallowSite, bool>? answers = null,
         Func<SwallowSite, bool>? givesUpModel = null, Func<IMethodSymbol, bool>? holdsWhereDispatched = null,
-        FindingPath? path = null, DeclaredIntent? intent = null)
+        FindingPath? path = null, DeclaredIntent? intent = null, bool answersRoute = false)
     {
         foreach (var swallow in facts.Swallows)
         {
@@ -44,7 +44,8 @@ internal static class LocalRules
 
             var model = swallow.GivesUpModel || (givesUpModel is not null && givesUpModel(swallow));
             var answered =
-                (path is null || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
+                (path is null || answersRoute
+                    || (intent is not null && intent.ReportsThroughCalls(swallow.Location.SourceTree!)))
                 && (swallow.AnswersError || (answers is not null && answers(swallow)));
             // A shape a team must hear is a warning where the rest of TLLM2004 is a suggestion.
             var descriptor = model || answered || swallow.Heard ? swallowed : handled!;
