@@ -167,10 +167,18 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                 && CallsOf(method) is { Count: > 0 } calls && calls.All(call => Detached(call.Caller, depth + 1)));
 
             // The route hands its answer to the method (a handler class): every call is a root's, its value returned.
-            bool AnswersRoute(ISymbol method) => CallsOf(method) is { Count: > 0 } sites && sites.All(site =>
-                _facts.IsRoot(site.Caller, cancellationToken) && site.Edge.Site?.Parent is var parent
-                && (parent is AwaitExpressionSyntax ? parent.Parent : parent)
-                    is ReturnStatementSyntax or ArrowExpressionClauseSyntax);
+            bool AnswersRoute(ISymbol method) => CallsOf(method) is { Count: > 0 } sites
+                && sites.All(site => _facts.IsRoot(site.Caller, cancellationToken) && Returned(site.Edge.Site));
+
+            // What the function returns: through await, ConfigureAwait, parentheses, casts and '!'.
+            static bool Returned(SyntaxNode? call) => call?.Parent switch
+            {
+                AwaitExpressionSyntax or ParenthesizedExpressionSyntax or CastExpressionSyntax
+                    or PostfixUnaryExpressionSyntax => Returned(call.Parent),
+                MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Parent: { } configured } =>
+                    Returned(configured),
+                var parent => parent is ReturnStatementSyntax or ArrowExpressionClauseSyntax,
+            };
 
             // TLLM2002: a type thrown in a method reached through calls escapes unless every call of the method is made
             // in a try whose unfiltered catch takes the type and does not rethrow it, or by a method of which that

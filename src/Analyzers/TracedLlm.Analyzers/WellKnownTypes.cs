@@ -312,11 +312,14 @@ internal sealed class WellKnownTypes(Compilation compilation)
                 .Where(m => Same(method.ContainingType!.FindImplementationForInterfaceMember(m)?.OriginalDefinition,
                     method.OriginalDefinition)));
 
-    /// <summary>A cache's method: its name or its type's says cache (a shortcut whose failure is a miss), and the type
-    /// is no chat client or embedding generator.</summary>
-    public bool Caches(ISymbol? member) => member?.ContainingType is { } type
+    /// <summary>A cache's method, a shortcut whose failure is a miss.</summary>
+    /// <remarks>Its name or its type's says cache, its type is no chat client or embedding generator, and it answers no
+    /// value or one that may be missing.</remarks>
+    public bool Caches(ISymbol? member) => member is IMethodSymbol { ContainingType: { } type } method
         && (member.Name.Contains("Cach") || type.Name.Contains("Cach"))
-        && !IsOrImplements(type, ChatClient) && !IsOrImplements(type, EmbeddingGenerator);
+        && !IsOrImplements(type, ChatClient) && !IsOrImplements(type, EmbeddingGenerator) && Awaited(method.ReturnType)
+            is { SpecialType: SpecialType.System_Void or SpecialType.System_Boolean } or { Name: "Task" or "ValueTask" }
+                or { NullableAnnotation: NullableAnnotation.Annotated };
 
     /// <summary>The type is <paramref name="interface"/> (any construction of it) or implements it.</summary>
     internal static bool IsOrImplements(ITypeSymbol type, INamedTypeSymbol? @interface) => @interface is not null

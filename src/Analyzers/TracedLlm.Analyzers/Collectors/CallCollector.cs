@@ -141,10 +141,12 @@ internal sealed class CallCollector : IFactCollector
             // Metadata methods have no facts; keep them only when they may dispatch to source.
             if (!method.Locations.Any(l => l.IsInSource) && !(method.IsAbstract || method.IsVirtual))
             {
-                // A library's extension of an interface runs the interface's method of its name (GetResponseAsync).
+                // A library's extension of M.E.AI's clients runs their model calls (GenerateVectorAsync runs
+                // GenerateAsync).
                 foreach (var core in method is { IsExtensionMethod: true, Parameters.Length: > 0 }
-                    && method.Parameters[0].Type is { TypeKind: TypeKind.Interface } receiver
-                        ? receiver.OriginalDefinition.GetMembers(method.Name) : ImmutableArray<ISymbol>.Empty)
+                    && ServiceClients.Service(method.Parameters[0].Type, scope.Types) is not null
+                        ? method.Parameters[0].Type.OriginalDefinition.GetMembers().OfType<IMethodSymbol>()
+                            .Where(m => scope.Types.UpstreamCall(m) is not null) : Enumerable.Empty<IMethodSymbol>())
                 {
                     Add(core, site, scope);
                 }

@@ -166,9 +166,9 @@ internal sealed partial class SwallowCollector : IFactCollector
         && ValueFlow.Own(@try.Body).OfType<IInvocationOperation>()
             .Any(call => call.Instance?.Type is { } type && DerivesFrom(type, content))
         && scope.Compilation.AnswersRequest(@try.Body, null)
-        // A function that returns its answer (an IResult) has not started the response in its try.
-        && !((ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol) is { } function
-            && scope.Types.IsHttpAnswer(function.ReturnType));
+        // A function that returns its answer (an IResult) has started the response only where it writes on it.
+        && (!((ValueFlow.NestedFunction(@catch) ?? scope.Owner as IMethodSymbol) is { } function
+            && scope.Types.IsHttpAnswer(function.ReturnType)) || scope.Compilation.WritesOnResponse(@try.Body));
 
     /// <summary>A rethrow under a condition (not a cancellation, not a client's status), a success otherwise.</summary>
     private static bool RethrowsSome(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>

@@ -148,6 +148,10 @@ internal sealed partial class CompilationFacts
         return depth == 1 ? _responseWriters.GetOrAdd(method, Read) : Read(method);
     }
 
+    /// <summary>The code writes on the response itself: a call on it, or handed it.</summary>
+    public bool WritesOnResponse(IOperation code) => ValueFlow.Own(code).OfType<IInvocationOperation>().Any(call =>
+        (call.Instance is { } instance && OnResponse(instance)) || call.Arguments.Any(a => OnResponse(a.Value)));
+
     /// <summary>The response or part of it: <c>HttpResponse</c>, or a member, item or call on one.</summary>
     private bool OnResponse(IOperation operation)
     {

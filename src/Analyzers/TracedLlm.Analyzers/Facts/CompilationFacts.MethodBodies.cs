@@ -81,12 +81,9 @@ internal sealed partial class CompilationFacts
             return true;
         }
 
-        if (method.MethodKind == MethodKind.DelegateInvoke)
-        {
-            return call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance));
-        }
-
-        return IsHelper(method)
+        return method.MethodKind == MethodKind.DelegateInvoke
+            ? call.Instance is { } instance && DefinedLogger(ValueFlow.Unwrap(instance))
+            : IsHelper(method)
             && (depth == 0 ? _logHelpers.GetOrAdd(method.OriginalDefinition, m => OnlyLogs(m, 0))
                     : OnlyLogs(method.OriginalDefinition, depth));
     }

@@ -102,18 +102,12 @@ internal sealed class InMemoryDecoders
     public INamedTypeSymbol? NewtonsoftJsonException { get; }
 
     /// <summary>A <c>foreach</c> over an array, a string or a library's collection: it only reads the items.</summary>
-    public bool EnumeratesInMemory(IForEachLoopOperation loop)
-    {
-        if (loop.IsAsynchronous || ValueFlow.Unwrap(loop.Collection).Type is not { } type)
-        {
-            return false;
-        }
-
-        return type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String
+    public bool EnumeratesInMemory(IForEachLoopOperation loop) =>
+        !loop.IsAsynchronous && ValueFlow.Unwrap(loop.Collection).Type is { } type
+        && (type is IArrayTypeSymbol || type.SpecialType == SpecialType.System_String
             || (!type.Locations.Any(location => location.IsInSource)
                 && new[] { _collections, _newtonsoft, _valueTypes }.Any(types =>
-                    types.Any(known => Derives(type, known))));
-    }
+                    types.Any(known => Derives(type, known)))));
 
     /// <summary>Of a library's collection type (<see cref="Computes"/>'s): what a handler may keep a value
     /// in.</summary>

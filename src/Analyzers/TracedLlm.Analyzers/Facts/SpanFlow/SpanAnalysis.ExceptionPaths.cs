@@ -78,12 +78,9 @@ internal sealed partial class SpanAnalysis
             }
 
             var method = invocation.TargetMethod;
-            if (method.MethodKind == MethodKind.DelegateInvoke)
-            {
-                return Invoked(invocation.Instance) is not { } code || HasThrow(code);
-            }
-
-            return method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction
+            return method.MethodKind == MethodKind.DelegateInvoke
+                ? Invoked(invocation.Instance) is not { } code || HasThrow(code)
+                : method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction
                     && method.DeclaringSyntaxReferences.IsEmpty
                 || method.DeclaringSyntaxReferences.Any(r => HasThrow(r.GetSyntax()));
         }

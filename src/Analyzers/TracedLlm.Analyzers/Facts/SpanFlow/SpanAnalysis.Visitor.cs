@@ -48,13 +48,9 @@ internal sealed partial class SpanAnalysis
         {
             instance = DataFlowAnalysisContext.Aliases.Source(instance);
             var value = GetPointsToAbstractValue(instance);
-            if (value.Kind == PointsToAbstractValueKind.KnownLocations && value.Locations.Any(l => !l.IsNull))
-            {
-                return DataFlowAnalysisContext.Aliases.Group(value);
-            }
-
-            return Index.Symbol(instance) is { } symbol ? SymbolLocations(symbol)
-                : Enumerable.Empty<AbstractLocation>();
+            return value.Kind == PointsToAbstractValueKind.KnownLocations && value.Locations.Any(l => !l.IsNull)
+                ? DataFlowAnalysisContext.Aliases.Group(value)
+                : Index.Symbol(instance) is { } symbol ? SymbolLocations(symbol) : Enumerable.Empty<AbstractLocation>();
         }
 
         private IEnumerable<AbstractLocation> SymbolLocations(ISymbol symbol) =>
