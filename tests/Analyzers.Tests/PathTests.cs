@@ -95,6 +95,35 @@ public sealed class PathTests
             dispatched.AdditionalLocations.Select(l => text.Substring(l.SourceSpan.Start, l.SourceSpan.Length)));
     }
 
+    /// <summary>A decorator that declares <c>IChatClient</c> again beside its library base is one implementation of
+    /// the interface, not two: its base call is reached through calls, not through dispatch.</summary>
+    [Fact]
+    public async Task ADecoratorDeclaringTheInterfaceAgainIsOneImplementation()
+    {
+        var compilation = ProjectAnalysis.Compile("using System.Linq;\nusing Microsoft.Extensions.AI;\n"
+            + Corpus.Header + """
+            internal static class Routes
+            {
+                [TracedLlmRoute("POST", "/v1/chat/completions")]
+                public static async Task<Reply> Chat(ChatRequest request, IChatClient chat)
+                {
+                    var response = await chat.GetResponseAsync("hi");
+                    return new Reply { Text = response.Text + response.FinishReason };
+                }
+            }
+
+            internal sealed class Logged(IChatClient inner) : DelegatingChatClient(inner), IChatClient
+            {
+                public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages,
+                    ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+                    base.GetResponseAsync(messages, options, cancellationToken);
+            }
+            """);
+        var decorated = (await ProjectAnalysis.BuildDiagnosticsAsync(compilation))
+            .Single(d => d.Id == "TLLM2006" && d.GetMessage().Contains("Logged", System.StringComparison.Ordinal));
+        Assert.Equal("calls", decorated.Properties["Tier"]);
+    }
+
     [Fact]
     public async Task TheEditorsDocumentAnalysisShowsTheHandlersFindingAsTheBuildDoes()
     {

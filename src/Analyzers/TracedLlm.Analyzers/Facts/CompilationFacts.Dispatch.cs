@@ -137,10 +137,12 @@ internal sealed partial class CompilationFacts
                 {
                     Add(implementations, overridden, method);
 
-                    // A library's class implements an interface with it (DelegatingChatClient): its calls reach this.
+                    // A library's class implements an interface with it (DelegatingChatClient): its calls reach this
+                    // (unless the type declares the interface again: read below).
                     foreach (var declared in overridden.Locations.Any(l => l.IsInSource) ? Enumerable.Empty<ISymbol>()
                         : overridden.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers()).Where(m =>
-                            Same(overridden.ContainingType.FindImplementationForInterfaceMember(m), overridden)))
+                            Same(overridden.ContainingType.FindImplementationForInterfaceMember(m), overridden)
+                            && !Same(type.FindImplementationForInterfaceMember(m), method)))
                     {
                         Add(implementations, (IMethodSymbol)declared, method);
                     }
