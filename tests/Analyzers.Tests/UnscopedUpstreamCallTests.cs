@@ -239,4 +239,44 @@ public sealed class UnscopedUpstreamCallTests
         """,
         Diagnostic("TLLM2006", 0, Message("HttpClient.SendAsync")),
         Diagnostic("TLLM2006", 1, Message("HttpClient.SendAsync")));
+
+    /// <summary>
+    /// A middleware in front of YARP's <c>MapReverseProxy()</c> forwards at the pipeline's next (sets 22 and 30 of
+    /// bench/analyzers-wide): the call of <c>next</c> is a model call, reported once (at the last call: a pass-through
+    /// before it is the same forward); where no proxy is mapped, or TracedLlm's relay forwards (its traced routes
+    /// shadow the proxy's), it is none.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public Task AMiddlewareInFrontOfYarpsProxyForwardsAtNext(bool mapped, bool relay) => AnalyzerAsync(
+        new[] { "using Microsoft.AspNetCore.Builder;\n" + Corpus.Header + $$"""
+        [TracedLlmCode]
+        public sealed class TraceMiddleware(RequestDelegate next)
+        {
+            public async Task InvokeAsync(HttpContext context)
+            {
+                if (!context.Request.Path.StartsWithSegments("/endpoint"))
+                {
+                    await next(context);
+                    return;
+                }
+
+                context.Request.EnableBuffering();
+                await {|#0:next(context)|};
+                context.Items["seen"] = true;
+            }
+        }
+
+        internal static class Proxy
+        {
+            public static void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app) =>
+                {{(mapped ? "app.MapReverseProxy();" : "app.MapGet(\"/\", () => \"ok\");")}}
+        }
+        """, relay ? "namespace TracedLlm { public sealed class LlmRelay; }" : "" },
+        new[] { typeof(Yarp.ReverseProxy.Forwarder.IHttpForwarder).Assembly },
+        mapped && !relay ? new[] { Diagnostic("TLLM2006", 0, Message("RequestDelegate (YARP's MapReverseProxy)")
+            + " (reached from traced code 'TraceMiddleware.InvokeAsync' through TraceMiddleware.InvokeAsync)") }
+            : System.Array.Empty<Microsoft.CodeAnalysis.Testing.DiagnosticResult>());
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using TracedLlm.Analyzers.Tests.Matrix;
 using TracedLlm.CodeFixes;
@@ -1834,4 +1835,44 @@ public sealed class UnthrownFailureTests
             }
         }
         """, libraries: UnthrownFailureMatrix.Libraries);
+
+    /// <summary>
+    /// A middleware in front of YARP's <c>MapReverseProxy()</c> that judges the forward at next by the response's
+    /// status alone loses the forwarder's error (sets 22 and 30 of bench/analyzers-wide); one that asks for
+    /// <c>IForwarderErrorFeature</c> does not, nor a write of the status.
+    /// </summary>
+    [Theory]
+    [InlineData("context.Items[\"status\"] = {|#0:context.Response.StatusCode|};", true)]
+    [InlineData("context.Items[\"error\"] = context.GetForwarderErrorFeature()?.Error;\n"
+        + "context.Items[\"status\"] = context.Response.StatusCode;", false)]
+    [InlineData("context.Response.StatusCode = 299;", false)]
+    public Task AMiddlewareJudgingYarpsForwardByItsStatusIsReported(string after, bool reported)
+    {
+        const string Through = " (reached from traced code 'RetryMiddleware.InvokeAsync' through "
+            + "RetryMiddleware.InvokeAsync)";
+        var judged = Diagnostic("TLLM2008", 0, Message(
+            "YARP's forward at next is judged by the response's status alone", "a forwarder error (a refused "
+            + "connection, a timeout, a body cut mid-copy) reaches no span with its cause (or forward with TracedLlm's "
+            + "relay)") + Through);
+        return AnalyzerAsync("using Microsoft.AspNetCore.Builder;\n" + Header + $$"""
+            [TracedLlmCode]
+            public sealed class RetryMiddleware(RequestDelegate next)
+            {
+                public async Task InvokeAsync(HttpContext context)
+                {
+                    await {|#1:next(context)|};
+                    {{after}}
+                }
+            }
+
+            internal static class Proxy
+            {
+                public static void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app) => app.MapReverseProxy();
+            }
+            """,
+            UnthrownFailureMatrix.Libraries,
+            new[] { Diagnostic("TLLM2006", 1,
+                UnscopedUpstreamCallTests.Message("RequestDelegate (YARP's MapReverseProxy)") + Through), judged }
+                .Take(reported ? 2 : 1).ToArray());
+    }
 }

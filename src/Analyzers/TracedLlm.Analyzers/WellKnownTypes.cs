@@ -66,6 +66,12 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public INamedTypeSymbol? EmbeddingGenerator { get; } =
         Get(compilation, "Microsoft.Extensions.AI.IEmbeddingGenerator`2");
     public INamedTypeSymbol? HttpForwarder { get; } = Get(compilation, "Yarp.ReverseProxy.Forwarder.IHttpForwarder");
+    public INamedTypeSymbol? RequestDelegate { get; } = Get(compilation, "Microsoft.AspNetCore.Http.RequestDelegate");
+
+    // The app maps YARP's proxy and no traced relay shadows it: a middleware's next reaches YARP's forwarding.
+    private readonly Lazy<bool> _proxiedBehindNext = new(() => Get(compilation, "TracedLlm.LlmRelay") is null
+        && Get(compilation, "Yarp.ReverseProxy.Forwarder.IHttpForwarder") is not null && compilation.SyntaxTrees
+            .Any(tree => tree.GetRoot().DescendantTokens().Any(token => token.ValueText == "MapReverseProxy")));
 
     /// <summary>Every Semantic Kernel AI service (chat, text, embeddings, image, audio) implements it.</summary>
     public INamedTypeSymbol? AiService { get; } = Get(compilation, "Microsoft.SemanticKernel.Services.IAIService");
@@ -226,6 +232,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
                     || method.Name.StartsWith("Get", StringComparison.Ordinal)
                     || method.Name.EndsWith("AsJsonAsync", StringComparison.Ordinal)))
             || (method.Name == "SendAsync" && IsOrImplements(declaredReceiver, HttpForwarder))
+            || (Same(declaredReceiver, RequestDelegate) && _proxiedBehindNext.Value)
             || (IsOrImplements(declaredReceiver, ChatClient)
                 && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
             || (method.Name.StartsWith("Generate", StringComparison.Ordinal)
@@ -236,8 +243,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
                     .StartsWith("Anthropic.Services.", StringComparison.Ordinal)
                 && (Same(method.ReturnType.OriginalDefinition, TaskOfT)
                     || Same(method.ReturnType.OriginalDefinition, AsyncEnumerable)));
-        return upstream ? $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}"
-            : null;
+        return !upstream ? null : Same(declaredReceiver, RequestDelegate) ? "RequestDelegate (YARP's MapReverseProxy)"
+            : $"{(receiver is ITypeParameterSymbol ? declaredReceiver : receiver).Name}.{method.Name}";
     }
 
     /// <summary>A model call through an SDK TLLM2006 does not follow (its page says why).</summary>

@@ -48,6 +48,25 @@ internal static class UnthrownFailureMatrix
         return Results.Empty;
         """);
 
+    /// <summary>A middleware in front of YARP's <c>MapReverseProxy()</c> whose <c>InvokeAsync</c> is
+    /// <paramref name="body"/>.</summary>
+    private static string Middleware(string body) => $$"""
+        [TracedLlmCode]
+        public sealed class RetryMiddleware(RequestDelegate next)
+        {
+            public async Task InvokeAsync(HttpContext context)
+            {
+        {{body}}
+            }
+        }
+
+        internal static class Proxy
+        {
+            public static void Map(Microsoft.AspNetCore.Routing.IEndpointRouteBuilder app) =>
+                Microsoft.AspNetCore.Builder.ReverseProxyIEndpointRouteBuilderExtensions.MapReverseProxy(app);
+        }
+        """;
+
     /// <summary>The route posts to the model in an attempt and tests the response (<c>response</c>).</summary>
     private static string Posted(string test) => Route($$"""
         using var response = await call.ExecuteAsync({{Target}}, (attempt, ct) =>
@@ -166,6 +185,13 @@ internal static class UnthrownFailureMatrix
         """ + members);
 
     public static readonly IReadOnlyDictionary<string, MatrixCell> Cells = WithLibraries(
+        new MatrixCell("a middleware's forward at next judged by its status alone, and an attempt asking for its error",
+            Middleware("await {|TLLM2006:next(context)|};\n"
+                + "context.Items[\"status\"] = {|TLLM2008:context.Response.StatusCode|};"),
+            Middleware("using var attempt = LlmCall.Current?.StartAttempt(new LlmTarget(\"openai\", \"gpt-4o\"));\n"
+                + "await next(context);\nif (context.GetForwarderErrorFeature() is { } failure)\n{\n"
+                + "    throw new UpstreamException(502, \"Forwarding failed.\", failure.Exception);\n}\n"
+                + "context.Items[\"status\"] = context.Response.StatusCode;")),
         Pair("ForwarderError tested against None, the 502 written by hand",
             Forwarded("if ({|TLLM2008:error != ForwarderError.None|}) { @H }"), "@H",
             "context.Response.StatusCode = 502;",

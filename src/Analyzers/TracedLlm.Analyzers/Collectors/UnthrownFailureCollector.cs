@@ -70,6 +70,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                 Add(scope, operation, "The model call's body is relayed with its status unread", Empty, operation,
                     false, OwnAnswer, sent);
                 break;
+            case IPropertyReferenceOperation status when Forwarded(status, scope) is { } next:
+                Add(scope, status, "YARP's forward at next is judged by the response's status alone", Empty, status,
+                    false, "a forwarder error (a refused connection, a timeout, a body cut mid-copy) reaches no span "
+                    + "with its cause (or forward with TracedLlm's relay)", next);
+                break;
             // A judgement more than a statement of the code: a suggestion.
             case IInvocationOperation call when Unfinished(call, scope) is { } model && !scope.InAttemptScope(call):
                 Add(scope, call, "The model call's finish reason is never read", Empty, call, false,
@@ -684,6 +689,21 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         IPatternOperation pattern => FailureUpdates.Contains(pattern.NarrowedType.Name),
         _ => false,
     };
+
+    /// <summary>The forward at a middleware's next (YARP's) whose outcome <paramref name="status"/> reads first, in a
+    /// method that never asks for YARP's error.</summary>
+    private static UpstreamCallSite? Forwarded(IPropertyReferenceOperation status, MethodScope scope)
+    {
+        bool Before(IOperation o, int after = -1) => o.Syntax.SpanStart > after
+            && o.Syntax.SpanStart < status.Syntax.SpanStart;
+        return status is { Property.Name: "StatusCode", Instance.Type.Name: "HttpResponse" }
+            && !(status.Parent is ISimpleAssignmentOperation assigned && assigned.Target == status)
+            && scope.Operations.OfType<IInvocationOperation>().LastOrDefault(o => Before(o)
+                && Same(o.TargetMethod.ContainingType, scope.Types.RequestDelegate)) is { } next
+            && UpstreamCollector.ModelCall(next, scope) is { } call && !scope.Operations.Any(o => o.Type?.Name
+                is "IForwarderErrorFeature" || (o is IPropertyReferenceOperation { Property.Name: "StatusCode" }
+                && Before(o, next.Syntax.SpanStart))) ? UpstreamCollector.Site(next, call, scope) : null;
+    }
 
     /// <summary>The code fix's edit: from its answer on, the failure's branch throws an UpstreamException.</summary>
     private static (int From, string Thrown)? Fix(IConditionalOperation test, IReadOnlyList<IOperation> branch,

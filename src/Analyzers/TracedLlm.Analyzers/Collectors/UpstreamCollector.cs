@@ -8,6 +8,8 @@ namespace TracedLlm.Analyzers.Collectors;
 /// </remarks>
 internal sealed class UpstreamCollector : IFactCollector
 {
+    private static readonly string[] OtherVerbs = { "Get", "Delete", "Put", "Patch" };
+
     public void Visit(IOperation operation, MethodScope scope)
     {
         if (operation is IInvocationOperation or IObjectCreationOperation)
@@ -77,8 +79,11 @@ internal sealed class UpstreamCollector : IFactCollector
         var call = scope.Types.UpstreamCall(method, receiver);
         var http = call is not null && IsHttpSend(method, scope.Types);
         var (tree, intent) = (invocation.Syntax.SyntaxTree, scope.Compilation.Intent);
+        // Of a middleware's calls of next, the last is the forward: a pass-through before it is the same one.
         if ((call is null && !intent.ModelClient(method, receiver, null, ImmutableArray<string>.Empty, tree))
-            || BodyAnalyzedHere(method, scope.Types) || (http && IsHttpClientVerb(method)))
+            || BodyAnalyzedHere(method, scope.Types) || (http && IsHttpClientVerb(method))
+            || (method.MethodKind == MethodKind.DelegateInvoke && scope.Operations.OfType<IInvocationOperation>().Any(
+                later => Same(later.TargetMethod, method) && later.Syntax.SpanStart > invocation.Syntax.SpanStart)))
         {
             return null;
         }
@@ -174,10 +179,7 @@ internal sealed class UpstreamCollector : IFactCollector
     internal static bool IsHttpClientVerb(IMethodSymbol method) =>
         method.ContainingType?.ToDisplayString() is "System.Net.Http.HttpClient"
             or "System.Net.Http.Json.HttpClientJsonExtensions"
-        && (method.Name.StartsWith("Get", StringComparison.Ordinal)
-            || method.Name.StartsWith("Delete", StringComparison.Ordinal)
-            || method.Name.StartsWith("Put", StringComparison.Ordinal)
-            || method.Name.StartsWith("Patch", StringComparison.Ordinal));
+        && OtherVerbs.Any(verb => method.Name.StartsWith(verb, StringComparison.Ordinal));
 
     /// <summary>Whether the analyzers read <paramref name="method"/>'s body in this compilation (else its
     /// signature).</summary>

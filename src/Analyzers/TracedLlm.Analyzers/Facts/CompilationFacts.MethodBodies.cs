@@ -187,11 +187,9 @@ internal sealed partial class CompilationFacts
             work = step == InMemoryWork.Decodes ? step : work;
         }
 
-        foreach (var helper in helpers ?? Enumerable.Empty<IMethodSymbol>())
+        foreach (var step in (helpers ?? Enumerable.Empty<IMethodSymbol>()).Select(helper => depth == 0 && !strict
+            ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0)) : HelperWork(helper, depth, strict)))
         {
-            var step =
-                depth == 0 && !strict ? _inMemoryHelpers.GetOrAdd(helper, m => HelperWork(m, 0))
-                    : HelperWork(helper, depth, strict);
             if (step == InMemoryWork.Other)
             {
                 return InMemoryWork.Other;

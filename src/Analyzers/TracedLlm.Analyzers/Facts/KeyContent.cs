@@ -58,10 +58,9 @@ internal static class KeyContent
         }
 
         var provider = WellKnownTypeProvider.GetOrCreate(value.SemanticModel!.Compilation);
-        var result = ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options,
+        if (ValueContentAnalysis.TryGetOrComputeResult(at.Graph, at.Owner, provider, scope.Options,
             DiagnosticDescriptors.SlotMismatch, PointsToAnalysisKind.Complete,
-            InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false);
-        if (result is null)
+            InterproceduralAnalysisKind.ContextSensitive, pessimisticAnalysis: false) is not { } result)
         {
             return null;
         }

@@ -6,14 +6,9 @@ internal sealed partial class ValueFlow
     private IEnumerable<KeyValue> LocalValues(ILocalReferenceOperation use, int nesting)
     {
         var writes = Writes(use.Local);
-        if (writes.Count == 0 || writes.Any(w => w is null))
+        if (writes.Count < 2 || writes.Any(w => w is null))
         {
-            return new[] { KeyValue.Unknown };
-        }
-
-        if (writes.Count == 1)
-        {
-            return ValuesOf(writes[0]!, nesting + 1);
+            return writes.Count == 1 && writes[0] is { } one ? ValuesOf(one, nesting + 1) : new[] { KeyValue.Unknown };
         }
 
         var written = writes.Select(w => (Write: w!, Values: ValuesOf(w!, nesting + 1).ToList())).ToList();

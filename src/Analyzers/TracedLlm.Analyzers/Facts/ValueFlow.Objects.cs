@@ -143,12 +143,8 @@ internal sealed partial class ValueFlow
                 return null;
         }
 
-        if (elements.Any(e => e is ISpreadOperation or IArrayInitializerOperation))
-        {
-            return null;
-        }
-
-        var onlyRead = Operations.OfType<ILocalReferenceOperation>().Where(use => Same(use.Local, local.Local))
+        var onlyRead = !elements.Any(e => e is ISpreadOperation or IArrayInitializerOperation)
+            && Operations.OfType<ILocalReferenceOperation>().Where(use => Same(use.Local, local.Local))
             .All(use => use.Parent switch
             {
                 IPropertyReferenceOperation { Property.IsIndexer: true } indexer => indexer.Instance == use

@@ -43,12 +43,8 @@ public sealed class SlotCollisionAnalyzer : RouteAttributeAnalyzer
             return;
         }
 
-        if (bodyType is not INamedTypeSymbol body)
-        {
-            return;
-        }
-
-        if (BodyMembers.Find(body, RouteConventions.MetadataSlot) is not { } property)
+        if (bodyType is not INamedTypeSymbol body
+            || BodyMembers.Find(body, RouteConventions.MetadataSlot) is not { } property)
         {
             return;
         }

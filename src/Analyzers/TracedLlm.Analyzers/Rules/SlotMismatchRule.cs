@@ -18,14 +18,9 @@ internal static class SlotMismatchRule
 
         var slotKeys = constants.Where(compilation.SlotNames(cancellationToken).Contains)
             .OrderBy(k => k, StringComparer.Ordinal).ToList();
-        if (slotKeys.Count == 0)
-        {
-            return;
-        }
-
         var disagreeing = routes.Where(r => !constants.Contains(r.Slot)).Distinct()
             .OrderBy(r => r.Display, StringComparer.Ordinal).ToList();
-        if (disagreeing.Count == 0)
+        if (slotKeys.Count == 0 || disagreeing.Count == 0)
         {
             return;
         }

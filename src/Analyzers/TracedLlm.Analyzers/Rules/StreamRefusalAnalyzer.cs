@@ -23,21 +23,13 @@ public sealed class StreamRefusalAnalyzer : RouteAttributeAnalyzer
             return;
         }
 
-        var body = BodyMembers.TypedBody(method);
-        string reads;
-        if (body is null)
-        {
-            var untyped = HandlerBinding.FindBody(method)?.Type;
-            reads = untyped is null
-                ? "its handler takes no typed body, so the flag goes upstream as the client sent it"
-                : $"its body is untyped ('{untyped.ToDisplayString()}'), "
-                    + "so the flag goes upstream as the client sent it";
-        }
-        else if (BodyMembers.Find(body, BodyMembers.StreamField, extensionData: true) is { } member)
-        {
-            reads = $"its request type '{body.ToDisplayString()}' reads it ('{member.Name}')";
-        }
-        else
+        var (body, untyped) = (BodyMembers.TypedBody(method), HandlerBinding.FindBody(method)?.Type);
+        var reads = body is not null
+            ? BodyMembers.Find(body, BodyMembers.StreamField, extensionData: true) is { } member
+                ? $"its request type '{body.ToDisplayString()}' reads it ('{member.Name}')" : null
+            : untyped is null ? "its handler takes no typed body, so the flag goes upstream as the client sent it"
+            : $"its body is untyped ('{untyped.ToDisplayString()}'), so the flag goes upstream as the client sent it";
+        if (reads is null)
         {
             return;
         }
