@@ -79,8 +79,12 @@ public sealed partial class BoundedExportProcessor
             BeginRound(timedOut);
         }
 
+        // The round ends in the turn that takes its last piece, and a channel with nothing more to do
+        // gives its due time at once: a quiet team's request of spans took three turns (its piece, the
+        // round's end, a look for more work), each a pass through the shared thread's queues and this
+        // channel's lock (bench/results/2026-11-30-destinations-own-cpu.md).
         piece.EnsureRoom(_wakeAt);
-        if (NextInRound(piece.Spans, piece, _wakeAt))
+        if (NextInRound(piece.Spans, piece, _wakeAt) && _roundPending > 0)
         {
             return (true, false, 0);
         }
@@ -92,13 +96,14 @@ public sealed partial class BoundedExportProcessor
             return (true, true, long.MaxValue);
         }
 
-        if (!HasWork())
+        var more = HasWork();
+        if (!more)
         {
             Interlocked.Increment(ref _waits);
         }
 
         _dueAt = Stopwatch.GetTimestamp() + WaitTime().Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
-        return (true, false, 0);
+        return (true, false, more ? 0 : _dueAt);
     }
 
     // A router's piece: the spans of each translation together (one serializer call each), in the

@@ -22,6 +22,10 @@ namespace TracedLlm;
 /// </remarks>
 internal sealed class ExportWorkers : IDisposable
 {
+    // Stopwatch ticks in a millisecond, and in the grid due turns are rounded up to (ScheduleAt).
+    private static readonly long TicksPerMillisecond = Math.Max(1, Stopwatch.Frequency / 1000);
+    private static readonly long TurnTick = Math.Max(1, Stopwatch.Frequency / 100);
+
     private readonly Lock _gate = new();
     private readonly Queue<Member> _ready = new();
     private readonly PriorityQueue<Member, long> _due = new();
@@ -74,8 +78,7 @@ internal sealed class ExportWorkers : IDisposable
     /// </remarks>
     public void ScheduleAt(Member member, long dueAt)
     {
-        var tick = Stopwatch.Frequency / 100;
-        dueAt = (dueAt + tick - 1) / tick * tick;
+        dueAt = OnTick(dueAt);
         bool wake;
         lock (_gate)
         {
@@ -133,11 +136,12 @@ internal sealed class ExportWorkers : IDisposable
                 }
                 else if (dueAt == 0)
                 {
-                    // Mid-round, or a round just ended: another turn, after the others' turns.
+                    // Mid-round, or more work: another turn, after the others' turns.
                     Signal(member);
                 }
                 else
                 {
+                    dueAt = OnTick(dueAt);
                     lock (_gate)
                     {
                         Schedule(member, dueAt);
@@ -163,20 +167,23 @@ internal sealed class ExportWorkers : IDisposable
             _sleepUntil = next;
         }
 
-        var wait = next == long.MaxValue
-            ? Timeout.InfiniteTimeSpan
-            : Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-        if (wait != Timeout.InfiniteTimeSpan && wait < TimeSpan.FromMilliseconds(1))
-        {
-            wait = TimeSpan.FromMilliseconds(1);
-        }
-
-        _wake.Wait(wait);
+        // In whole milliseconds, rounded up: the event's wait truncates, so a wait of 9.7 ms woke 0.7 ms
+        // early, found no turn due and slept again; with a thousand teams every due turn cost two wakes
+        // (bench/results/2026-11-30-destinations-own-cpu.md).
+        _wake.Wait(next == long.MaxValue ? Timeout.Infinite : Milliseconds(next - Stopwatch.GetTimestamp()));
         lock (_gate)
         {
             _sleepUntil = long.MinValue;
         }
     }
+
+    // Stopwatch ticks as whole milliseconds, rounded up, at least one.
+    private static int Milliseconds(long ticks) =>
+        (int)Math.Clamp(ticks / TicksPerMillisecond + (ticks % TicksPerMillisecond > 0 ? 1 : 0), 1, int.MaxValue);
+
+    // A due time rounded up to the next turn tick (10 ms), so that many turns share a wake.
+    private static long OnTick(long dueAt) =>
+        dueAt > long.MaxValue - TurnTick ? dueAt : (dueAt + TurnTick - 1) / TurnTick * TurnTick;
 
     // The members signalled, then those whose wait has ended.
     private void TakeTurns(List<Member> turns)
@@ -199,6 +206,10 @@ internal sealed class ExportWorkers : IDisposable
                     member.DueAt = 0;
                     turns.Add(member);
                 }
+                else if (member.Parked == at)
+                {
+                    member.Parked = 0;
+                }
             }
         }
     }
@@ -220,13 +231,29 @@ internal sealed class ExportWorkers : IDisposable
     }
 
     // A turn at dueAt, unless one is due sooner. Under _gate.
+    // A quiet channel's request of spans replaces its batch's due turn by the spans' (sooner), then
+    // asks for the batch's again: the entry left in the heap is used again, not pushed a second time,
+    // which halved the heap a thousand teams keep (bench/results/2026-11-30-destinations-own-cpu.md).
     private void Schedule(Member member, long dueAt)
     {
-        if (member.DueAt == 0 || dueAt < member.DueAt)
+        if (member.DueAt != 0 && dueAt >= member.DueAt)
         {
-            member.DueAt = dueAt;
-            _due.Enqueue(member, dueAt);
+            return;
         }
+
+        if (member.DueAt != 0)
+        {
+            member.Parked = member.DueAt;
+        }
+        else if (member.Parked == dueAt)
+        {
+            member.Parked = 0;
+            member.DueAt = dueAt;
+            return;
+        }
+
+        member.DueAt = dueAt;
+        _due.Enqueue(member, dueAt);
     }
 
     /// <summary>A processor's place on the shared thread: whether it asked for a turn, when its wait ends.</summary>
@@ -238,6 +265,11 @@ internal sealed class ExportWorkers : IDisposable
 
         /// <summary>When its wait ends (a <see cref="Stopwatch"/> timestamp), 0 for none; under the gate.</summary>
         public long DueAt;
+
+        /// <summary>
+        /// The time of an entry of its own left in the heap when a sooner one replaced it, 0 for none; under the gate.
+        /// </summary>
+        public long Parked;
     }
 }
 
