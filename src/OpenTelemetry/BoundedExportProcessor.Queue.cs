@@ -49,7 +49,7 @@ public sealed partial class BoundedExportProcessor
         var bytes = SpanSize.Estimate(data);
         var request = data.TraceId;
         DropReason? refused = null;
-        bool batchReady;
+        bool batchReady, backlog;
         long heldUntil = 0;
         lock (_gate)
         {
@@ -92,6 +92,7 @@ public sealed partial class BoundedExportProcessor
             }
 
             batchReady = _queue.Count >= _wakeAt;
+            backlog = QueuedAtLeastLocked(_catchUp);
         }
 
         if (heldUntil != 0)
@@ -112,9 +113,10 @@ public sealed partial class BoundedExportProcessor
             }
 
             // Checked on every span of a router's channel: a thousand channels of a request or two
-            // each never fill a batch, while together they may hold seconds of spans.
+            // each never fill a batch, while together they may hold seconds of spans. The queue as
+            // this span left it: reading it again took the channel's lock a second time a span.
             var stepsAside = Volatile.Read(ref _threadState.Background) == 1;
-            if (stepsAside && (batchReady || _queueBudget is not null) && Backlog())
+            if (stepsAside && (batchReady || _queueBudget is not null) && (backlog || SharedBacklog()))
             {
                 HoldEqual();
                 StepBack();
@@ -135,14 +137,18 @@ public sealed partial class BoundedExportProcessor
     {
         lock (_gate)
         {
-            return _queue.Count >= spans || _queuedBytes >= _maxQueueBytes / 2;
+            return QueuedAtLeastLocked(spans);
         }
     }
+
+    // QueuedAtLeast, under _gate.
+    private bool QueuedAtLeastLocked(int spans) => _queue.Count >= spans || _queuedBytes >= _maxQueueBytes / 2;
 
     // Up to max spans off the queue into batch, and their routes into routes (when given).
     private int Take(Activity[] batch, SpanRoute?[]? routes, int max)
     {
         var count = 0;
+        var taken = 0L;
         lock (_gate)
         {
             while (count < max && _queue.TryDequeue(out var entry))
@@ -153,14 +159,18 @@ public sealed partial class BoundedExportProcessor
                 }
 
                 batch[count++] = entry.Span;
-                _queuedBytes -= entry.Bytes;
-                _queueBudget?.Return(entry.Bytes);
+                taken += entry.Bytes;
                 ref var held = ref CollectionsMarshal.GetValueRefOrNullRef(_requestBytes, entry.Request);
                 if (!Unsafe.IsNullRef(ref held) && (held -= entry.Bytes) <= 0)
                 {
                     _requestBytes.Remove(entry.Request);
                 }
             }
+
+            // Given back to the shared budget once a take, not once a span: every channel's requests
+            // add to the same counter from the other core.
+            _queuedBytes -= taken;
+            _queueBudget?.Return(taken);
         }
 
         return count;
