@@ -1875,4 +1875,56 @@ public sealed class UnthrownFailureTests
                 UnscopedUpstreamCallTests.Message("RequestDelegate (YARP's MapReverseProxy)") + Through), judged }
                 .Take(reported ? 2 : 1).ToArray());
     }
+
+    /// <summary>
+    /// A generation the route starts without waiting for it (<c>_ = Task.Run(...)</c>, its chunks pushed elsewhere, as
+    /// fresh set 19's chat pushes them over SignalR) is still the product's answer: a stream there that can end without
+    /// its end marker is reported, where TLLM2004 leaves a background job's catches.
+    /// </summary>
+    [Fact]
+    public Task AStreamCutInWorkTheRouteDoesNotWaitForIsReported() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static IResult Chat(ChatRequest request, HttpClient http, Channel channel)
+            {
+                _ = Task.Run(async () =>
+                {
+                    await foreach (var chunk in Upstream.StreamAsync(http))
+                    {
+                        await channel.PushAsync(chunk);
+                    }
+                });
+                return Results.Accepted();
+            }
+        }
+
+        internal sealed class Channel
+        {
+            public Task PushAsync(string chunk) => Task.CompletedTask;
+        }
+
+        internal static class Upstream
+        {
+            public static async IAsyncEnumerable<string> StreamAsync(HttpClient http)
+            {
+                using var response = await {|#1:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                response.EnsureSuccessStatusCode();
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                while (!reader.EndOfStream)
+                {
+                    var line = await reader.ReadLineAsync();
+                    if ({|#0:line == "data: [DONE]"|}) { break; }
+                    yield return line!;
+                }
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The upstream stream can end without its end marker",
+            "it is turned into the stream's end for the caller") + Path),
+        Diagnostic("TLLM2006", 1, UnscopedUpstreamCallTests.Message("HttpClient.SendAsync") + Path));
+
+    private const string Path = " (reached from route 'POST /v1/chat/completions' through Routes.Chat → "
+        + "Upstream.StreamAsync)";
 }

@@ -310,7 +310,7 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     }
                 }
 
-                var detached = (facts.Swallows.Count > 0 || facts.UnthrownFailures.Count > 0) && Detached(symbol, 0);
+                var detached = facts.Swallows.Count > 0 && Detached(symbol, 0);
                 LocalRules.ReportSwallows(facts, DiagnosticDescriptors.SwallowedExceptionThroughCalls,
                     DiagnosticDescriptors.HandledWithoutRecordThroughCalls, report, created,
                     Callers(symbol, use => use.TurnsIntoFailure != false), detached,
@@ -318,14 +318,12 @@ public sealed class TracedCodeAnalyzer : DiagnosticAnalyzer
                     givesUpModel: swallow => GivesUpModel(symbol, swallow),
                     holdsWhereDispatched: method => _facts.HoldsWhereDispatched(method, cancellationToken), path: path,
                     intent: _facts.Intent, answersRoute: facts.Swallows.Count > 0 && AnswersRoute(symbol));
-                if (!detached)
-                {
-                    LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
-                        site => site.Sent is not { } sent || (graph.ReachedOutsideAttempts(symbol)
-                            && upstream.Unwatched(symbol, sent)
-                            && !(UnthrownFailureCollector.Dropped(site)
-                                && Callers(symbol, use => use.TurnsIntoFailure == true))));
-                }
+                // A model call's failure is the product's in work no request waits for too (a generation pushed over
+                // SignalR): TLLM2008 reads it there, where TLLM2004 leaves a background job's catches.
+                LocalRules.ReportUnthrown(facts, DiagnosticDescriptors.UnthrownFailureThroughCalls, report, path,
+                    site => site.Sent is not { } sent || (graph.ReachedOutsideAttempts(symbol)
+                        && upstream.Unwatched(symbol, sent) && !(UnthrownFailureCollector.Dropped(site)
+                            && Callers(symbol, use => use.TurnsIntoFailure == true))));
 
                 if (graph.ReachedOutsideAttempts(symbol))
                 {

@@ -71,7 +71,8 @@ internal sealed class WellKnownTypes(Compilation compilation)
     // The app maps YARP's proxy and no traced relay shadows it: a middleware's next reaches YARP's forwarding.
     private readonly Lazy<bool> _proxiedBehindNext = new(() => Get(compilation, "TracedLlm.LlmRelay") is null
         && Get(compilation, "Yarp.ReverseProxy.Forwarder.IHttpForwarder") is not null && compilation.SyntaxTrees
-            .Any(tree => tree.GetRoot().DescendantTokens().Any(token => token.ValueText == "MapReverseProxy")));
+            .Any(tree => tree.GetRoot().DescendantTokens().Any(token => token.ValueText == "MapReverseProxy"
+                && token.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)));
 
     /// <summary>Every Semantic Kernel AI service (chat, text, embeddings, image, audio) implements it.</summary>
     public INamedTypeSymbol? AiService { get; } = Get(compilation, "Microsoft.SemanticKernel.Services.IAIService");

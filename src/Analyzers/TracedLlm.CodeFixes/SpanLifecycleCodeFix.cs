@@ -28,8 +28,7 @@ public sealed class SpanLifecycleCodeFix() : TracedLlmCodeFix(DiagnosticIds.Span
         var holder = start.FirstAncestorOrSelf<SyntaxNode>(n =>
             n is StatementSyntax or ArrowExpressionClauseSyntax or LambdaExpressionSyntax);
 
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (model is null)
+        if (await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model)
         {
             return Array.Empty<SyntaxEdit>();
         }

@@ -36,8 +36,7 @@ internal sealed class TracedLlmFixAllProvider : FixAllProvider
 
             foreach (var diagnostic in documentDiagnostics)
             {
-                var fix = Fixes.FirstOrDefault(f => f.FixableDiagnosticIds.Contains(diagnostic.Id));
-                if (fix is null)
+                if (Fixes.FirstOrDefault(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)) is not { } fix)
                 {
                     continue;
                 }

@@ -270,8 +270,7 @@ internal sealed partial class SwallowCollector : IFactCollector
         }
 
         var statement = Statement(value);
-        var test = stored is null ? statement as IConditionalOperation : Next(statement) as IConditionalOperation;
-        if (test is null)
+        if ((stored is null ? statement : Next(statement)) is not IConditionalOperation test)
         {
             return false;
         }

@@ -696,13 +696,14 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         bool Before(IOperation o, int after = -1) => o.Syntax.SpanStart > after
             && o.Syntax.SpanStart < status.Syntax.SpanStart;
-        return status is { Property.Name: "StatusCode", Instance.Type.Name: "HttpResponse" }
-            && !(status.Parent is ISimpleAssignmentOperation assigned && assigned.Target == status)
-            && scope.Operations.OfType<IInvocationOperation>().LastOrDefault(o => Before(o)
-                && Same(o.TargetMethod.ContainingType, scope.Types.RequestDelegate)) is { } next
-            && UpstreamCollector.ModelCall(next, scope) is { } call && !scope.Operations.Any(o => o.Type?.Name
-                is "IForwarderErrorFeature" || (o is IPropertyReferenceOperation { Property.Name: "StatusCode" }
-                && Before(o, next.Syntax.SpanStart))) ? UpstreamCollector.Site(next, call, scope) : null;
+        static bool Read(IOperation o) => o is IPropertyReferenceOperation { Property.Name: "StatusCode" }
+            && !(o.Parent is ISimpleAssignmentOperation written && written.Target == o);
+        return status is { Instance.Type.Name: "HttpResponse" } && Read(status)
+            && scope.Operations.OfType<IInvocationOperation>().Where(o => Before(o) && o.TargetMethod.MethodKind
+                == MethodKind.DelegateInvoke).Select(o => (Next: o, Call: UpstreamCollector.ModelCall(o, scope)))
+                .LastOrDefault(n => n.Call is not null) is ({ } next, { } call) && !scope.Operations.Any(o =>
+                o.Type?.Name is "IForwarderErrorFeature" || (Read(o) && Before(o, next.Syntax.SpanStart)))
+            ? UpstreamCollector.Site(next, call, scope) : null;
     }
 
     /// <summary>The code fix's edit: from its answer on, the failure's branch throws an UpstreamException.</summary>

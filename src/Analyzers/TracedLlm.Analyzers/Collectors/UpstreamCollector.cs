@@ -76,7 +76,7 @@ internal sealed class UpstreamCollector : IFactCollector
     {
         var method = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
         var receiver = MethodScope.Receiver(invocation) is { } operand ? ValueFlow.Unwrap(operand).Type : null;
-        var call = scope.Types.UpstreamCall(method, receiver);
+        var call = scope.Types.UpstreamCall(InlineNext(invocation, scope.Types) ?? method, receiver);
         var http = call is not null && IsHttpSend(method, scope.Types);
         var (tree, intent) = (invocation.Syntax.SyntaxTree, scope.Compilation.Intent);
         // Of a middleware's calls of next, the last is the forward: a pass-through before it is the same one.
@@ -94,6 +94,14 @@ internal sealed class UpstreamCollector : IFactCollector
         return new ModelCallSite(call ?? $"{(receiver ?? method.ContainingType).Name}.{method.Name}", evident, inputs,
             receiver);
     }
+
+    /// <summary>The next of a lambda given to <c>Use</c> (YARP's inline middleware, its <c>next</c> a
+    /// <c>Func&lt;Task&gt;</c>): the pipeline's <c>RequestDelegate</c>.</summary>
+    private static IMethodSymbol? InlineNext(IInvocationOperation call, WellKnownTypes types) =>
+        call.Instance is IParameterReferenceOperation { Parameter: { Ordinal: 1 } next } && ValueFlow.Ancestors(call)
+            .OfType<IAnonymousFunctionOperation>().FirstOrDefault(f => Same(f.Symbol, next.ContainingSymbol))?.Parent
+            ?.Parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "Use" } }
+            ? types.RequestDelegate?.DelegateInvokeMethod : null;
 
     /// <summary>Where a send's client (its receiver) and address (a <c>requestUri</c>, a request) come from.</summary>
     private static SendInputs Inputs(IInvocationOperation send, MethodScope scope) => send.Arguments

@@ -476,26 +476,23 @@ internal sealed partial class CompilationFacts
     private bool DeclaredNotNull(IOperation value)
     {
         value = Unwrap(value);
-        if (value.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T })
-        {
-            return true;
-        }
-
-        return value switch
-        {
-            IObjectCreationOperation or IAnonymousObjectCreationOperation or IArrayCreationOperation
-            or IInstanceReferenceOperation => true,
-            ILiteralOperation literal => literal.ConstantValue is { HasValue: true, Value: not null },
-            IInvocationOperation call => call.TargetMethod.ReturnNullableAnnotation == NullableAnnotation.NotAnnotated,
-            IAwaitOperation { Operation: IInvocationOperation call } => Types.TaskResult(call.TargetMethod.ReturnType)
-                is { NullableAnnotation: NullableAnnotation.NotAnnotated },
-            IPropertyReferenceOperation property => property.Property.NullableAnnotation
-                == NullableAnnotation.NotAnnotated,
-            IFieldReferenceOperation field => field.Field.NullableAnnotation == NullableAnnotation.NotAnnotated,
-            IParameterReferenceOperation parameter => parameter.Parameter.RefKind == RefKind.None
-                && parameter.Parameter.NullableAnnotation == NullableAnnotation.NotAnnotated,
-            _ => false,
-        };
+        return value.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T }
+            || value switch
+            {
+                IObjectCreationOperation or IAnonymousObjectCreationOperation or IArrayCreationOperation
+                or IInstanceReferenceOperation => true,
+                ILiteralOperation literal => literal.ConstantValue is { HasValue: true, Value: not null },
+                IInvocationOperation call => call.TargetMethod.ReturnNullableAnnotation
+                    == NullableAnnotation.NotAnnotated,
+                IAwaitOperation { Operation: IInvocationOperation call } => Types.TaskResult(
+                    call.TargetMethod.ReturnType) is { NullableAnnotation: NullableAnnotation.NotAnnotated },
+                IPropertyReferenceOperation property => property.Property.NullableAnnotation
+                    == NullableAnnotation.NotAnnotated,
+                IFieldReferenceOperation field => field.Field.NullableAnnotation == NullableAnnotation.NotAnnotated,
+                IParameterReferenceOperation parameter => parameter.Parameter.RefKind == RefKind.None
+                    && parameter.Parameter.NullableAnnotation == NullableAnnotation.NotAnnotated,
+                _ => false,
+            };
     }
 
     /// <summary>A <c>foreach</c> over an <c>IEnumerable&lt;T&gt;</c> whose T is declared not null.</summary>
