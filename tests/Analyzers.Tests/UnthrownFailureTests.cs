@@ -1927,4 +1927,41 @@ public sealed class UnthrownFailureTests
 
     private const string Path = " (reached from route 'POST /v1/chat/completions' through Routes.Chat → "
         + "Upstream.StreamAsync)";
+
+    /// <summary>
+    /// After an iterator's loop that leaves on the end marker by a bare <c>break</c>, a throw on some other state (no
+    /// chunk yielded, fresh set 19's Mistral stream) does not tell a cut from the end: reported. A marker branch that
+    /// leaves a flag, tested by the throw, tells them apart: not reported.
+    /// </summary>
+    [Theory]
+    [InlineData("{ break; }", "!yielded", true)]
+    [InlineData("{ done = true; break; }", "!done", false)]
+    public Task AThrowAfterTheLoopTellsACutOnlyWhereTheMarkerLeftAMark(string onMarker, string thrown, bool reported)
+        => AnalyzerAsync(Header + $$"""
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async IAsyncEnumerable<string> Chat(ChatRequest request, HttpClient http)
+            {
+                using var response = await {|#1:http.SendAsync(new HttpRequestMessage(HttpMethod.Post, Llm.Url),
+                    HttpCompletionOption.ResponseHeadersRead)|};
+                using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                var (yielded, done) = (false, false);
+                while (!reader.EndOfStream)
+                {
+                    var line = await reader.ReadLineAsync();
+                    if ({|#0:line == "data: [DONE]"|}) {{onMarker}}
+                    yielded = true;
+                    yield return line!;
+                }
+
+                if ({{thrown}}) { throw new UpstreamException(502, "The stream ended early."); }
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, new[]
+        {
+            Diagnostic("TLLM2006", 1, UnscopedUpstreamCallTests.Message("HttpClient.SendAsync")),
+            Diagnostic("TLLM2008", 0, Message("The upstream stream can end without its end marker",
+                "it is turned into the stream's end for the caller")),
+        }.Take(reported ? 2 : 1).ToArray());
 }

@@ -105,9 +105,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             else if (Around(test) is ILoopOperation loop && Marked(test, scope, out var branch)
                 && Written(Flat(FailureHandoff.Following(loop)), loop, scope) is null)
             {
-                var stream = StreamOf(loop, scope);
-                var iterator = ValueFlow.AncestorsInFunction(loop).LastOrDefault()?.Descendants()
-                    .Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true;
+                var (stream, iterator) = (StreamOf(loop, scope), ValueFlow.AncestorsInFunction(loop).LastOrDefault()
+                    ?.Descendants().Any(o => o.Kind is OperationKind.YieldReturn or OperationKind.YieldBreak) == true);
                 // An iterator that yields the line it tests on every turn before the test, or on the marker, relays it.
                 var read = test.Condition.Descendants().OfType<ILocalReferenceOperation>().Select(l => l.Local);
                 var relayed = loop.Descendants().Any(o => o is IReturnOperation { Kind: OperationKind.YieldReturn,
@@ -115,8 +114,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     && read.Contains(line.Local, SymbolEqualityComparer.Default)
                     && ((o.Syntax.SpanStart < test.Syntax.SpanStart && o.Parent?.Parent == loop)
                         || branch?.Syntax.Span.Contains(o.Syntax.Span) == true));
-                var ends = iterator && Around(loop) is null && stream is not null && !relayed && !FailureHandoff
-                    .Following(loop).Any(scope.Compilation.Handoff.Anywhere)
+                // What follows the loop tells its ends apart only where the marker's branch does more than break.
+                var told = FailureHandoff.Following(loop).Any(scope.Compilation.Handoff.Anywhere) && (branch is null
+                    || CompilationFacts.Statements(branch).Any(s => s is not IBranchOperation { BranchKind: var kind }
+                        || kind != BranchKind.Break));
+                var ends = iterator && Around(loop) is null && stream is not null && !relayed && !told
                     ? $"{TurnedInto}the stream's end for the caller" : null;
                 if (ends is not null || (!iterator && (stream is not null || Leaves(branch))))
                 {

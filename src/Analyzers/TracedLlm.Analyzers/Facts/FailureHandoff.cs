@@ -75,24 +75,10 @@ internal sealed class FailureHandoff(WellKnownTypes types, Func<IMethodSymbol, I
         };
     }
 
-    private bool Sequence(IEnumerable<IOperation> statements, int depth)
-    {
-        foreach (var statement in statements)
-        {
-            if (Always(statement, depth))
-            {
-                return true;
-            }
-
-            // A path that leaves here without handing the failure on.
-            if (Leaves(statement))
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
+    // The first statement that hands the failure on (true), or leaves here without handing it on (false), decides.
+    private bool Sequence(IEnumerable<IOperation> statements, int depth) =>
+        statements.Select(s => Always(s, depth) ? true : Leaves(s) ? false : (bool?)null)
+            .FirstOrDefault(r => r is not null) ?? false;
 
     /// <summary>An expression that, once evaluated, has handed the failure on (not in a lambda, which may not
     /// run).</summary>
