@@ -51,6 +51,7 @@ public sealed partial class BoundedExportProcessor
         DropReason? refused = null;
         bool batchReady, backlog;
         long heldUntil = 0;
+        var stepsAside = Volatile.Read(ref _threadState.Background) == 1;
         lock (_gate)
         {
             if (_closed)
@@ -92,7 +93,7 @@ public sealed partial class BoundedExportProcessor
             }
 
             batchReady = _queue.Count >= _wakeAt;
-            backlog = QueuedAtLeastLocked(_catchUp);
+            backlog = stepsAside && QueuedAtLeastLocked(_catchUp);
         }
 
         if (heldUntil != 0)
@@ -114,8 +115,8 @@ public sealed partial class BoundedExportProcessor
 
             // Checked on every span of a router's channel: a thousand channels of a request or two
             // each never fill a batch, while together they may hold seconds of spans. The queue as
-            // this span left it: reading it again took the channel's lock a second time a span.
-            var stepsAside = Volatile.Read(ref _threadState.Background) == 1;
+            // this span left it (read under the lock only while stepped aside): reading it again
+            // took the channel's lock a second time a span.
             if (stepsAside && (batchReady || _queueBudget is not null) && (backlog || SharedBacklog()))
             {
                 HoldEqual();

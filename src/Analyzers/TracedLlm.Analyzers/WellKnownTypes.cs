@@ -68,11 +68,11 @@ internal sealed class WellKnownTypes(Compilation compilation)
     public INamedTypeSymbol? HttpForwarder { get; } = Get(compilation, "Yarp.ReverseProxy.Forwarder.IHttpForwarder");
     public INamedTypeSymbol? RequestDelegate { get; } = Get(compilation, "Microsoft.AspNetCore.Http.RequestDelegate");
 
-    // The app maps YARP's proxy and no traced relay shadows it: a middleware's next reaches YARP's forwarding.
+    // The app maps YARP's proxy (asked where YARP is referenced) and no traced relay shadows it: a middleware's next
+    // reaches YARP's forwarding.
     private readonly Lazy<bool> _proxiedBehindNext = new(() => Get(compilation, "TracedLlm.LlmRelay") is null
-        && Get(compilation, "Yarp.ReverseProxy.Forwarder.IHttpForwarder") is not null && compilation.SyntaxTrees
-            .Any(tree => tree.GetRoot().DescendantTokens().Any(token => token.ValueText == "MapReverseProxy"
-                && token.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)));
+        && compilation.SyntaxTrees.Any(tree => tree.GetRoot().DescendantTokens().Any(token => token.ValueText
+            == "MapReverseProxy" && token.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)));
 
     /// <summary>Every Semantic Kernel AI service (chat, text, embeddings, image, audio) implements it.</summary>
     public INamedTypeSymbol? AiService { get; } = Get(compilation, "Microsoft.SemanticKernel.Services.IAIService");
@@ -233,7 +233,7 @@ internal sealed class WellKnownTypes(Compilation compilation)
                     || method.Name.StartsWith("Get", StringComparison.Ordinal)
                     || method.Name.EndsWith("AsJsonAsync", StringComparison.Ordinal)))
             || (method.Name == "SendAsync" && IsOrImplements(declaredReceiver, HttpForwarder))
-            || (Same(declaredReceiver, RequestDelegate) && _proxiedBehindNext.Value)
+            || (Same(declaredReceiver, RequestDelegate) && HttpForwarder is not null && _proxiedBehindNext.Value)
             || (IsOrImplements(declaredReceiver, ChatClient)
                 && method.Name is "GetResponseAsync" or "GetStreamingResponseAsync")
             || (method.Name.StartsWith("Generate", StringComparison.Ordinal)
