@@ -227,6 +227,8 @@ public sealed class UnthrownFailureTests
     /// <summary>The nearest sound forms: the marker written only when the upstream's own was seen, a missing end
     /// thrown before the marker, and an SDK's stream (a cut throws inside the loop, so the write is not reached).
     /// </summary>
+    /// <remarks>The SDK stream's end is answered with a fixed <c>"stop"</c>, its updates' reasons unread: that
+    /// suggestion is reported.</remarks>
     [Fact]
     public Task AnEndMarkerWrittenOnlyWhenSeenOrAfterAnSdkStreamIsNotReported() => AnalyzerAsync(Header + """
         internal static class Routes
@@ -261,12 +263,12 @@ public sealed class UnthrownFailureTests
                         await ctx.Response.WriteAsync(update.ContentUpdate.Count.ToString());
                     }
 
-                    await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { finish_reason = "stop" }));
+                    await ctx.Response.WriteAsync(JsonSerializer.Serialize(new { {|#0:finish_reason = "stop"|} }));
                     return Results.Empty;
                 });
             }
         }
-        """, UnthrownFailureMatrix.Libraries);
+        """, UnthrownFailureMatrix.Libraries, Always(0));
 
     /// <summary>An upstream client whose public stream is an iterator over its private one, which reads raw lines: the
     /// chunks, a relay flag and the route's own end, reused by the iterator-depth tests.</summary>
@@ -977,6 +979,76 @@ public sealed class UnthrownFailureTests
             "it is turned into null for the caller") + Through("ChatAsync", "Upstream")),
         Diagnostic("TLLM2008", 1, Message("The model call answered an empty body", "a success is answered")));
 
+    /// <summary>A model's blank answer tested where the text arrives: an SDK result's text, a JSON field of the body,
+    /// or the text a service behind an interface returns, ended on or answered as a success.</summary>
+    /// <remarks>Fresh set 31: the review pipeline tests the text its OpenAI reviewer returns, logs and returns. Not
+    /// reported: a blank answered with an error, a service that tests the text itself, the request's own text, a
+    /// streamed chunk's.</remarks>
+    [Fact]
+    public Task AModelsBlankAnswerTestedWhereItArrivesIsReported() => AnalyzerAsync(
+        "using Microsoft.Extensions.AI;\nusing System.Text.Json;\n" + Header + """
+        internal interface IReviewer { Task<string> ReviewAsync(string prompt); }
+
+        internal sealed class OpenAiReviewer : IReviewer
+        {
+            public async Task<string> ReviewAsync(string prompt)
+            {
+                var client = new OpenAI.Chat.ChatClient("gpt-4o", "key");
+                var response = await {|TLLM2006:{|#4:client.CompleteChatAsync(prompt)|}|};
+                return response.Value.Content[0].Text;
+            }
+        }
+
+        internal sealed class CheckedReviewer
+        {
+            public async Task<string> ReviewAsync(IChatClient chat)
+            {
+                var text = (await {|TLLM2006:{|#5:chat.GetResponseAsync("review")|}|}).Text;
+                if (string.IsNullOrWhiteSpace(text)) { throw new UpstreamException(502, "No review."); }
+                return text;
+            }
+        }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, IReviewer reviewer, IChatClient chat,
+                HttpClient http, CheckedReviewer checkedReviewer)
+            {
+                if (string.IsNullOrEmpty(request.Model)) { return Results.BadRequest(); }
+                var feedback = await reviewer.ReviewAsync("diff");
+                if ({|#0:string.IsNullOrWhiteSpace(feedback)|})
+                {
+                    Console.Error.WriteLine("No feedback.");
+                    return Results.Ok(new Reply());
+                }
+
+                var reply = await {|TLLM2006:{|#3:chat.GetResponseAsync("hello")|}|};
+                if ({|#1:string.IsNullOrEmpty(reply.Text)|}) { return Results.Ok(new Reply { Text = "" }); }
+                using var response = await {|TLLM2006:http.PostAsync(Llm.Url, new StringContent("{}"))|};
+                response.EnsureSuccessStatusCode();
+                var body = await response.Content.ReadAsStringAsync();
+                var text = JsonDocument.Parse(body).RootElement.GetProperty("text").GetString();
+                if ({|#2:string.IsNullOrEmpty(text)|}) { return Results.Ok(new Reply()); }
+                var again = await {|TLLM2006:{|#6:chat.GetResponseAsync("again")|}|};
+                if (string.IsNullOrEmpty(again.Text)) { return Results.StatusCode(502); }
+                var review = await checkedReviewer.ReviewAsync(chat);
+                if (string.IsNullOrEmpty(review)) { return Results.Ok(new Reply()); }
+                await foreach (var update in {|TLLM2006:{|#7:chat.GetStreamingResponseAsync("more")|}|})
+                {
+                    if (string.IsNullOrEmpty(update.Text)) { continue; }
+                }
+
+                return Results.Ok(new Reply { Text = feedback + reply.Text + text + again.Text + review });
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Diagnostic("TLLM2008", 0, Message("The model call answered an empty body", "a success is answered")),
+        Diagnostic("TLLM2008", 1, Message("The model call answered an empty body", "a success is answered")),
+        Diagnostic("TLLM2008", 2, Message("The model call answered an empty body", "a success is answered")),
+        Unfinished(3), Unfinished(4, Through("ReviewAsync", "IReviewer.ReviewAsync → OpenAiReviewer")),
+        Unfinished(5, Through("ReviewAsync", "CheckedReviewer")), Unfinished(6), Unfinished(7));
+
     /// <summary>A translating gateway's mapping of finish reasons that turns the provider's content filter into a
     /// success stop: the client reads a filtered answer as complete.</summary>
     /// <remarks>Fresh sets 16 and 26 (OpenAI's <c>content_filter</c> mapped to Anthropic's <c>end_turn</c>); a switch
@@ -1042,6 +1114,64 @@ public sealed class UnthrownFailureTests
             + Through("Either", "Stops")));
 
     private const string Filtered = "a filtered answer reaches the client as complete";
+
+    /// <summary>A mapper that answers a model's result with a finish reason fixed at a success stop, whatever the model
+    /// said: a suggestion, since a filtered or cut answer reaches the client as complete.</summary>
+    /// <remarks>Fresh sets 10 and 19 (a Semantic Kernel answer and a chat proxy's, mapped with <c>"stop"</c>). Not
+    /// reported: the model's reason read (or given as a default), a stop written on the end marker's branch, a canned
+    /// answer no model gave.</remarks>
+    [Fact]
+    public Task AFinishReasonFixedAtAStopIsASuggestion() => AnalyzerAsync("using Microsoft.Extensions.AI;\n" + Header
+        + """
+        internal sealed record Choice(int Index, string? Text, string FinishReason);
+
+        internal sealed class Completion { public string? FinishReason { get; set; } }
+
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, LlmCall call, IChatClient chat)
+            {
+                var response = await call.ExecuteAsync(Llm.Gpt, LlmRetryPolicy.None, async (attempt, ct) =>
+                    await chat.GetResponseAsync("hello", cancellationToken: ct));
+                return Results.Ok(new[] { Mapper.Anonymous(response), Mapper.Record(response), Mapper.Typed(response),
+                    Mapper.Defaulted(response), Mapper.Read(response), Mapper.OnTheMarker(response, request.Model),
+                    Mapper.Canned() });
+            }
+        }
+
+        internal static class Mapper
+        {
+            public static object Anonymous(ChatResponse response) =>
+                new { choices = new[] { new { text = response.Text, {|#0:finish_reason = "stop"|} } } };
+
+            public static object Record(ChatResponse response) => new Choice(0, response.Text, {|#1:"stop"|});
+
+            public static object Typed(ChatResponse response) => new Completion { {|#2:FinishReason = "stop"|} };
+
+            public static object Defaulted(ChatResponse response) =>
+                new { finish_reason = response.FinishReason?.Value ?? "stop" };
+
+            public static object Read(ChatResponse response)
+            {
+                var reason = response.FinishReason;
+                return new { finish_reason = "stop", reason };
+            }
+
+            public static object OnTheMarker(ChatResponse response, string? line) =>
+                line == "[DONE]" ? new { finish_reason = "stop" } : new { finish_reason = "length" };
+
+            public static object Canned() => new { finish_reason = "stop" };
+        }
+        """, UnthrownFailureMatrix.Libraries,
+        Always(0, "Anonymous"), Always(1, "Record"), Always(2, "Typed"));
+
+    private static Microsoft.CodeAnalysis.Testing.DiagnosticResult Always(int location, string? mapper = null) =>
+        Diagnostic("TLLM2008", location, Message("The answer's finish reason is always 'stop'", Cut)
+            + (mapper is null ? "" : Through(mapper, "Mapper")))
+        .WithSeverity(Microsoft.CodeAnalysis.DiagnosticSeverity.Info);
+
+    private const string Cut = "a filtered or cut answer (content_filter, length) reaches the client as complete";
 
     /// <summary>An SDK's chat call outside an attempt whose text is answered with its finish reason read nowhere: a
     /// suggestion, since a filtered or cut answer reaches the client and the trace as complete.</summary>

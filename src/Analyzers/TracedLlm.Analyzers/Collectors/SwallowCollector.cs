@@ -230,20 +230,13 @@ internal sealed partial class SwallowCollector : IFactCollector
             { Parent: IInvocationOperation { TargetMethod.Name: "Run" or "StartNew" } run } ? run : null;
 
     /// <summary>Every path out of the catch returns a value from the method: the exception became its result.</summary>
-    private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope)
-    {
-        if (scope.Owner is not IMethodSymbol { ReturnsVoid: false } method
-            || IsTask(method.ReturnType, scope.Types)
-                && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
-        {
-            return false;
-        }
-
-        var last = @catch.Handler.Operations.LastOrDefault();
-        return last is IReturnOperation { ReturnedValue: not null }
+    private static bool ReturnsAResult(ICatchClauseOperation @catch, ITryOperation? @try, MethodScope scope) =>
+        scope.Owner is IMethodSymbol { ReturnsVoid: false } method && !(IsTask(method.ReturnType, scope.Types)
+            && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 0 })
+        && @catch.Handler.Operations.LastOrDefault() is var last
+        && (last is IReturnOperation { ReturnedValue: not null }
             || (last is not IBranchOperation && !@catch.Handler.Operations.Any(FailureHandoff.Leaves)
-                && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null });
-    }
+                && @try is not null && Next(@try) is IReturnOperation { ReturnedValue: not null }));
 
     /// <summary>The caller fails on the call's failure value (false, null): throws, reports or answers an error
     /// (true), or tries again (null).</summary>

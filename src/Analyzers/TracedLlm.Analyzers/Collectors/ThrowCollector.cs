@@ -65,21 +65,12 @@ internal sealed class ThrowCollector : IFactCollector
             return null;
         }
 
-        if ((Same(type, types.Task) || Same(type, types.ValueTask)) && method.Name == "FromException"
-            && invocation.Arguments.Length == 1)
-        {
-            return invocation.Arguments[0].Value;
-        }
-
-        if ((Same(type, types.TaskCompletionSource) || Same(type, types.TaskCompletionSourceOfT))
-            && method.Name is "SetException" or "TrySetException" && invocation.Arguments.Length == 1
-            && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null
-            && DerivesFrom(argumentType, types.Exception))
-        {
-            return invocation.Arguments[0].Value;
-        }
-
-        return null;
+        return invocation.Arguments.Length == 1 && (((Same(type, types.Task) || Same(type, types.ValueTask))
+                && method.Name == "FromException") || ((Same(type, types.TaskCompletionSource)
+                || Same(type, types.TaskCompletionSourceOfT)) && method.Name is "SetException" or "TrySetException"
+                && invocation.Arguments[0].Value.Type is { } argumentType && types.Exception is not null
+                && DerivesFrom(argumentType, types.Exception)))
+            ? invocation.Arguments[0].Value : null;
     }
 
     private static void Add(IOperation thrown, Location location, MethodScope scope)

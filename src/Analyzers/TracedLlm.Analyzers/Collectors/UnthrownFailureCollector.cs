@@ -12,6 +12,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static readonly string[] FailedRuns = { "failed", "cancelled", "expired", "incomplete" };
     private static readonly object[] FailedStatuses = { 500, 502, 503, 504 };
     private static readonly string[] EndMarkers = { "[DONE]", "message_stop", "response.completed" };
+    private static readonly string[] ModelSdks =
+        { "OpenAI", "Azure.AI.OpenAI", "Anthropic", "Microsoft.Extensions.AI", "Microsoft.SemanticKernel" };
     private static readonly string[] FailureUpdates =
         { "StreamingResponseFailedUpdate", "StreamingResponseErrorUpdate", "StreamingResponseIncompleteUpdate" };
 
@@ -75,7 +77,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     false, "a forwarder error (a refused connection, a timeout, a body cut mid-copy) reaches no span "
                     + "with its cause (or forward with TracedLlm's relay)", next);
                 break;
-            // A judgement more than a statement of the code: a suggestion.
+            // Judgements more than statements of the code: suggestions.
+            case ISimpleAssignmentOperation or IArgumentOperation when Fixed(operation, scope) is { } stop:
+                Add(scope, operation, $"The answer's finish reason is always '{stop}'", Empty, operation, false,
+                    "a filtered or cut answer (content_filter, length) reaches the client as complete",
+                    suggested: true);
+                break;
             case IInvocationOperation call when Unfinished(call, scope) is { } model && !scope.InAttemptScope(call):
                 Add(scope, call, "The model call's finish reason is never read", Empty, call, false,
                     "a filtered or cut answer (content_filter, length) reaches the client and the trace as complete "
@@ -277,16 +284,42 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             && (DerivesFrom(task, scope.Types.Task!) || Same(task, scope.Types.ValueTask)))
             ? "the method ends as if it succeeded" : null;
 
-    /// <summary>A model call's response whose body text the condition tests for emptiness
-    /// (<c>string.IsNullOrWhiteSpace(text)</c>), and the text it reads.</summary>
+    /// <summary>A model call whose answer's text the condition tests for emptiness
+    /// (<c>string.IsNullOrWhiteSpace(text)</c>, <c>text is null or ""</c>), and the text it reads.</summary>
     private static (IOperation Response, IOperation Text)? Blank(IOperation condition, MethodScope scope) =>
-        condition.DescendantsAndSelf().OfType<IInvocationOperation>().Where(call => call.Arguments.Length == 1
-            && call.TargetMethod is { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace" } tests
-            && tests.ContainingType.SpecialType == SpecialType.System_String)
-        .Select(call => ValueFlow.Unwrap(call.Arguments[0].Value)).Select(text => Given(text, scope).Select(Sent)
-            .FirstOrDefault() is { TargetMethod.Name: "ReadAsStringAsync", Instance: IPropertyReferenceOperation
-                { Property.Name: "Content", Instance: { } response } } && FromModelCall(response, scope)
-            ? (response, text) : ((IOperation, IOperation)?)null).FirstOrDefault(found => found is not null);
+        condition.DescendantsAndSelf().Select(o => o switch
+        {
+            IInvocationOperation call when Blanks(call) => call.Arguments[0].Value,
+            IIsPatternOperation test when test.Pattern.Descendants().Any(p => p.ConstantValue.Value is "") =>
+                test.Value,
+            IBinaryOperation { RightOperand.ConstantValue.Value: "" } test => test.LeftOperand,
+            _ => null,
+        }).OfType<IOperation>().Select(ValueFlow.Unwrap).Select(text => Answered(text, scope, null, 1, 12)
+            is { } send ? (send, text) : ((IOperation, IOperation)?)null).FirstOrDefault(found => found is not null);
+
+    private static bool Blanks(IOperation test) => test is IInvocationOperation { Arguments.Length: 1, TargetMethod:
+        { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace", ContainingType.SpecialType: SpecialType.System_String } };
+
+    /// <summary>The model call whose answer a text reads: its body, an SDK result's member, what a call on either
+    /// gives, or what a source method returns (<paramref name="calls"/> deep) that tests no text itself.</summary>
+    private static IInvocationOperation? Answered(IOperation? value, MethodScope scope, IOperation? body, int calls,
+        int steps) => value is null || steps == 0 ? null : Given(value, scope, body).Select(ValueFlow.Unwrap)
+        .Select(v => v is IInvocationOperation send && Modelled(send, scope, body is null) ? send
+        : v is IInvocationOperation { TargetMethod: var method } call && calls > 0 && scope.Compilation.Implementations(
+            method, scope.CancellationToken).Prepend(method).Select(m => CompilationFacts.Body(
+                call.SemanticModel!.Compilation, m)).OfType<IOperation>().ToList() is { Count: > 0 } bodies
+            ? bodies.Any(b => b.Descendants().Any(Blanks)) ? null : bodies.SelectMany(b => ValueFlow.OwnReturns(b)
+                .Select(r => Answered(r.ReturnedValue, scope, b, calls - 1, steps - 1))).FirstOrDefault(s => s != null)
+        : Answered(v switch
+        {
+            IInvocationOperation on => on.Instance ?? on.Arguments.FirstOrDefault()?.Value,
+            IAwaitOperation awaited => awaited.Operation,
+            IMemberReferenceOperation member => member.Instance,
+            IArrayElementReferenceOperation element => element.ArrayReference,
+            IConditionalAccessOperation access => access.Operation,
+            ICoalesceOperation either => either.Value,
+            _ => null,
+        }, scope, body, calls, steps - 1)).FirstOrDefault(s => s is not null);
 
     /// <summary>An SDK's model call whose result's text the method reads, and no finish reason.</summary>
     /// <remarks>M.E.AI's <c>ChatResponse</c>, OpenAI's <c>ChatCompletion</c>, Anthropic's <c>Message</c>, their
@@ -301,6 +334,27 @@ internal sealed class UnthrownFailureCollector : IFactCollector
         && scope.Operations.Any(o => o is IPropertyReferenceOperation
             { Property.Name: "Text" or "Content" or "ContentUpdate", Instance.Type: var type } && Same(type, result))
             ? model : null;
+
+    /// <summary>A success stop written to a finish reason whatever the model said: unconditionally, by a function that
+    /// reads no finish reason and answers a model's result (a model SDK's type, or a model call's).</summary>
+    private static string? Fixed(IOperation write, MethodScope scope) => (write switch
+    {
+        ISimpleAssignmentOperation { Target: var slot, Value.ConstantValue.Value: string stop }
+            when Finished(Slot(slot)) => stop,
+        IArgumentOperation { Parameter.Name: var name, Value.ConstantValue.Value: string stop } when Finished(name) =>
+            stop,
+        _ => null,
+    }) is { } fixedStop && fixedStop is "stop" or "end_turn" && !ValueFlow.AncestorsInFunction(write).Any(o => o is
+        IConditionalOperation or ISwitchCaseOperation or ISwitchExpressionArmOperation or ILoopOperation
+        or ICoalesceOperation or ICatchClauseOperation)
+        && !scope.Operations.Any(o => (o is IMemberReferenceOperation read && Finished(Slot(read))
+            && !(o.Parent is ISimpleAssignmentOperation written && written.Target == o))
+            || (o is IInvocationOperation call && call.Arguments.Any(a => a.Value.ConstantValue.Value is string key
+                && Finished(key))))
+        && ((scope.Owner as IMethodSymbol)?.Parameters.Any(p => Namespace(p.Type) is { } at && ModelSdks.Any(sdk =>
+            at.StartsWith(sdk, StringComparison.Ordinal))) == true || scope.Operations.Any(o => o is
+            IInvocationOperation call && UpstreamCollector.ModelCall(call, scope) is { Evident: true }))
+        ? fixedStop : null;
 
     /// <summary>A type with a finish reason, or the one a task, result or stream is of.</summary>
     private static ITypeSymbol? Finishing(ITypeSymbol? type) => type is not INamedTypeSymbol named ? null
@@ -339,7 +393,8 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     private static string? Name(ITypeSymbol? type) => type?.ToDisplayString().TrimEnd('?');
 
-    private static string? Namespace(ISymbol member) => member.ContainingType.ContainingNamespace?.ToDisplayString();
+    private static string? Namespace(ISymbol member) =>
+        (member as ITypeSymbol ?? member.ContainingType)?.ContainingNamespace?.ToDisplayString();
 
     /// <summary>The values a local was given (in <paramref name="body"/>, else the scope), or the value.</summary>
     private static IEnumerable<IOperation> Given(IOperation value, MethodScope scope, IOperation? body = null) =>
@@ -375,10 +430,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool FromModelCall(IOperation response, MethodScope scope, bool waits = true)
     {
         var values = Given(response, scope).ToList();
-        return values.Count > 0 && values.All(value => Sent(value) is { } send
-            && (Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
-                || Call(send, scope) is { } call && (call.Evident || (waits && Waits(call)))));
+        return values.Count > 0 && values.All(value => Sent(value) is { } send && Modelled(send, scope, waits));
     }
+
+    private static bool Modelled(IInvocationOperation send, MethodScope scope, bool waits) =>
+        Same(send.TargetMethod.ContainingType, scope.Types.LlmCall)
+        || Call(send, scope) is { } call && (call.Evident || (waits && Waits(call)));
 
     /// <summary>A send whose client or request is a parameter: its callers decide at the end whether it is a model
     /// call, as for TLLM2006.</summary>
@@ -439,18 +496,11 @@ internal sealed class UnthrownFailureCollector : IFactCollector
 
     /// <summary>A status tested: <c>IsSuccessStatusCode</c>, <c>EnsureSuccessStatusCode()</c>, a comparison, a
     /// pattern or a switch on it.</summary>
-    private static bool Tested(IOperation operation)
-    {
-        var on = operation.Parent;
-        while (on is IConversionOperation)
-        {
-            on = on.Parent;
-        }
-
-        return operation is IInvocationOperation { TargetMethod.Name: "EnsureSuccessStatusCode" } || (Read(operation)
-            == "http" && (operation is IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" }
-            || on is IBinaryOperation or IIsPatternOperation or ISwitchOperation or ISwitchExpressionOperation));
-    }
+    private static bool Tested(IOperation operation) =>
+        operation is IInvocationOperation { TargetMethod.Name: "EnsureSuccessStatusCode" } || (Read(operation) == "http"
+            && (operation is IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode" } || ValueFlow.Outer(
+                operation).Parent is IBinaryOperation or IIsPatternOperation or ISwitchOperation
+                or ISwitchExpressionOperation));
 
     /// <summary>The unwatched model call whose streamed body is copied to the response unread, else null.</summary>
     /// <remarks>A copy, or a loop that reads the body (bytes, lines, events) and writes the response, naming no end

@@ -387,34 +387,18 @@ internal sealed partial class CompilationFacts
     private bool NotNull(IOperation receiver)
     {
         receiver = Unwrap(receiver);
+        // A readonly field declared not null (the compiler warns, CS8618, when a constructor leaves it unset) and not
+        // initialized with '!', or a local a catch declares.
         if (receiver is IInstanceReferenceOperation
             || receiver.Type is { IsValueType: true, OriginalDefinition.SpecialType: not SpecialType.System_Nullable_T }
-        )
-        {
-            return true;
-        }
-
-        if (receiver is IFieldReferenceOperation
-                {
-                    Field: { IsReadOnly: true, NullableAnnotation: NullableAnnotation.NotAnnotated } readonlyField,
-                    Instance: null or IInstanceReferenceOperation
-                } field
-            && field.SemanticModel is { } fieldModel
-            && fieldModel.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull
-            && !readonlyField.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax()
-                    is VariableDeclaratorSyntax
-                    {
-                        Initializer.Value: PostfixUnaryExpressionSyntax
-                        {
-                            RawKind: (int)SyntaxKind.SuppressNullableWarningExpression
-                        }
-                    }))
-        {
-            // Declared not null: the compiler warns (CS8618) when a constructor leaves it unset.
-            return true;
-        }
-
-        if (receiver is ILocalReferenceOperation { Local: var caughtLocal } && IsCaught(caughtLocal))
+            || (receiver is IFieldReferenceOperation { Field: { IsReadOnly: true, NullableAnnotation:
+                    NullableAnnotation.NotAnnotated } readonlyField, Instance: null or IInstanceReferenceOperation }
+                    field
+                && field.SemanticModel?.GetTypeInfo(field.Syntax).Nullability.FlowState == NullableFlowState.NotNull
+                && !readonlyField.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax() is
+                    VariableDeclaratorSyntax { Initializer.Value: PostfixUnaryExpressionSyntax
+                        { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } }))
+            || (receiver is ILocalReferenceOperation { Local: var caughtLocal } && IsCaught(caughtLocal)))
         {
             return true;
         }

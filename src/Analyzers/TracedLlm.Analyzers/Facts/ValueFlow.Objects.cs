@@ -45,19 +45,11 @@ internal sealed partial class ValueFlow
     /// <summary><c>(x, y).Item1</c>: the element of a tuple literal (made there, or a local's one value).</summary>
     private IOperation? TupleElement(IFieldReferenceOperation element)
     {
-        var tuple = element.Instance is { } instance ? Unwrap(instance) : null;
-        if (tuple is ILocalReferenceOperation local)
-        {
-            // A tuple is a value of its own: a local written once, none of whose elements is written.
-            if (Writes(local.Local) is not { Count: 1 } writes || writes[0] is not { } written
-                || Unwrap(written) is not ITupleOperation || ElementWritten(local.Local))
-            {
-                return null;
-            }
-
-            tuple = Unwrap(written);
-        }
-
+        // A tuple is a value of its own: a local written once, none of whose elements is written.
+        var tuple = element.Instance is null ? null : Unwrap(element.Instance) is ILocalReferenceOperation local
+            ? Writes(local.Local) is { Count: 1 } writes && writes[0] is { } written && !ElementWritten(local.Local)
+                ? Unwrap(written) : null
+            : Unwrap(element.Instance);
         if (tuple is not ITupleOperation literal || element.Field.ContainingType is not { } type)
         {
             return null;

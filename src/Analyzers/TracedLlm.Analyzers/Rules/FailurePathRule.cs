@@ -28,15 +28,9 @@ internal static class FailurePathRule
     /// <remarks>A call in a lambda or local function runs where that is called, and is not read.</remarks>
     public static bool CaughtAt(ISymbol caller, SyntaxNode? site, ITypeSymbol type, CompilationFacts facts)
     {
-        if (site is not InvocationExpressionSyntax || caller is not IMethodSymbol method
-            || facts.BodyOf(method) is not { } body)
-        {
-            return false;
-        }
-
-        var call = body.DescendantsAndSelf()
-            .FirstOrDefault(o =>
-                o is IInvocationOperation && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span);
+        var call = site is InvocationExpressionSyntax && caller is IMethodSymbol method && facts.BodyOf(method) is
+            { } body ? body.DescendantsAndSelf().FirstOrDefault(o => o is IInvocationOperation
+                && o.Syntax.SyntaxTree == site.SyntaxTree && o.Syntax.Span == site.Span) : null;
         var around = call is null ? new List<IOperation>() : ValueFlow.AncestorsInFunction(call).ToList();
         return around.OfType<ITryOperation>().Any(@try => around.Contains(@try.Body)
             && @try.Catches.Any(c => c.Filter is null && DerivesFrom(type, c.ExceptionType) && !ThrowsOn(c)));

@@ -39,25 +39,14 @@ public sealed class StreamRefusalAnalyzer : RouteAttributeAnalyzer
 
     /// <summary>True when the handler's result is written as JSON only: not an <c>LlmResult</c>, a stream or
     /// nothing.</summary>
-    private static bool AnswersJsonOnly(ITypeSymbol returnType, WellKnownTypes types)
-    {
-        var inner = types.Awaited(returnType);
-        if (inner.SpecialType == SpecialType.System_Void
-            || inner.ToDisplayString() is "System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
-        {
-            return false;
-        }
-
-        var definition = inner.OriginalDefinition.ToDisplayString();
-        if (definition.StartsWith("TracedLlm.LlmResult<", StringComparison.Ordinal)
-            || definition == "System.Collections.Generic.IAsyncEnumerable<T>")
-        {
-            return false;
-        }
-
-        return !IsOrImplements(inner, "Microsoft.AspNetCore.Http.IResult")
-            && !IsOrImplements(inner, "Microsoft.AspNetCore.Mvc.IActionResult");
-    }
+    private static bool AnswersJsonOnly(ITypeSymbol returnType, WellKnownTypes types) =>
+        types.Awaited(returnType) is var inner && inner.SpecialType != SpecialType.System_Void
+        && inner.ToDisplayString() is not ("System.Threading.Tasks.Task" or "System.Threading.Tasks.ValueTask")
+        && inner.OriginalDefinition.ToDisplayString() is var definition
+        && !definition.StartsWith("TracedLlm.LlmResult<", StringComparison.Ordinal)
+        && definition != "System.Collections.Generic.IAsyncEnumerable<T>"
+        && !IsOrImplements(inner, "Microsoft.AspNetCore.Http.IResult")
+        && !IsOrImplements(inner, "Microsoft.AspNetCore.Mvc.IActionResult");
 
     private static bool IsOrImplements(ITypeSymbol type, string name) =>
         type.ToDisplayString() == name || type.AllInterfaces.Any(i => i.ToDisplayString() == name);
