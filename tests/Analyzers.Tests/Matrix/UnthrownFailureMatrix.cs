@@ -376,6 +376,19 @@ internal static class UnthrownFailureMatrix
             Posted("var body = await response.Content.ReadAsStringAsync();\n"
                 + "if ({|TLLM2008:string.IsNullOrWhiteSpace(body)|}) { @H }"),
             "@H", "return Results.Ok(new Reply());", Throw),
+        Pair("a model's text a helper returns, tested blank one call up, answered 200 empty, and thrown",
+            Route("var text = await Texts.AskAsync(call, http);\n"
+                + "if ({|TLLM2008:text is null or \"\"|}) { @H }\nreturn Results.Ok(new Reply { Text = text });", $$"""
+                internal static class Texts
+                {
+                    public static async Task<string> AskAsync(LlmCall call, HttpClient http)
+                    {
+                        using var response = await call.ExecuteAsync({{Target}}, (attempt, ct) =>
+                            http.PostAsync("http://upstream/v1/chat/completions", new StringContent("{}"), ct));
+                        return (await response.Content.ReadAsStringAsync()).Trim();
+                    }
+                }
+                """), "@H", "return Results.Ok(new Reply());", Throw),
         Pair("the content filter's finish reason mapped by a switch arm to end_turn, and to refusal",
             Route("return Results.Ok(new Reply { Text = Stops.Map(request.Model) });", """
                 internal static class Stops
