@@ -129,6 +129,55 @@ public sealed class HandledWithoutRecordTests
         }
         """;
 
+    /// <summary>A <c>foreach</c> over an enumerable known by its interface disposes an enumerator that names no
+    /// implementation: the app's disposable types are not reached through it, as a <c>using</c> of its own type
+    /// is.</summary>
+    /// <remarks>Fresh set 32: a proxy's loop over a response's headers reached an SDK's WebSocket and realtime
+    /// session through <c>IDisposable.Dispose</c> (TLLM2007, judged false by both judges).</remarks>
+    [Fact]
+    public Task AForEachOverAnInterfaceReachesNoDisposableOfTheApp() => AnalyzerAsync(Corpus.Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static Reply Chat(ChatRequest request)
+            {
+                IEnumerable<string> names = (request.Model ?? "").Split(',');
+                var text = "";
+                foreach (var name in names) { text += name; }
+                using var session = new Session();
+                return new Reply { Text = text };
+            }
+        }
+
+        internal static class Sockets
+        {
+            public static System.IDisposable Open() => new Socket();
+        }
+
+        internal sealed class Socket : System.IDisposable
+        {
+            public void Dispose() => Close();
+
+            private static void Close()
+            {
+                try { System.IO.File.Delete("socket"); }
+                catch (System.IO.IOException) { Console.Error.WriteLine("not deleted"); }
+            }
+        }
+
+        internal sealed class Session : System.IDisposable
+        {
+            public void Dispose() => Close();
+
+            private static void Close()
+            {
+                try { System.IO.File.Delete("session"); }
+                {|#0:catch|} (System.IO.IOException) { Console.Error.WriteLine("not deleted"); }
+            }
+        }
+        """, Diagnostic("TLLM2007", 0, HandledMessage("System.IO.IOException")
+            + Through("Session.Dispose → Session.Close")));
+
     [Fact]
     public Task AHelpersCatchThatAnswersTheRequestIsTLLM2004AndOneThatGoesOnIsTLLM2007() => DeclaredAsync(
         Helpers, ThroughCalls,

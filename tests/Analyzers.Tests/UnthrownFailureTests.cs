@@ -1818,6 +1818,54 @@ public sealed class UnthrownFailureTests
         }
         """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
 
+    /// <summary>A model call's stream handed to a helper that copies it to the response is the raw relay; a helper that
+    /// reads the stream's end marker, or writes a file, is not.</summary>
+    /// <remarks>Fresh set 32 (an OpenAI proxy's local function that copies the event stream and flushes).</remarks>
+    [Fact]
+    public Task AStreamHandedToAHelperThatCopiesItIsARawRelay() => AnalyzerAsync(Header + """
+        internal static class Routes
+        {
+            [TracedLlmRoute("POST", "/v1/chat/completions")]
+            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
+            {
+                var message = new HttpRequestMessage(HttpMethod.Post, Llm.Url);
+                using var r = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+                var stream = await r.Content.ReadAsStreamAsync();
+                if (request.Model == "a") { await {|#0:WriteEventsAsync(ctx, stream)|}; }
+                else if (request.Model == "b") { await Relay.UntilDoneAsync(ctx, stream); }
+                else { await Relay.ToFileAsync(stream); }
+                return Results.Empty;
+
+                static async Task WriteEventsAsync(HttpContext context, System.IO.Stream content)
+                {
+                    await content.CopyToAsync(context.Response.Body, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+        }
+
+        internal static class Relay
+        {
+            public static async Task UntilDoneAsync(HttpContext context, System.IO.Stream content)
+            {
+                using var reader = new System.IO.StreamReader(content);
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    await context.Response.WriteAsync(line + "\n");
+                    if (line == "data: [DONE]") { return; }
+                }
+
+                throw new UpstreamException(502, "The stream was cut.");
+            }
+
+            public static async Task ToFileAsync(System.IO.Stream content)
+            {
+                await using var file = System.IO.File.Create("answer.txt");
+                await content.CopyToAsync(file);
+            }
+        }
+        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
+
     /// <summary>The nearest sound forms of a raw relay are not reported.</summary>
     /// <remarks>The relay inside an attempt, through a client registered as attempts, a body buffered before it is
     /// copied, a loop that reads for the end marker and throws without it, and a stream that is no model call's. The

@@ -61,7 +61,9 @@ internal sealed class CallCollector : IFactCollector
                 Add(each.GetEnumeratorMethod, operation, scope);
                 Add(each.MoveNextMethod, operation, scope);
                 Add(each.CurrentProperty?.GetMethod, operation, scope);
-                Add(each.DisposeMethod, operation, scope);
+                // An enumerator known only by its interface names no Dispose of its own (as for a using).
+                Add(scope.Compilation.DisposalOf(each.GetEnumeratorMethod?.ReturnType, each.IsAsynchronous), operation,
+                    scope);
                 if (loop is ForEachVariableStatementSyntax deconstructed)
                 {
                     AddDeconstructions(model.GetDeconstructionInfo(deconstructed), operation, scope);

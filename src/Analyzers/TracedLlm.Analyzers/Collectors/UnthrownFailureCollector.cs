@@ -510,8 +510,13 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     {
         IInvocationOperation { TargetMethod.Name: "CopyToAsync" or "CopyTo", Instance: { } from } =>
             Relayed(from, scope),
-        ILoopOperation loop when !loop.Descendants().Any(o => o.ConstantValue.Value is string s
-            && (EndMarkers.Any(s.Contains) || s.Contains("error"))) => loop.Descendants().Select(o => o is
+        // A source helper handed the stream, which names no end marker or error: the relay is the helper's.
+        IInvocationOperation { TargetMethod: var helper } call when helper.Locations.Any(l => l.IsInSource) =>
+            call.Arguments.Where(a => a.Parameter?.Type.Name == "Stream").Select(a => Relayed(a.Value, scope))
+                .FirstOrDefault(relayed => relayed is not null) is { } handed && CompilationFacts.Body(
+                    call.SemanticModel!.Compilation, helper) is { } body && !body.Descendants().Any(Marks)
+                ? handed : null,
+        ILoopOperation loop when !loop.Descendants().Any(Marks) => loop.Descendants().Select(o => o is
             IInvocationOperation { TargetMethod.Name: "Read" or "ReadAsync", Instance: { } from } && Around(o) == loop
             ? Relayed(from, scope) : null).FirstOrDefault(r => r is not null) ?? (loop.Descendants().Any(o =>
                 o is IReturnOperation or IBranchOperation { BranchKind: BranchKind.Break } && Around(o) == loop
@@ -519,7 +524,12 @@ internal sealed class UnthrownFailureCollector : IFactCollector
                     ?.Condition)) || FailureHandoff.Following(loop).Any(scope.Compilation.Handoff.Anywhere) ? null
                 : StreamOf(loop, scope)),
         _ => null,
-    } is { } sent && scope.Compilation.AnswersRequest(copy, null) ? sent : null;
+    } is { } sent && (scope.Compilation.AnswersRequest(copy, null)
+        || (copy is IInvocationOperation { TargetMethod: var called } && scope.Compilation.WritesResponse(called)))
+        ? sent : null;
+
+    private static bool Marks(IOperation o) => o.ConstantValue.Value is string s
+        && (EndMarkers.Any(s.Contains) || s.Contains("error"));
 
     /// <summary>The test holds when the read runs out (a null or empty line) or the request is cancelled.</summary>
     private static bool RunsOut(IOperation? test) => (test is null ? null : ValueFlow.Unwrap(test)) switch
