@@ -1838,8 +1838,9 @@ public sealed class UnthrownFailureTests
 
                 static async Task WriteEventsAsync(HttpContext context, System.IO.Stream content)
                 {
-                    await content.CopyToAsync(context.Response.Body, context.RequestAborted);
-                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    var body = context.Response.Body;
+                    await content.CopyToAsync(body, context.RequestAborted);
+                    await body.FlushAsync(context.RequestAborted);
                 }
             }
         }

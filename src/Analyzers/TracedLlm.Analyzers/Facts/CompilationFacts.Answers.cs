@@ -152,10 +152,12 @@ internal sealed partial class CompilationFacts
     public bool WritesOnResponse(IOperation code) => ValueFlow.Own(code).OfType<IInvocationOperation>().Any(call =>
         (call.Instance is { } instance && OnResponse(instance)) || call.Arguments.Any(a => OnResponse(a.Value)));
 
-    /// <summary>The response or part of it: <c>HttpResponse</c>, or a member, item or call on one.</summary>
+    /// <summary>The response or part of it: <c>HttpResponse</c>, or a member, item or call on one, or a local written
+    /// once with one (<c>var body = context.Response.Body</c>).</summary>
     private bool OnResponse(IOperation operation)
     {
-        for (IOperation? current = ValueFlow.Unwrap(operation); current is not null;)
+        var steps = 0;
+        for (IOperation? current = ValueFlow.Unwrap(operation); current is not null && steps++ < 16;)
         {
             if (Types.HttpResponse is { } response && DerivesFrom(current.Type, response))
             {
@@ -168,6 +170,8 @@ internal sealed partial class CompilationFacts
                 IFieldReferenceOperation field => field.Instance,
                 IInvocationOperation call => call.Instance,
                 IArrayElementReferenceOperation element => element.ArrayReference,
+                ILocalReferenceOperation local => ValueFlow.Assigned(local.Local, ValueFlow.Root(local).Descendants())
+                    .ToList() is { Count: 1 } written ? written[0] : null,
                 _ => null,
             };
             current = current is null ? null : ValueFlow.Unwrap(current);
