@@ -80,18 +80,10 @@ internal sealed class SpanCollector : IFactCollector
     private static bool EndedByTheNextFinally(IOperation? consumer, IOperation root)
     {
         if (consumer is not IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }
-            || declarator.Parent is not IVariableDeclarationOperation
-                {
-                    Declarators.Length: 1, Parent: IVariableDeclarationGroupOperation { Declarations.Length: 1 } group
-                }
-            || group.Parent is not IBlockOperation block)
-        {
-            return false;
-        }
-
-        var index = block.Operations.IndexOf(group);
-        if (index < 0 || index + 1 >= block.Operations.Length
-            || block.Operations[index + 1] is not ITryOperation { Finally: { } @finally })
+            || declarator.Parent is not IVariableDeclarationOperation { Declarators.Length: 1, Parent:
+                IVariableDeclarationGroupOperation { Declarations.Length: 1, Parent: IBlockOperation block } group }
+            || block.Operations.IndexOf(group) + 1 is var next && (next < 1 || next >= block.Operations.Length)
+            || block.Operations[next] is not ITryOperation { Finally: { } @finally })
         {
             return false;
         }

@@ -300,8 +300,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
     private static bool Blanks(IOperation test) => test is IInvocationOperation { Arguments.Length: 1, TargetMethod:
         { Name: "IsNullOrEmpty" or "IsNullOrWhiteSpace", ContainingType.SpecialType: SpecialType.System_String } };
 
-    /// <summary>The model call whose answer a text reads: its body, an SDK result's member, what a call on either
-    /// gives, or what a source method returns (<paramref name="calls"/> deep) that tests no text itself.</summary>
+    /// <summary>The model call whose answer a text reads.</summary>
+    /// <remarks>Its body, an SDK result's member, what a call on either gives, or what a source method returns
+    /// (<paramref name="calls"/> deep) that tests no text itself.</remarks>
     private static IInvocationOperation? Answered(IOperation? value, MethodScope scope, IOperation? body, int calls,
         int steps) => value is null || steps == 0 ? null : Given(value, scope, body).Select(ValueFlow.Unwrap)
         .Select(v => v is IInvocationOperation send && Modelled(send, scope, body is null) ? send
@@ -335,8 +336,9 @@ internal sealed class UnthrownFailureCollector : IFactCollector
             { Property.Name: "Text" or "Content" or "ContentUpdate", Instance.Type: var type } && Same(type, result))
             ? model : null;
 
-    /// <summary>A success stop written to a finish reason whatever the model said: unconditionally, by a function that
-    /// reads no finish reason and answers a model's result (a model SDK's type, or a model call's).</summary>
+    /// <summary>A success stop written to a finish reason whatever the model said.</summary>
+    /// <remarks>Unconditionally, by a function that reads no finish reason and answers a model's result (a model SDK's
+    /// type, or a model call's).</remarks>
     private static string? Fixed(IOperation write, MethodScope scope) => (write switch
     {
         ISimpleAssignmentOperation { Target: var slot, Value.ConstantValue.Value: string stop }
