@@ -532,6 +532,62 @@ public sealed class TraceRouterTests : IAsyncLifetime
         Assert.Empty(_warnings);
     }
 
+    // Quiet teams with keys of their own, on one backend: each request's spans are serialized after their hold (then
+    // they wait as bytes in their team's open batch, not as Activity objects), and each team's batch still goes
+    // whole, alone in its OTLP request, with its own key, when its delay has passed.
+    [Fact]
+    public async Task QuietTeamsSpansWaitSerializedAndEachTeamsBatchGoesWholeAloneWithItsOwnKey()
+    {
+        var options = new TraceRoutingOptions { DenyUnmatched = true };
+        foreach (var team in new[] { "a", "b", "c" })
+        {
+            options.Destinations[team] =
+                new() { Endpoint = _a.Url, Headers = $"x-api-key=key-{team}", Teams = { "team-" + team } };
+        }
+
+        var bounds = new ExportQueueOptions
+        {
+            ScheduledDelay = TimeSpan.FromSeconds(3),
+            ShutdownTimeout = TimeSpan.FromSeconds(5)
+        };
+        using (var provider = Provider(options, bounds))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                foreach (var team in new[] { "a", "b", "c" })
+                {
+                    using var server = Server(new LlmCaller { TeamId = "team-" + team });
+                    server.SetTag("app.team", team);
+                    using (Child("litellm_request", server, ("app.team", team)))
+                    {
+                    }
+                }
+            }
+
+            // Serialized, not sent: no span queued, no batch sealed, no request yet (due seconds later).
+            await Eventually.HoldsAsync(
+                () => Router!.Held == (0, 0),
+                "the teams' spans serialized into their open batches",
+                TimeSpan.FromSeconds(2));
+            Assert.Empty(_a.Requests);
+            await Eventually.HoldsAsync(
+                () => ReceivedSpans.Of(_a).Count == 30,
+                "each team's batch after its delay, without a flush",
+                TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Equal(3, _a.Requests.Count);
+        foreach (var request in _a.Requests)
+        {
+            var teams = ReceivedSpans.Decode(request.Body).Select(s => s.Text("app.team")).Distinct().ToList();
+            var team = Assert.Single(teams);
+            Assert.Equal("key-" + team, request.Headers["x-api-key"]);
+            Assert.Equal(10, ReceivedSpans.Decode(request.Body).Count);
+        }
+
+        Assert.Empty(_warnings);
+    }
+
     // The shared export thread (ExportWorkers): a turn takes one piece at most, so a destination's
     // backlog delays another's due batch by a piece, not by the backlog.
     [Fact]
