@@ -152,8 +152,8 @@ internal sealed partial class CompilationFacts
     public bool WritesOnResponse(IOperation code) => ValueFlow.Own(code).OfType<IInvocationOperation>().Any(call =>
         (call.Instance is { } instance && OnResponse(instance)) || call.Arguments.Any(a => OnResponse(a.Value)));
 
-    /// <summary>The response or part of it: <c>HttpResponse</c>, or a member, item or call on one, or a local written
-    /// once with one (<c>var body = context.Response.Body</c>).</summary>
+    /// <summary>The response or part of it: <c>HttpResponse</c>, or a member, item or call on one, or a stream local
+    /// written once with one (<c>var body = context.Response.Body</c>).</summary>
     private bool OnResponse(IOperation operation)
     {
         var steps = 0;
@@ -170,8 +170,8 @@ internal sealed partial class CompilationFacts
                 IFieldReferenceOperation field => field.Instance,
                 IInvocationOperation call => call.Instance,
                 IArrayElementReferenceOperation element => element.ArrayReference,
-                ILocalReferenceOperation local => ValueFlow.Assigned(local.Local, ValueFlow.Root(local).Descendants())
-                    .ToList() is { Count: 1 } written ? written[0] : null,
+                ILocalReferenceOperation { Local.Type.Name: "Stream" or "PipeWriter" } local => ValueFlow.Assigned(
+                    local.Local, ValueFlow.Root(local).Descendants()).ToList() is { Count: 1 } once ? once[0] : null,
                 _ => null,
             };
             current = current is null ? null : ValueFlow.Unwrap(current);
