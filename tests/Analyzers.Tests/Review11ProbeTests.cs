@@ -18,6 +18,19 @@ public sealed class Review11ProbeTests
     private const string Head = "using Microsoft.AspNetCore.Builder;\nusing Yarp.ReverseProxy.Forwarder;\n"
         + Corpus.Header;
 
+    /// <summary>A traced middleware in front of the mapped proxy whose <c>InvokeAsync</c> is
+    /// <paramref name="body"/>.</summary>
+    private static string Middleware(string name, string body) => Head + $$"""
+        [TracedLlmCode]
+        public sealed class {{name}}(RequestDelegate next)
+        {
+            public async Task InvokeAsync(HttpContext context)
+            {
+        {{body}}
+            }
+        }
+        """ + Mapped;
+
     private const string Mapped = """
 
         internal static class Proxy
@@ -45,17 +58,10 @@ public sealed class Review11ProbeTests
     /// <c>next(context)</c>; the status read after it is the judgement.</summary>
     /// <remarks>Holds: both compile to the delegate's Invoke.</remarks>
     [Fact]
-    public Task ProbeNextInvokeWrittenOutIsTheForward() => AnalyzerAsync(Head + """
-        [TracedLlmCode]
-        public sealed class TraceMiddleware(RequestDelegate next)
-        {
-            public async Task InvokeAsync(HttpContext context)
-            {
+    public Task ProbeNextInvokeWrittenOutIsTheForward() => AnalyzerAsync(Middleware("TraceMiddleware", """
                 await {|#0:next.Invoke(context)|};
                 Activity.Current?.SetTag("status", {|#1:context.Response.StatusCode|});
-            }
-        }
-        """ + Mapped, Libraries,
+            """), Libraries,
         Forward(0, "TraceMiddleware.InvokeAsync"), Judged(1, "TraceMiddleware.InvokeAsync"));
 
     // ---- 2. A retry loop around next -----------------------------------------------------------------------------
@@ -65,12 +71,7 @@ public sealed class Review11ProbeTests
     /// </summary>
     /// <remarks>Holds.</remarks>
     [Fact]
-    public Task ProbeARetryLoopAroundNextIsOneForward() => AnalyzerAsync(Head + """
-        [TracedLlmCode]
-        public sealed class RetryMiddleware(RequestDelegate next)
-        {
-            public async Task InvokeAsync(HttpContext context)
-            {
+    public Task ProbeARetryLoopAroundNextIsOneForward() => AnalyzerAsync(Middleware("RetryMiddleware", """
                 context.Request.EnableBuffering();
                 for (var attempt = 0; attempt < 3; attempt++)
                 {
@@ -81,9 +82,7 @@ public sealed class Review11ProbeTests
                         return;
                     }
                 }
-            }
-        }
-        """ + Mapped, Libraries,
+            """), Libraries,
         Forward(0, "RetryMiddleware.InvokeAsync"), Judged(1, "RetryMiddleware.InvokeAsync"));
 
     // ---- 3. try/finally logging, with YARP's error asked for -----------------------------------------------------
@@ -93,12 +92,8 @@ public sealed class Review11ProbeTests
     /// status read is not (the method reads YARP's error).</summary>
     /// <remarks>Holds.</remarks>
     [Fact]
-    public Task ProbeAFinallyLoggingTheStatusWithYarpsErrorIsNoJudgement() => AnalyzerAsync(Head + """
-        [TracedLlmCode]
-        public sealed class LoggingMiddleware(RequestDelegate next)
-        {
-            public async Task InvokeAsync(HttpContext context)
-            {
+    public Task ProbeAFinallyLoggingTheStatusWithYarpsErrorIsNoJudgement() => AnalyzerAsync(Middleware(
+        "LoggingMiddleware", """
                 try
                 {
                     await {|#0:next(context)|};
@@ -109,9 +104,7 @@ public sealed class Review11ProbeTests
                     Activity.Current?.SetTag("status", context.Response.StatusCode);
                     Activity.Current?.SetTag("error", error?.Error.ToString());
                 }
-            }
-        }
-        """ + Mapped, Libraries,
+            """), Libraries,
         Forward(0, "LoggingMiddleware.InvokeAsync"));
 
     // ---- 4. The token scan ---------------------------------------------------------------------------------------
@@ -223,21 +216,14 @@ public sealed class Review11ProbeTests
     /// status in a lambda passed to <c>HttpResponse.OnStarting</c>/<c>OnCompleted</c> as after every <c>next</c> of
     /// the method.</remarks>
     [Fact]
-    public Task ProbeTheStatusReadInACallbackRegisteredBeforeNext() => AnalyzerAsync(Head + """
-        [TracedLlmCode]
-        public sealed class TraceMiddleware(RequestDelegate next)
-        {
-            public async Task InvokeAsync(HttpContext context)
-            {
+    public Task ProbeTheStatusReadInACallbackRegisteredBeforeNext() => AnalyzerAsync(Middleware("TraceMiddleware", """
                 context.Response.OnCompleted(() =>
                 {
                     Activity.Current?.SetTag("status", context.Response.StatusCode);
                     return Task.CompletedTask;
                 });
                 await {|#0:next(context)|};
-            }
-        }
-        """ + Mapped, Libraries,
+            """), Libraries,
         Forward(0, "TraceMiddleware.InvokeAsync"));
 
     /// <summary>The status written after <c>next</c> (a 502 answered over an empty 200) and only then read: the write
@@ -246,12 +232,7 @@ public sealed class Review11ProbeTests
     /// was never the first); mended after it: an assignment's target is no read, as an earlier one or as the one
     /// reported.</remarks>
     [Fact]
-    public Task ProbeAStatusWrittenThenReadAfterNext() => AnalyzerAsync(Head + """
-        [TracedLlmCode]
-        public sealed class TraceMiddleware(RequestDelegate next)
-        {
-            public async Task InvokeAsync(HttpContext context)
-            {
+    public Task ProbeAStatusWrittenThenReadAfterNext() => AnalyzerAsync(Middleware("TraceMiddleware", """
                 await {|#0:next(context)|};
                 if (!context.Response.HasStarted && context.Response.ContentLength is null)
                 {
@@ -259,9 +240,7 @@ public sealed class Review11ProbeTests
                 }
 
                 Activity.Current?.SetTag("status", {|#1:context.Response.StatusCode|});
-            }
-        }
-        """ + Mapped, Libraries,
+            """), Libraries,
         Forward(0, "TraceMiddleware.InvokeAsync"), Judged(1, "TraceMiddleware.InvokeAsync"));
 
     // ---- 8. Not traced -------------------------------------------------------------------------------------------

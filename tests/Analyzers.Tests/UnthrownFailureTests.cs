@@ -1803,7 +1803,14 @@ public sealed class UnthrownFailureTests
     /// once: as the raw relay.</summary>
     /// <remarks>Review 5, P3: the status passed on is not reported beside it.</remarks>
     [Fact]
-    public Task AStreamingRelayThatPassesItsStatusOnIsReportedOnceAsRaw() => AnalyzerAsync(Header + """
+    public Task AStreamingRelayThatPassesItsStatusOnIsReportedOnceAsRaw() => AnalyzerAsync(StreamedRoute("""
+                ctx.Response.StatusCode = (int)r.StatusCode;
+                await {|#0:r.Content.CopyToAsync(ctx.Response.Body)|};
+        """), UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
+
+    /// <summary>A route that streams a model call outside an attempt (<c>r</c>), then runs <paramref name="body"/>;
+    /// <paramref name="members"/> beside it.</summary>
+    private static string StreamedRoute(string body, string members = "") => Header + $$"""
         internal static class Routes
         {
             [TracedLlmRoute("POST", "/v1/chat/completions")]
@@ -1811,30 +1818,22 @@ public sealed class UnthrownFailureTests
             {
                 var message = new HttpRequestMessage(HttpMethod.Post, Llm.Url);
                 using var r = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
-                ctx.Response.StatusCode = (int)r.StatusCode;
-                await {|#0:r.Content.CopyToAsync(ctx.Response.Body)|};
+        {{body}}
                 return Results.Empty;
             }
         }
-        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
+        {{members}}
+        """;
 
     /// <summary>A model call's stream handed to a helper that copies it to the response is the raw relay; a helper that
     /// reads the stream's end marker, or writes a file, is not.</summary>
     /// <remarks>Fresh set 32 (an OpenAI proxy's local function that copies the event stream and flushes).</remarks>
     [Fact]
-    public Task AStreamHandedToAHelperThatCopiesItIsARawRelay() => AnalyzerAsync(Header + """
-        internal static class Routes
-        {
-            [TracedLlmRoute("POST", "/v1/chat/completions")]
-            public static async Task<IResult> Chat(ChatRequest request, HttpContext ctx, HttpClient http)
-            {
-                var message = new HttpRequestMessage(HttpMethod.Post, Llm.Url);
-                using var r = await {|TLLM2006:http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead)|};
+    public Task AStreamHandedToAHelperThatCopiesItIsARawRelay() => AnalyzerAsync(StreamedRoute("""
                 var stream = await r.Content.ReadAsStreamAsync();
                 if (request.Model == "a") { await {|#0:WriteEventsAsync(ctx, stream)|}; }
                 else if (request.Model == "b") { await Relay.UntilDoneAsync(ctx, stream); }
                 else { await Relay.ToFileAsync(stream); }
-                return Results.Empty;
 
                 static async Task WriteEventsAsync(HttpContext context, System.IO.Stream content)
                 {
@@ -1842,9 +1841,7 @@ public sealed class UnthrownFailureTests
                     await content.CopyToAsync(body, context.RequestAborted);
                     await body.FlushAsync(context.RequestAborted);
                 }
-            }
-        }
-
+        """, """
         internal static class Relay
         {
             public static async Task UntilDoneAsync(HttpContext context, System.IO.Stream content)
@@ -1865,7 +1862,7 @@ public sealed class UnthrownFailureTests
                 await content.CopyToAsync(file);
             }
         }
-        """, UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
+        """), UnthrownFailureMatrix.Libraries, Diagnostic("TLLM2008", 0, RawRelay));
 
     /// <summary>The nearest sound forms of a raw relay are not reported.</summary>
     /// <remarks>The relay inside an attempt, through a client registered as attempts, a body buffered before it is
